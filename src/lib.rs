@@ -1,0 +1,8 @@
+//! mimamori drafts individual evacuation plans (個別避難計画) for people who cannot evacuate
+//! alone, from the watch-over records districts already keep, and tests them in drills.
+//!
+//! The core (`model`, `spatial`, `network`, `plan`, `synth`, `report`) does no I/O; `io` reads
+//! and writes files and `render` turns domain values into HTML and SVG. See
+//! `docs/architecture.md`.
+
+pub mod model;

@@ -1,0 +1,390 @@
+//! The city model: districts, people needing support, volunteers, shelters, hazard zones,
+//! roads and watch records. Pure data, no I/O.
+//!
+//! Every entity lives in a `Vec` arena inside [`Map`] and is addressed by a dense typed ID
+//! ([`PersonId`], [`VolunteerId`], ...). Each entity also keeps the external reference the user
+//! knows (roster row id, GSI 共通ID, OSM way id); messages show that, never only an index.
+//! Coordinates are WGS84 `(lon, lat)` everywhere ([`LonLat`]).
+
+mod enums;
+
+pub use enums::*;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::Date;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(pub u32);
+        impl $name {
+            /// The arena index.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// Index of a [`District`] in [`Map::districts`].
+    DistrictId
+);
+typed_id!(
+    /// Index of a [`Person`] in [`Map::people`].
+    PersonId
+);
+typed_id!(
+    /// Index of a [`Volunteer`] in [`Map::volunteers`].
+    VolunteerId
+);
+typed_id!(
+    /// Index of a [`Shelter`] in [`Map::shelters`].
+    ShelterId
+);
+typed_id!(
+    /// Index of a [`HazardZone`] in [`Map::hazards`].
+    HazardId
+);
+typed_id!(
+    /// Index of a [`Road`] in [`Map::roads`].
+    RoadId
+);
+
+/// A WGS84 position, longitude first.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LonLat {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+impl LonLat {
+    pub fn new(lon: f64, lat: f64) -> Self {
+        Self { lon, lat }
+    }
+
+    /// Great-circle distance in metres (haversine, mean Earth radius 6,371,008.8 m).
+    pub fn distance_m(self, other: LonLat) -> f64 {
+        use geo::{Distance, Haversine, Point};
+        Haversine.distance(Point::new(self.lon, self.lat), Point::new(other.lon, other.lat))
+    }
+
+    pub fn to_point(self) -> geo::Point<f64> {
+        geo::Point::new(self.lon, self.lat)
+    }
+}
+
+/// What the map folder says about itself (`map.toml`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct MapMeta {
+    /// Display name of the map, e.g. "旭川市（合成データ）".
+    pub name: String,
+    /// 全国地方公共団体コード (6 digits, e.g. "012041" for Asahikawa).
+    #[serde(default)]
+    pub municipality_code: String,
+    /// Encoding of the CSV files: "utf-8" (BOM optional) or "shift_jis".
+    #[serde(default = "default_encoding")]
+    pub csv_encoding: String,
+    /// Where the data came from, with the attribution each licence requires.
+    #[serde(default)]
+    pub sources: Vec<DataSource>,
+    /// Consent rules of this municipality.
+    #[serde(default)]
+    pub consent: ConsentRules,
+}
+
+fn default_encoding() -> String {
+    "utf-8".into()
+}
+
+/// One data source and its required attribution.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataSource {
+    pub name: String,
+    #[serde(default)]
+    pub attribution: String,
+    #[serde(default)]
+    pub licence: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+/// Consent rules, a setting per municipality: some switch plan sharing to opt-out by ordinance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsentRules {
+    /// true: sharing a plan in normal times needs the person's explicit consent (the default in
+    /// the 災害対策基本法); false: an ordinance makes sharing opt-out.
+    pub sharing_opt_in: bool,
+}
+
+impl Default for ConsentRules {
+    fn default() -> Self {
+        Self {
+            sharing_opt_in: true,
+        }
+    }
+}
+
+/// A district (地区) of the welfare council.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct District {
+    /// The council's district code, e.g. "D01".
+    pub code: String,
+    pub name: String,
+    /// Boundary, if known (`districts.geojson`).
+    pub boundary: Option<geo::MultiPolygon<f64>>,
+}
+
+/// An emergency contact (緊急連絡先).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub relation: String,
+    pub phone: String,
+}
+
+/// The home building (住まい).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Building {
+    /// Floors above ground (1 for a bungalow).
+    pub floors: u8,
+    /// Floor of the bedroom (1 = ground floor).
+    pub bedroom_floor: u8,
+    pub structure: Structure,
+}
+
+/// Consent given by the person.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Consent to drafting an individual plan. Without it no plan is drafted.
+    pub plan: bool,
+    /// Consent to giving the plan to community bodies in normal times.
+    pub share: bool,
+}
+
+/// A person needing support (避難行動要支援者), usually also watched (見守り対象者).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Roster id the district uses, e.g. "P00001".
+    pub ext_id: String,
+    pub district: DistrictId,
+    pub home: LonLat,
+    pub address: String,
+    pub name: String,
+    pub kana: String,
+    pub birth_date: Date,
+    pub sex: Sex,
+    pub phone: String,
+    /// Why support is needed (避難支援等を必要とする事由); at least one.
+    pub reasons: Vec<SupportReason>,
+    pub mobility: Mobility,
+    /// Helpers needed to evacuate (2 for bedridden people by default).
+    pub helpers_needed: u8,
+    pub needs: Vec<Need>,
+    pub building: Building,
+    pub household: Household,
+    /// Up to two emergency contacts.
+    pub contacts: Vec<Contact>,
+    pub consent: Consent,
+    /// Where the person is by day when not at home (day service, work), free text.
+    pub daytime_place: String,
+    pub notes: String,
+}
+
+impl Person {
+    /// Age in whole years on `on`.
+    pub fn age_on(&self, on: Date) -> i32 {
+        let mut age = on.year() - self.birth_date.year();
+        if (on.month() as u8, on.day()) < (self.birth_date.month() as u8, self.birth_date.day()) {
+            age -= 1;
+        }
+        age
+    }
+
+    pub fn has_need(&self, need: Need) -> bool {
+        self.needs.contains(&need)
+    }
+}
+
+/// A volunteer with one or more roles (担い手, 世話係, 地域コーディネーター, 民生委員).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Volunteer {
+    /// Roster id, e.g. "V00001".
+    pub ext_id: String,
+    pub district: DistrictId,
+    pub home: LonLat,
+    pub name: String,
+    pub phone: String,
+    pub birth_year: i32,
+    pub roles: Vec<Role>,
+    /// How many people the volunteer can escort in a disaster.
+    pub capacity: u8,
+    pub skills: Vec<Skill>,
+    pub availability: Availability,
+    /// Consent to be named as a helper in plans.
+    pub consent_named: bool,
+}
+
+impl Volunteer {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+    pub fn has_skill(&self, skill: Skill) -> bool {
+        self.skills.contains(&skill)
+    }
+}
+
+/// When a volunteer can help.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability {
+    pub weekday_day: bool,
+    pub weekday_night: bool,
+    pub weekend_day: bool,
+    pub weekend_night: bool,
+}
+
+impl Availability {
+    pub const ALWAYS: Availability = Availability {
+        weekday_day: true,
+        weekday_night: true,
+        weekend_day: true,
+        weekend_night: true,
+    };
+
+    /// Available by day on some day of the week.
+    pub fn any_day(self) -> bool {
+        self.weekday_day || self.weekend_day
+    }
+    /// Available at night on some day of the week.
+    pub fn any_night(self) -> bool {
+        self.weekday_night || self.weekend_night
+    }
+}
+
+/// An evacuation site, shelter or welfare shelter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Shelter {
+    /// GSI 共通ID or the municipality's id.
+    pub ext_id: String,
+    pub name: String,
+    pub address: String,
+    pub location: LonLat,
+    pub kind: ShelterKind,
+    /// The GSI hazard types the site is designated for.
+    pub hazards: HazardSet,
+    /// People it can take; 0 means unknown (treated as unlimited, with a warning).
+    pub capacity: u32,
+    pub indoor: bool,
+    pub barrier_free: bool,
+    /// Only for welfare shelters: open to direct evacuation, or by transfer only.
+    pub welfare_access: Option<WelfareAccess>,
+}
+
+/// A hazard zone polygon (浸水想定区域, 土砂災害警戒区域, 家屋倒壊等氾濫想定区域, ...).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HazardZone {
+    pub ext_id: String,
+    pub kind: HazardKind,
+    /// Flood depth rank (A31a_205: 1 <0.5 m, 2 0.5-3 m, 3 3-5 m, 4 5-10 m, 5 10-20 m, 6 >=20 m).
+    pub depth_rank: Option<DepthRank>,
+    /// The river or source, e.g. "石狩川 L2" or "国土数値情報 A31a".
+    pub source: String,
+    pub geometry: geo::MultiPolygon<f64>,
+}
+
+/// A road line as read from `roads.geojson` (before it becomes graph edges).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Road {
+    /// Feature id (OSM way id for imported roads).
+    pub ext_id: String,
+    pub coords: Vec<LonLat>,
+    pub class: RoadClass,
+    pub bridge: bool,
+    pub tunnel: bool,
+    pub oneway: Oneway,
+    /// OSM `wheelchair` tag: Some(false) means not usable by wheelchairs.
+    pub wheelchair: Option<bool>,
+    pub name: String,
+}
+
+/// One watch activity (見守り記録).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WatchRecord {
+    pub date: Date,
+    pub person: PersonId,
+    pub volunteer: VolunteerId,
+    pub method: WatchMethod,
+    pub outcome: WatchOutcome,
+    pub concern: Option<Concern>,
+    pub referral: Option<Referral>,
+}
+
+/// A whole map folder, validated.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Map {
+    pub meta: MapMeta,
+    pub districts: Vec<District>,
+    pub people: Vec<Person>,
+    pub volunteers: Vec<Volunteer>,
+    pub shelters: Vec<Shelter>,
+    pub hazards: Vec<HazardZone>,
+    pub roads: Vec<Road>,
+    pub records: Vec<WatchRecord>,
+}
+
+impl Map {
+    pub fn district(&self, id: DistrictId) -> &District {
+        &self.districts[id.index()]
+    }
+    pub fn person(&self, id: PersonId) -> &Person {
+        &self.people[id.index()]
+    }
+    pub fn volunteer(&self, id: VolunteerId) -> &Volunteer {
+        &self.volunteers[id.index()]
+    }
+    pub fn shelter(&self, id: ShelterId) -> &Shelter {
+        &self.shelters[id.index()]
+    }
+
+    pub fn find_person(&self, ext_id: &str) -> Option<PersonId> {
+        self.people
+            .iter()
+            .position(|p| p.ext_id == ext_id)
+            .map(|i| PersonId(i as u32))
+    }
+    pub fn find_volunteer(&self, ext_id: &str) -> Option<VolunteerId> {
+        self.volunteers
+            .iter()
+            .position(|v| v.ext_id == ext_id)
+            .map(|i| VolunteerId(i as u32))
+    }
+    pub fn find_district(&self, code: &str) -> Option<DistrictId> {
+        self.districts
+            .iter()
+            .position(|d| d.code == code)
+            .map(|i| DistrictId(i as u32))
+    }
+
+    pub fn person_ids(&self) -> impl Iterator<Item = PersonId> + '_ {
+        (0..self.people.len() as u32).map(PersonId)
+    }
+    pub fn volunteer_ids(&self) -> impl Iterator<Item = VolunteerId> + '_ {
+        (0..self.volunteers.len() as u32).map(VolunteerId)
+    }
+    pub fn shelter_ids(&self) -> impl Iterator<Item = ShelterId> + '_ {
+        (0..self.shelters.len() as u32).map(ShelterId)
+    }
+
+    /// Number of volunteers holding each role.
+    pub fn volunteers_by_role(&self) -> BTreeMap<Role, usize> {
+        let mut out = BTreeMap::new();
+        for v in &self.volunteers {
+            for r in &v.roles {
+                *out.entry(*r).or_insert(0) += 1;
+            }
+        }
+        out
+    }
+}

@@ -5,4 +5,5 @@
 //! and writes files and `render` turns domain values into HTML and SVG. See
 //! `docs/architecture.md`.
 
+pub mod io;
 pub mod model;

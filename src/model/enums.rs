@@ -196,7 +196,10 @@ impl HazardSet {
         self.0 |= h.bit();
     }
     pub fn iter(self) -> impl Iterator<Item = HazardType> {
-        HazardType::ALL.iter().copied().filter(move |h| self.contains(*h))
+        HazardType::ALL
+            .iter()
+            .copied()
+            .filter(move |h| self.contains(*h))
     }
     pub fn is_empty(self) -> bool {
         self.0 == 0
@@ -445,11 +448,15 @@ impl SupportReason {
             return Some(SupportReason::MentalDisability(n));
         }
         Some(match s {
-            "intellectual" | "療育手帳" | "知的障害" => SupportReason::IntellectualDisability,
+            "intellectual" | "療育手帳" | "知的障害" => {
+                SupportReason::IntellectualDisability
+            }
             "intractable" | "難病" => SupportReason::IntractableDisease,
             "dementia" | "認知症" => SupportReason::Dementia,
             "alone" | "独居" | "ひとり暮らし" => SupportReason::LivingAlone,
-            "elderly_couple" | "高齢者夫婦" | "高齢者のみ世帯" => SupportReason::ElderlyCouple,
+            "elderly_couple" | "高齢者夫婦" | "高齢者のみ世帯" => {
+                SupportReason::ElderlyCouple
+            }
             "self_applied" | "本人申出" => SupportReason::SelfApplied,
             "other" | "その他" => SupportReason::Other,
             _ => return None,
@@ -466,11 +473,15 @@ impl SupportReason {
             (SupportReason::PhysicalDisability(n), Lang::En) => {
                 format!("physical disability grade {n}")
             }
-            (SupportReason::MentalDisability(n), Lang::Ja) => format!("精神障害者保健福祉手帳{n}級"),
+            (SupportReason::MentalDisability(n), Lang::Ja) => {
+                format!("精神障害者保健福祉手帳{n}級")
+            }
             (SupportReason::MentalDisability(n), Lang::En) => {
                 format!("mental disability grade {n}")
             }
-            (SupportReason::IntellectualDisability, l) => l.pick("療育手帳", "intellectual disability").into(),
+            (SupportReason::IntellectualDisability, l) => {
+                l.pick("療育手帳", "intellectual disability").into()
+            }
             (SupportReason::IntractableDisease, l) => l.pick("難病", "intractable disease").into(),
             (SupportReason::Dementia, l) => l.pick("認知症", "dementia").into(),
             (SupportReason::LivingAlone, l) => l.pick("独居", "living alone").into(),
@@ -513,14 +524,23 @@ mod tests {
 
     #[test]
     fn support_reasons_parse_in_both_languages_and_reject_out_of_range_grades() {
-        assert_eq!(SupportReason::parse("care:3"), Some(SupportReason::CareLevel(3)));
-        assert_eq!(SupportReason::parse("要介護４"), Some(SupportReason::CareLevel(4)));
+        assert_eq!(
+            SupportReason::parse("care:3"),
+            Some(SupportReason::CareLevel(3))
+        );
+        assert_eq!(
+            SupportReason::parse("要介護４"),
+            Some(SupportReason::CareLevel(4))
+        );
         assert_eq!(
             SupportReason::parse("身体障害者手帳1級"),
             Some(SupportReason::PhysicalDisability(1))
         );
         assert_eq!(SupportReason::parse("care:6"), None);
-        assert_eq!(SupportReason::parse("独居"), Some(SupportReason::LivingAlone));
+        assert_eq!(
+            SupportReason::parse("独居"),
+            Some(SupportReason::LivingAlone)
+        );
         for r in [
             SupportReason::CareLevel(2),
             SupportReason::MentalDisability(3),
@@ -532,7 +552,9 @@ mod tests {
 
     #[test]
     fn hazard_set_round_trips_through_json() {
-        let s: HazardSet = [HazardType::Flood, HazardType::Earthquake].into_iter().collect();
+        let s: HazardSet = [HazardType::Flood, HazardType::Earthquake]
+            .into_iter()
+            .collect();
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(json, r#"["flood","earthquake"]"#);
         let back: HazardSet = serde_json::from_str(&json).unwrap();

@@ -1,0 +1,335 @@
+//! CSV tables with English or Japanese headers, and field parsers that collect located errors.
+//!
+//! A table is described by its [`Column`]s (canonical English name plus accepted aliases).
+//! Headers are matched after trimming, dropping a BOM and full-width spaces, and ASCII
+//! lower-casing. Unknown columns are ignored (municipal exports carry many); a missing
+//! required column is one error for the file. [`Row`] then reads each field and records a
+//! [`DataError`] with the line number for anything it cannot parse.
+
+use super::{DataError, DataErrors, Location};
+use crate::model::normalize_digits;
+use std::path::Path;
+use time::{Date, Month};
+
+/// A column of a table.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    /// Canonical name used in files this crate writes.
+    pub name: &'static str,
+    /// Other accepted headers (Japanese first).
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+/// Shorthand for a required column.
+pub const fn req(name: &'static str, aliases: &'static [&'static str]) -> Column {
+    Column {
+        name,
+        aliases,
+        required: true,
+    }
+}
+
+/// Shorthand for an optional column.
+pub const fn opt(name: &'static str, aliases: &'static [&'static str]) -> Column {
+    Column {
+        name,
+        aliases,
+        required: false,
+    }
+}
+
+fn norm_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .replace('\u{3000}', "")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// One data row: values by column, with the file line where the record starts.
+#[derive(Clone, Debug)]
+pub struct RawRow {
+    pub line: u64,
+    values: Vec<Option<String>>,
+}
+
+/// Reads a CSV text into rows keyed by the given columns.
+pub fn read_table(path: &Path, text: &str, columns: &[Column]) -> Result<Vec<RawRow>, DataErrors> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers = rdr.headers().map_err(|e| {
+        DataErrors::from(DataError::new(
+            path,
+            Location::Line(1),
+            "",
+            "",
+            format!("a CSV header row ({e})"),
+        ))
+    })?;
+    let mut index: Vec<Option<usize>> = vec![None; columns.len()];
+    for (i, h) in headers.iter().enumerate() {
+        let h = norm_header(h);
+        if let Some(c) = columns
+            .iter()
+            .position(|c| norm_header(c.name) == h || c.aliases.iter().any(|a| norm_header(a) == h))
+            && index[c].is_none()
+        {
+            index[c] = Some(i);
+        }
+    }
+    let mut errs = DataErrors::default();
+    for (c, ix) in columns.iter().zip(&index) {
+        if c.required && ix.is_none() {
+            let names = std::iter::once(c.name)
+                .chain(c.aliases.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" / ");
+            errs.push(DataError::new(
+                path,
+                Location::Line(1),
+                c.name,
+                "",
+                format!("a column headed {names}"),
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let mut rows = Vec::new();
+    for rec in rdr.records() {
+        match rec {
+            Ok(r) => {
+                let line = r.position().map(|p| p.line()).unwrap_or(0);
+                if r.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                let values = index
+                    .iter()
+                    .map(|ix| ix.and_then(|i| r.get(i)).map(|v| v.trim().to_owned()))
+                    .collect();
+                rows.push(RawRow { line, values });
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errs.push(DataError::new(
+                    path,
+                    Location::Line(line),
+                    "",
+                    "",
+                    format!("a well-formed CSV record ({e})"),
+                ));
+            }
+        }
+    }
+    errs.into_result(rows)
+}
+
+/// Reads fields of one row, recording errors into a shared collector.
+pub struct Row<'a> {
+    pub path: &'a Path,
+    pub row: &'a RawRow,
+    pub columns: &'a [Column],
+    pub errs: &'a mut DataErrors,
+}
+
+impl Row<'_> {
+    fn col(&self, name: &str) -> usize {
+        self.columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap_or_else(|| panic!("column {name} is not declared"))
+    }
+
+    /// The location of this row.
+    pub fn location(&self) -> Location {
+        Location::Line(self.row.line)
+    }
+
+    /// Records an error about `field` of this row.
+    pub fn error(&mut self, field: &str, value: &str, expected: impl Into<String>) {
+        let e = DataError::new(self.path, self.location(), field, value, expected);
+        self.errs.push(e);
+    }
+
+    /// The trimmed text of a field, "" when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.row.values[self.col(name)].clone().unwrap_or_default()
+    }
+
+    /// A field that must not be empty.
+    pub fn required(&mut self, name: &str, expected: &str) -> Option<String> {
+        let t = self.text(name);
+        if t.is_empty() {
+            self.error(name, "", expected);
+            None
+        } else {
+            Some(t)
+        }
+    }
+
+    /// Parses a non-empty field with `parse`; `None` (and an error) when it fails.
+    pub fn parse<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Option<T> {
+        let t = self.required(name, expected)?;
+        let v = parse(&t);
+        if v.is_none() {
+            self.error(name, &t, expected);
+        }
+        v
+    }
+
+    /// Like [`Row::parse`], but an empty field gives `default`.
+    pub fn parse_or<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> T {
+        let t = self.text(name);
+        if t.is_empty() {
+            return default;
+        }
+        match parse(&t) {
+            Some(v) => v,
+            None => {
+                self.error(name, &t, expected);
+                default
+            }
+        }
+    }
+
+    /// A number within `lo..=hi`.
+    pub fn number(&mut self, name: &str, lo: f64, hi: f64) -> Option<f64> {
+        let expected = format!("a number from {lo} to {hi}");
+        self.parse(name, &expected, |s| {
+            normalize_digits(s)
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= lo && *v <= hi)
+        })
+    }
+
+    /// A list separated by `;` (or `、`, `・`), each item parsed; empty field = empty list.
+    pub fn list<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Vec<T> {
+        let t = self.text(name);
+        let mut out = Vec::new();
+        for item in t
+            .split([';', '；', '、', '・'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match parse(item) {
+                Some(v) => out.push(v),
+                None => self.error(name, item, expected),
+            }
+        }
+        out
+    }
+}
+
+/// Parses yes/no in the forms municipal exports use.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "y" | "有" | "あり" | "同意" | "同意あり" | "はい" | "○" | "〇" => {
+            Some(true)
+        }
+        "0" | "false" | "no" | "n" | "無" | "なし" | "不同意" | "同意なし" | "いいえ" | "×" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// What [`parse_date`] accepts, for messages.
+pub const DATE_EXPECTED: &str =
+    "a date such as 2023-04-01, 2023/4/1, 2023年4月1日 or 令和5年4月1日";
+
+/// Parses a date in Western (`2023-04-01`, `2023/4/1`, `2023年4月1日`) or Japanese era form
+/// (`令和5年4月1日`, `平成元年1月8日`, `R5.4.1`, `S15.3.2`). Full-width digits are accepted.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = normalize_digits(s.trim()).replace('元', "1");
+    const ERAS: [(&str, &str, i32); 5] = [
+        ("令和", "R", 2018),
+        ("平成", "H", 1988),
+        ("昭和", "S", 1925),
+        ("大正", "T", 1911),
+        ("明治", "M", 1867),
+    ];
+    let (offset, rest) = ERAS
+        .iter()
+        .find_map(|(kanji, letter, off)| {
+            s.strip_prefix(kanji)
+                .or_else(|| s.strip_prefix(letter))
+                .or_else(|| s.strip_prefix(&letter.to_ascii_lowercase()))
+                .map(|r| (*off, r.to_owned()))
+        })
+        .unwrap_or((0, s.clone()));
+    let parts: Vec<&str> = rest
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() != 3 {
+        return None;
+    }
+    let y: i32 = parts[0].parse().ok()?;
+    let m: u8 = parts[1].parse().ok()?;
+    let d: u8 = parts[2].parse().ok()?;
+    let year = if offset > 0 {
+        if !(1..=64).contains(&y) {
+            return None;
+        }
+        y + offset
+    } else {
+        y
+    };
+    if !(1868..=2200).contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, Month::try_from(m).ok()?, d).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_in_western_and_era_forms() {
+        let d = |y, m, dd| Date::from_calendar_date(y, Month::try_from(m).unwrap(), dd).unwrap();
+        assert_eq!(parse_date("2023-04-01"), Some(d(2023, 4, 1)));
+        assert_eq!(parse_date("2023/4/1"), Some(d(2023, 4, 1)));
+        assert_eq!(parse_date("令和5年4月1日"), Some(d(2023, 4, 1)));
+        assert_eq!(parse_date("令和元年5月1日"), Some(d(2019, 5, 1)));
+        assert_eq!(parse_date("昭和１５年３月２日"), Some(d(1940, 3, 2)));
+        assert_eq!(parse_date("H31.4.30"), Some(d(2019, 4, 30)));
+        assert_eq!(parse_date("2023-02-30"), None);
+        assert_eq!(parse_date("yesterday"), None);
+    }
+
+    #[test]
+    fn headers_match_japanese_aliases_and_missing_required_columns_are_named() {
+        const COLS: &[Column] = &[req("name", &["氏名"]), opt("phone", &["電話番号"])];
+        let rows = read_table(
+            Path::new("p.csv"),
+            "\u{feff}氏名,電話番号,extra\n山田,011,x\n",
+            COLS,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].line, 2);
+        let e = read_table(Path::new("p.csv"), "phone\n1\n", COLS).unwrap_err();
+        assert!(e.to_string().contains("p.csv:1: field `name`"), "{e}");
+    }
+}

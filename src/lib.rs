@@ -7,3 +7,6 @@
 
 pub mod io;
 pub mod model;
+pub mod report;
+pub mod rng;
+pub mod synth;

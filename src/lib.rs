@@ -6,3 +6,5 @@
 //! `docs/architecture.md`.
 
 pub mod model;
+pub mod network;
+pub mod spatial;

@@ -7,6 +7,8 @@
 
 pub mod io;
 pub mod model;
+pub mod network;
 pub mod report;
 pub mod rng;
+pub mod spatial;
 pub mod synth;

@@ -6,3 +6,4 @@
 //! `docs/architecture.md`.
 
 pub mod model;
+pub mod plan;

@@ -25,14 +25,14 @@ fn grid_roads(f: &Frame) -> Vec<Road> {
         ext_id,
         coords: pts.into_iter().map(|p| f.to_lonlat(p)).collect(),
         // Every tenth line a primary road, one in seven of those one-way.
-        class: if i % 10 == 0 {
+        class: if i.is_multiple_of(10) {
             RoadClass::Primary
         } else {
             RoadClass::Residential
         },
         bridge: false,
         tunnel: false,
-        oneway: if i % 70 == 0 {
+        oneway: if i.is_multiple_of(70) {
             Oneway::Forward
         } else {
             Oneway::No

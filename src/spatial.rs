@@ -40,7 +40,11 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A local equirectangular projection in metres around `origin` (see the module docs for the
 /// formula and its error).
+///
+/// Serialised as its origin only (`{"origin": {"lon": .., "lat": ..}}`); the scale factors are
+/// derived again on reading, so a stored frame cannot be inconsistent.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "FrameSpec", into = "FrameSpec")]
 pub struct Frame {
     /// The point projected to `[0, 0]`.
     pub origin: LonLat,
@@ -48,6 +52,24 @@ pub struct Frame {
     m_per_deg_lon: f64,
     /// Metres per degree of latitude.
     m_per_deg_lat: f64,
+}
+
+/// The serialised form of a [`Frame`].
+#[derive(Clone, Copy, Serialize, Deserialize)]
+struct FrameSpec {
+    origin: LonLat,
+}
+
+impl From<FrameSpec> for Frame {
+    fn from(s: FrameSpec) -> Self {
+        Frame::new(s.origin)
+    }
+}
+
+impl From<Frame> for FrameSpec {
+    fn from(f: Frame) -> Self {
+        FrameSpec { origin: f.origin }
+    }
 }
 
 impl Frame {
@@ -282,6 +304,14 @@ mod tests {
                 assert!((planar - h).abs() / h < 0.005, "{planar} vs {h}");
             }
         }
+    }
+
+    #[test]
+    fn frame_serialises_as_its_origin() {
+        let f = Frame::new(ASAHIKAWA);
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, r#"{"origin":{"lon":142.365,"lat":43.771}}"#);
+        assert_eq!(serde_json::from_str::<Frame>(&json).unwrap(), f);
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //!   O(n) and deterministic.
 //! - Closures ([`Closures`], [`hazard`]) are a bitset over edges laid over an unchanged graph:
 //!   a scenario can close roads thousands of times without rebuilding anything.
-//! - The search ([`route`]) is our own binary-heap Dijkstra over dense `Vec<f64>` distances with
+//! - The search ([`mod@route`]) is our own binary-heap Dijkstra over dense `Vec<f64>` distances with
 //!   a reusable [`SearchTree`]; settle order is deterministic (ties by node id).
 //!
 //! Key types: [`RoadGraph`], [`GraphParams`], [`Snap`], [`Profile`], [`RoutingParams`],

@@ -205,6 +205,43 @@ fn components_are_numbered_by_lowest_node_and_largest_is_found() {
     assert_eq!(g.component_size(ComponentId(0)), 2);
     assert_eq!(g.component_size(ComponentId(1)), 4);
     assert_eq!(g.largest_component(), Some(ComponentId(1)));
+    // Snapping can be kept to the largest component: a point by the lone road goes to the grid.
+    let p = frame().to_lonlat([-450.0, 5.0]);
+    assert_eq!(g.component(g.snap(p).unwrap().node), ComponentId(0));
+    let big = g.largest_component().unwrap();
+    let s = g.snap_where(p, |_, e| g.component(e.from) == big).unwrap();
+    assert_eq!(s.node, node_at(&g, [0.0, 0.0]));
+    // 450 m from the grid: snapped, but flagged off-network (default limit 300 m).
+    assert!(s.off_network && (s.distance_m - 450.0).abs() < 1.0);
+}
+
+#[test]
+fn routing_params_round_trip_and_accept_partial_overrides() {
+    let p = RoutingParams::default();
+    let back: RoutingParams = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+    assert_eq!(back, p);
+    let q: RoutingParams = serde_json::from_str(
+        r#"{"car_mps": 2.0, "wheelchair": {"flat_mps": 1.0, "steps_mps": null}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (q.car_mps, q.wheelchair.flat_mps, q.walk),
+        (2.0, 1.0, p.walk)
+    );
+    let g = build(&grid_roads(2, 2));
+    // A nonsense speed makes edges unusable instead of panicking or looping.
+    let bad = RoutingParams { car_mps: 0.0, ..p };
+    let t = one_to_many(
+        &g,
+        Profile::Car,
+        &bad,
+        &clear(),
+        &Closures::none(&g),
+        NodeId(0),
+        Direction::Forward,
+        f64::INFINITY,
+    );
+    assert_eq!(t.settled(), [NodeId(0)]);
 }
 
 // ---------------------------------------------------------------- profiles

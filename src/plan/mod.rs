@@ -1,3 +1,12 @@
-//! Planning: turning people, helpers and routes into evacuation plans. Pure, no I/O.
+//! Planning: turning people, helpers, shelters and routes into evacuation plans. Pure, no I/O.
+//!
+//! - [`scenario`]: the disaster a plan is drafted for.
+//! - [`matching`]: the exact helper matching (and destination assignment under capacity).
+//! - [`types`]: the plan values the engine produces.
 
 pub mod matching;
+pub mod scenario;
+pub mod types;
+
+pub use scenario::{Scenario, Season, TimeOfDay};
+pub use types::*;

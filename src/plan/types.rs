@@ -1,0 +1,545 @@
+//! The plan values the engine produces: one [`Plan`] per person who consented to drafting,
+//! reasons and warnings with their facts, priority, and the run summary.
+//!
+//! Everything here is plain data with serde, in the order a coordinator reads it; every ID
+//! is the map folder's external id, so `plans.json` can be read without the map.
+
+use crate::model::{Contact, HazardType, Lang, LonLat, Mobility, Need, SupportReason};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How the person gets to safety.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// On foot, with a helper beside them.
+    Walk,
+    /// A wheelchair pushed by a helper.
+    Wheelchair,
+    /// By car, driven by a helper (bedridden people, with two helpers).
+    Car,
+    /// 屋内安全確保: stay on a floor above the expected flood depth.
+    StayUpstairs,
+}
+
+impl Method {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Method::Walk => lang.pick("徒歩（支援者が付き添い）", "on foot, with a helper"),
+            Method::Wheelchair => {
+                lang.pick("車いす（支援者が介助）", "wheelchair, pushed by a helper")
+            }
+            Method::Car => lang.pick(
+                "車両（支援者2名、担架・抱きかかえ）",
+                "car, with two helpers",
+            ),
+            Method::StayUpstairs => lang.pick(
+                "屋内安全確保（上階へ垂直避難）",
+                "stay on a safe upper floor",
+            ),
+        }
+    }
+}
+
+/// Priority band.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    High,
+    Middle,
+    Low,
+}
+
+impl Band {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Band::High => lang.pick("高", "high"),
+            Band::Middle => lang.pick("中", "middle"),
+            Band::Low => lang.pick("低", "low"),
+        }
+    }
+}
+
+/// One factor of the priority score, with its multiplier.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriorityFactor {
+    pub ja: String,
+    pub en: String,
+    pub multiplier: f64,
+}
+
+/// Priority: score = hazard × need × household, banded; `weight` weights coverage in matching.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Priority {
+    pub score: f64,
+    pub band: Band,
+    /// Integer weight used by the matching (score × 10, at least 1).
+    pub weight: u64,
+    pub factors: Vec<PriorityFactor>,
+}
+
+/// Why a person is not covered (or why no plan was drafted). Each carries the facts its
+/// sentence names; [`Reason::sentence`] writes it in Japanese or English.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum Reason {
+    /// No consent to drafting a plan: no plan is drafted (counted apart).
+    NoConsent,
+    /// Home farther than the snap limit from any usable road.
+    OffNetwork { distance_m: f64 },
+    /// Active hazards close every way out.
+    NoSafeRoute,
+    /// No designated, safe, suitable destination reachable at all.
+    NoDestination,
+    /// Suitable destinations are in reach, but all are full.
+    DestinationsFull { nearest: String },
+    /// The nearest suitable destination takes longer than the lead time allows.
+    TooSlow {
+        evacuation_secs: f64,
+        available_secs: f64,
+    },
+    /// No helper within the travel limit; `nearest_secs` is the nearest helper's travel time, if
+    /// any was found within the search bound.
+    NoHelperInReach {
+        limit_secs: f64,
+        nearest_secs: Option<f64>,
+    },
+    /// Helpers are in reach, but none is available at this time of day / week.
+    NobodyAvailable { night: bool, in_reach: usize },
+    /// Helpers are in reach and available, but none has the skill needed.
+    SkillMissing { skill: String, in_reach: usize },
+    /// Helpers in reach have not consented to be named in plans.
+    HelpersWithoutConsent { count: usize },
+    /// Helpers exist, but helper travel + preparation + evacuation exceeds the lead time.
+    HelperTooLate {
+        best_total_secs: f64,
+        lead_secs: f64,
+    },
+    /// Needs two helpers; fewer than two are eligible.
+    NotEnoughHelpers { needed: u8, eligible: usize },
+    /// Every eligible helper is already escorting others (named with whom).
+    HelpersAtCapacity { helpers: Vec<BusyHelper> },
+}
+
+/// An eligible helper used up by others, for [`Reason::HelpersAtCapacity`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusyHelper {
+    pub id: String,
+    pub helps: Vec<String>,
+}
+
+impl Reason {
+    /// Stable code, as in `uncovered.csv` and `summary.json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::NoConsent => "no_consent",
+            Reason::OffNetwork { .. } => "off_network",
+            Reason::NoSafeRoute => "no_safe_route",
+            Reason::NoDestination => "no_destination",
+            Reason::DestinationsFull { .. } => "destinations_full",
+            Reason::TooSlow { .. } => "too_slow",
+            Reason::NoHelperInReach { .. } => "no_helper_in_reach",
+            Reason::NobodyAvailable { .. } => "nobody_available",
+            Reason::SkillMissing { .. } => "skill_missing",
+            Reason::HelpersWithoutConsent { .. } => "helpers_without_consent",
+            Reason::HelperTooLate { .. } => "helper_too_late",
+            Reason::NotEnoughHelpers { .. } => "not_enough_helpers",
+            Reason::HelpersAtCapacity { .. } => "helpers_at_capacity",
+        }
+    }
+
+    /// The reason as a sentence naming its facts.
+    pub fn sentence(&self, lang: Lang) -> String {
+        let min = |s: f64| (s / 60.0).ceil() as i64;
+        match (self, lang) {
+            (Reason::NoConsent, Lang::Ja) => "本人の同意がないため計画を作成していません。".into(),
+            (Reason::NoConsent, Lang::En) => {
+                "No consent to drafting a plan, so none was drafted.".into()
+            }
+            (Reason::OffNetwork { distance_m }, Lang::Ja) => {
+                format!("自宅から最寄りの道路まで{distance_m:.0} mあり、経路を計算できません。")
+            }
+            (Reason::OffNetwork { distance_m }, Lang::En) => format!(
+                "The home is {distance_m:.0} m from the nearest road; no route can be computed."
+            ),
+            (Reason::NoSafeRoute, Lang::Ja) => {
+                "想定される浸水・土砂災害で自宅からの道がすべて通行できません。".into()
+            }
+            (Reason::NoSafeRoute, Lang::En) => {
+                "The hazard closes every way out of the home.".into()
+            }
+            (Reason::NoDestination, Lang::Ja) => {
+                "この災害種別に指定され、安全で条件に合う避難先に到達できません。".into()
+            }
+            (Reason::NoDestination, Lang::En) => {
+                "No destination designated for this hazard, safe and suitable, can be reached."
+                    .into()
+            }
+            (Reason::DestinationsFull { nearest }, Lang::Ja) => {
+                format!("到達できる避難先（最寄り: {nearest}）はすべて定員に達しています。")
+            }
+            (Reason::DestinationsFull { nearest }, Lang::En) => {
+                format!("Every reachable destination (nearest: {nearest}) is full.")
+            }
+            (
+                Reason::TooSlow {
+                    evacuation_secs,
+                    available_secs,
+                },
+                Lang::Ja,
+            ) => format!(
+                "最寄りの避難先まで{}分かかり、避難に使える{}分を超えます。",
+                min(*evacuation_secs),
+                min(*available_secs)
+            ),
+            (
+                Reason::TooSlow {
+                    evacuation_secs,
+                    available_secs,
+                },
+                Lang::En,
+            ) => format!(
+                "The nearest destination takes {} min, more than the {} min available.",
+                min(*evacuation_secs),
+                min(*available_secs)
+            ),
+            (
+                Reason::NoHelperInReach {
+                    limit_secs,
+                    nearest_secs: Some(n),
+                },
+                Lang::Ja,
+            ) => format!(
+                "{}分以内に到着できる支援者がいません（最も近い支援者で{}分）。",
+                min(*limit_secs),
+                min(*n)
+            ),
+            (
+                Reason::NoHelperInReach {
+                    limit_secs,
+                    nearest_secs: Some(n),
+                },
+                Lang::En,
+            ) => format!(
+                "No helper can arrive within {} min (the nearest needs {} min).",
+                min(*limit_secs),
+                min(*n)
+            ),
+            (
+                Reason::NoHelperInReach {
+                    limit_secs,
+                    nearest_secs: None,
+                },
+                Lang::Ja,
+            ) => format!(
+                "{}分以内に到着できる支援者がいません（近隣に支援者がいません）。",
+                min(*limit_secs)
+            ),
+            (
+                Reason::NoHelperInReach {
+                    limit_secs,
+                    nearest_secs: None,
+                },
+                Lang::En,
+            ) => format!(
+                "No helper can arrive within {} min (none nearby at all).",
+                min(*limit_secs)
+            ),
+            (
+                Reason::NobodyAvailable {
+                    night: true,
+                    in_reach,
+                },
+                Lang::Ja,
+            ) => format!("近隣の支援者{in_reach}人はいずれも夜間に対応できません。"),
+            (
+                Reason::NobodyAvailable {
+                    night: true,
+                    in_reach,
+                },
+                Lang::En,
+            ) => format!("None of the {in_reach} helpers in reach is available at night."),
+            (
+                Reason::NobodyAvailable {
+                    night: false,
+                    in_reach,
+                },
+                Lang::Ja,
+            ) => format!("近隣の支援者{in_reach}人はいずれもこの時間帯に対応できません。"),
+            (
+                Reason::NobodyAvailable {
+                    night: false,
+                    in_reach,
+                },
+                Lang::En,
+            ) => format!("None of the {in_reach} helpers in reach is available at this time."),
+            (Reason::SkillMissing { skill, in_reach }, Lang::Ja) => {
+                format!("対応可能な近隣の支援者{in_reach}人に「{skill}」ができる人がいません。")
+            }
+            (Reason::SkillMissing { skill, in_reach }, Lang::En) => {
+                format!("None of the {in_reach} available helpers in reach has the skill: {skill}.")
+            }
+            (Reason::HelpersWithoutConsent { count }, Lang::Ja) => {
+                format!("近隣の支援者{count}人は計画への氏名記載に同意していません。")
+            }
+            (Reason::HelpersWithoutConsent { count }, Lang::En) => {
+                format!("{count} helpers in reach have not consented to be named in plans.")
+            }
+            (
+                Reason::HelperTooLate {
+                    best_total_secs,
+                    lead_secs,
+                },
+                Lang::Ja,
+            ) => format!(
+                "支援者の移動・準備・避難に最短でも{}分かかり、猶予時間{}分に間に合いません。",
+                min(*best_total_secs),
+                min(*lead_secs)
+            ),
+            (
+                Reason::HelperTooLate {
+                    best_total_secs,
+                    lead_secs,
+                },
+                Lang::En,
+            ) => format!(
+                "Helper travel, preparation and evacuation take at least {} min, more than the {} min lead time.",
+                min(*best_total_secs),
+                min(*lead_secs)
+            ),
+            (Reason::NotEnoughHelpers { needed, eligible }, Lang::Ja) => {
+                format!("支援者が{needed}人必要ですが、条件を満たす支援者は{eligible}人です。")
+            }
+            (Reason::NotEnoughHelpers { needed, eligible }, Lang::En) => {
+                format!("Needs {needed} helpers, but only {eligible} are eligible.")
+            }
+            (Reason::HelpersAtCapacity { helpers }, l) => {
+                let list = helpers
+                    .iter()
+                    .map(|h| format!("{} → {}", h.id, h.helps.join("・")))
+                    .collect::<Vec<_>>()
+                    .join(l.pick("、", "; "));
+                match l {
+                    Lang::Ja => {
+                        format!("条件を満たす支援者は全員、他の方の支援で手一杯です（{list}）。")
+                    }
+                    Lang::En => {
+                        format!("Every eligible helper is already escorting others ({list}).")
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A warning on a covered person's plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum Warning {
+    /// No backup helper could be found.
+    NoBackup,
+    /// A walk longer than the recommended maximum (about 500 m).
+    LongWalk { length_m: f64, limit_m: f64 },
+    /// No watch contact in the last N days: the plan may be stale.
+    StaleContact { days: i64, last: Option<String> },
+    /// A helper is above the age limit (a last resort).
+    HelperOverAge { helper: String, age: i32 },
+    /// Needs a welfare shelter; none takes direct evacuation in reach, so a general shelter.
+    WelfareFallback,
+    /// The destination's capacity is unknown.
+    UnknownCapacity,
+    /// Stays upstairs, but the bedroom is below the safe floor: move it or help them up.
+    BedroomBelowSafeFloor { bedroom_floor: u8, safe_floor: u8 },
+    /// The matching hit its search budget; the helper choice may not be the best possible.
+    MatchingNotProven,
+    /// Depends on powered medical equipment: plan power at the destination.
+    PowerNeeded,
+}
+
+impl Warning {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Warning::NoBackup => "no_backup",
+            Warning::LongWalk { .. } => "long_walk",
+            Warning::StaleContact { .. } => "stale_contact",
+            Warning::HelperOverAge { .. } => "helper_over_age",
+            Warning::WelfareFallback => "welfare_fallback",
+            Warning::UnknownCapacity => "unknown_capacity",
+            Warning::BedroomBelowSafeFloor { .. } => "bedroom_below_safe_floor",
+            Warning::MatchingNotProven => "matching_not_proven",
+            Warning::PowerNeeded => "power_needed",
+        }
+    }
+
+    pub fn sentence(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Warning::NoBackup, l) => l.pick("予備の支援者が見つかりません。", "No backup helper could be found.").into(),
+            (Warning::LongWalk { length_m, limit_m }, Lang::Ja) => format!("徒歩での避難距離が{length_m:.0} mあり、目安の{limit_m:.0} mを超えます。"),
+            (Warning::LongWalk { length_m, limit_m }, Lang::En) => format!("The walk is {length_m:.0} m, over the recommended {limit_m:.0} m."),
+            (Warning::StaleContact { days, last: Some(d) }, Lang::Ja) => format!("直近{days}日間に見守りの記録がありません（最終 {d}）。計画内容を確認してください。"),
+            (Warning::StaleContact { days, last: Some(d) }, Lang::En) => format!("No watch contact in the last {days} days (last {d}); check the plan is still right."),
+            (Warning::StaleContact { days, last: None }, Lang::Ja) => format!("直近{days}日間に見守りの記録がありません（記録なし）。"),
+            (Warning::StaleContact { days, last: None }, Lang::En) => format!("No watch contact in the last {days} days (none on record)."),
+            (Warning::HelperOverAge { helper, age }, Lang::Ja) => format!("支援者 {helper} は{age}歳です（年齢上限を超えるため最終手段として選定）。"),
+            (Warning::HelperOverAge { helper, age }, Lang::En) => format!("Helper {helper} is {age} (over the age limit; chosen as a last resort)."),
+            (Warning::WelfareFallback, l) => l.pick("直接避難できる福祉避難所に到達できないため、一般の避難所とし、移送を調整します。", "No welfare shelter taking direct evacuation is in reach: a general shelter, with a transfer to arrange.").into(),
+            (Warning::UnknownCapacity, l) => l.pick("避難先の収容人数が不明です。", "The destination's capacity is unknown.").into(),
+            (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::Ja) => format!("寝室が{bedroom_floor}階にあり、安全な{safe_floor}階以上への移動に介助が必要です。"),
+            (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::En) => format!("The bedroom is on floor {bedroom_floor}; moving up to floor {safe_floor} or above needs help."),
+            (Warning::MatchingNotProven, l) => l.pick("支援者の組合せは探索上限に達したため、最適とは限りません。", "The helper matching hit its search budget and may not be optimal.").into(),
+            (Warning::PowerNeeded, l) => l.pick("電源を要する医療機器を使用しています。避難先の電源を確認してください。", "Uses powered medical equipment: check power at the destination.").into(),
+        }
+    }
+}
+
+/// A helper named in a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlanHelper {
+    /// Volunteer id in `volunteers.csv`.
+    pub id: String,
+    /// `primary` or `backup`.
+    pub role: HelperRole,
+    pub name: String,
+    pub phone: String,
+    pub age: i32,
+    pub home: LonLat,
+    /// Travel time from the helper's home to the person, seconds.
+    pub travel_secs: f64,
+    /// The helper's route to the person (lon/lat).
+    pub route: Vec<LonLat>,
+    /// The helper already watches this person (watch records in the last year).
+    pub watches_person: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HelperRole {
+    Primary,
+    Backup,
+}
+
+/// The destination of a plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Destination {
+    /// Shelter id in `shelters.geojson`.
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    /// Shelter kind code (`evacuation_site`, `shelter`, `welfare_shelter`).
+    pub kind: String,
+    pub location: LonLat,
+}
+
+/// One person's individual evacuation plan (個別避難計画).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Person id in `people.csv`.
+    pub person: String,
+    pub district: String,
+    pub district_name: String,
+    // Register fields (名簿情報).
+    pub name: String,
+    pub kana: String,
+    pub birth_date: String,
+    pub age: i32,
+    /// Sex code.
+    pub sex: String,
+    pub address: String,
+    pub phone: String,
+    pub home: LonLat,
+    pub support_reasons: Vec<SupportReason>,
+    // How to assist.
+    pub mobility: Mobility,
+    pub helpers_needed: u8,
+    pub needs: Vec<Need>,
+    pub floors: u8,
+    pub bedroom_floor: u8,
+    /// Structure code.
+    pub structure: String,
+    /// Household code.
+    pub household: String,
+    pub contacts: Vec<Contact>,
+    pub daytime_place: String,
+    pub notes: String,
+    // The plan.
+    /// Primary helper(s) first, then the backup.
+    pub helpers: Vec<PlanHelper>,
+    pub destination: Option<Destination>,
+    /// The evacuation route from home to the destination (lon/lat); empty when staying.
+    pub route: Vec<LonLat>,
+    pub route_length_m: f64,
+    /// Time from leaving home to arrival, seconds, at the person's pace in the scenario.
+    pub evacuation_secs: f64,
+    pub method: Method,
+    /// Preparation time at home before leaving, seconds.
+    pub preparation_secs: f64,
+    /// When to start (always alert level 3, 高齢者等避難).
+    pub start_when: String,
+    /// How the warning reaches the person.
+    pub warning_delivery: Vec<String>,
+    /// Things to take.
+    pub things_to_take: Vec<String>,
+    /// Consent to drafting (always true for a plan) and to sharing in normal times.
+    pub consent_plan: bool,
+    pub consent_share: bool,
+    /// Who the plan may be shared with in normal times.
+    pub shared_with: Vec<String>,
+    pub priority: Priority,
+    /// The person has every helper they need.
+    pub covered: bool,
+    /// Empty when covered.
+    pub reasons: Vec<Reason>,
+    pub warnings: Vec<Warning>,
+    /// Date drafted (`as_of` of the run), ISO 8601.
+    pub drafted: String,
+    /// Scenario the plan was drafted for.
+    pub scenario: String,
+    pub hazard: HazardType,
+}
+
+impl Plan {
+    pub fn primary_helpers(&self) -> impl Iterator<Item = &PlanHelper> {
+        self.helpers
+            .iter()
+            .filter(|h| h.role == HelperRole::Primary)
+    }
+    pub fn backup_helper(&self) -> Option<&PlanHelper> {
+        self.helpers.iter().find(|h| h.role == HelperRole::Backup)
+    }
+}
+
+/// A person without a plan or without the helpers they need, for `uncovered.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Uncovered {
+    pub person: String,
+    pub district: String,
+    pub priority: Band,
+    pub reasons: Vec<Reason>,
+}
+
+/// Counts for one district (or the whole map).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub people: usize,
+    pub consented: usize,
+    pub planned: usize,
+    pub covered: usize,
+    pub with_backup: usize,
+    pub stay_upstairs: usize,
+    pub uncovered: usize,
+    pub high_priority_uncovered: usize,
+    /// People per reason code (a person may have several reasons).
+    pub by_reason: BTreeMap<String, usize>,
+}
+
+/// The run summary (`summary.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub as_of: String,
+    #[serde(flatten)]
+    pub total: Counts,
+    pub by_district: BTreeMap<String, Counts>,
+    /// True when the helper matching is proven optimal.
+    pub matching_optimal: bool,
+}

@@ -3,8 +3,13 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use mimamori::io::mapdir;
+use indicatif::{ProgressBar, ProgressStyle};
+use mimamori::io::{mapdir, plan_out};
 use mimamori::model::{Lang, Map};
+use mimamori::network::{GraphParams, RoadGraph};
+use mimamori::plan::engine::{PlanParams, PlanRun, plan_with_progress};
+use mimamori::plan::{Counts, Scenario};
+use mimamori::spatial::Frame;
 use mimamori::{report, synth};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -46,6 +51,43 @@ enum Cmd {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Counts of a map: people, volunteers, shelters, road graph, components, off-network points.
+    Info {
+        map: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draft a plan for every person: helpers, destination, route; who is uncovered and why.
+    Plan {
+        map: PathBuf,
+        /// Scenario file (scenarios/*.toml); default: a daytime river flood.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Output folder for plans.json, plans.geojson, uncovered.csv, summary.json.
+        #[arg(long, default_value = "out/plan")]
+        out: PathBuf,
+        /// Date of drafting and of "recent contact"; default: the day after the last watch record.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Also write the matching problems as solved (JSON) to this file.
+        #[arg(long)]
+        dump_matching: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: LangArg,
+    },
+    /// Every helper and destination considered for one person, and why each was or was not chosen.
+    Explain {
+        map: PathBuf,
+        person: String,
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: LangArg,
+        #[arg(long)]
+        json: bool,
     },
     /// Reports over a map's watch records.
     Report {
@@ -108,6 +150,39 @@ fn run(cli: Cli) -> Result<()> {
                 map.records.len()
             );
         }
+        Cmd::Info { map, json } => info(&map, json)?,
+        Cmd::Plan {
+            map,
+            scenario,
+            out,
+            as_of,
+            dump_matching,
+            lang,
+        } => {
+            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            plan_out::write_run(&out, &run)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            if let Some(f) = dump_matching {
+                mimamori::io::write_atomic(&f, plan_out::matching_json(&run).as_bytes())
+                    .with_context(|| format!("cannot write {}", f.display()))?;
+            }
+            print_plan_table(&m, &run, lang.into());
+            println!("→ {}", out.display());
+        }
+        Cmd::Explain {
+            map,
+            person,
+            scenario,
+            as_of,
+            lang,
+            json,
+        } => {
+            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), false)?;
+            if m.find_person(&person).is_none() {
+                bail!("no person with id {person:?} in {}", map.display());
+            }
+            explain(&run, &person, lang.into(), json)?;
+        }
         Cmd::Report {
             kind:
                 ReportCmd::Annual {
@@ -127,6 +202,280 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn build_graph(map: &Map) -> Result<RoadGraph> {
+    let t = Instant::now();
+    let g = RoadGraph::build(&map.roads, Frame::for_map(map), GraphParams::default())
+        .context("cannot build the road graph")?;
+    tracing::info!(
+        ms = t.elapsed().as_millis() as u64,
+        nodes = g.node_count(),
+        edges = g.edge_count(),
+        "graph built"
+    );
+    Ok(g)
+}
+
+fn info(dir: &Path, json: bool) -> Result<()> {
+    let map = load(dir)?;
+    let g = build_graph(&map)?;
+    let idx = mimamori::spatial::SpatialIndex::from_map(&map, *g.frame());
+    let mut off = serde_json::Map::new();
+    let mut off_total = 0;
+    let points: [(&str, Vec<mimamori::model::LonLat>); 3] = [
+        ("people", map.people.iter().map(|p| p.home).collect()),
+        (
+            "volunteers",
+            map.volunteers.iter().map(|v| v.home).collect(),
+        ),
+        (
+            "shelters",
+            map.shelters.iter().map(|s| s.location).collect(),
+        ),
+    ];
+    for (kind, pts) in &points {
+        let n = pts
+            .iter()
+            .filter(|p| g.snap(**p).is_none_or(|s| s.off_network))
+            .count();
+        off_total += n;
+        off.insert((*kind).into(), n.into());
+    }
+    let largest = g.largest_component().map_or(0, |c| g.component_size(c));
+    let roles: serde_json::Map<String, serde_json::Value> = map
+        .volunteers_by_role()
+        .into_iter()
+        .map(|(r, n)| (r.code().to_owned(), n.into()))
+        .collect();
+    let mut kinds = std::collections::BTreeMap::new();
+    for s in &map.shelters {
+        *kinds.entry(s.kind.code()).or_insert(0usize) += 1;
+    }
+    let v = serde_json::json!({
+        "map": map.meta.name,
+        "people": map.people.len(),
+        "volunteers": map.volunteers.len(),
+        "volunteers_by_role": roles,
+        "shelters": map.shelters.len(),
+        "shelters_by_kind": kinds,
+        "districts": map.districts.len(),
+        "hazard_zones": map.hazards.len(),
+        "watch_records": map.records.len(),
+        "road_nodes": g.node_count(),
+        "road_edges": g.edge_count(),
+        "components": g.component_count(),
+        "largest_component_nodes": largest,
+        "off_network": off_total,
+        "off_network_by_kind": off,
+        "indexed_points": idx.len(),
+    });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for (k, val) in v.as_object().expect("object") {
+            println!("{k:<24} {val}");
+        }
+    }
+    Ok(())
+}
+
+fn run_plan(
+    dir: &Path,
+    scenario: Option<&Path>,
+    as_of: Option<&str>,
+    progress: bool,
+) -> Result<(Map, PlanRun)> {
+    let map = load(dir)?;
+    let scenario = match scenario {
+        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Scenario::default(),
+    };
+    let as_of = match as_of {
+        Some(s) => mimamori::io::csv_in::parse_date(s)
+            .with_context(|| format!("--as-of {s:?}: expected a date such as 2024-04-01"))?,
+        None => map.records.iter().map(|r| r.date).max().map_or_else(
+            || time::OffsetDateTime::now_utc().date(),
+            |d| d.next_day().unwrap_or(d),
+        ),
+    };
+    let g = build_graph(&map)?;
+    let bar = if progress {
+        ProgressBar::new(map.people.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").expect("valid template"),
+    );
+    bar.set_message("routing");
+    let t = Instant::now();
+    let run = plan_with_progress(
+        &map,
+        &g,
+        &scenario,
+        &PlanParams::default(),
+        as_of,
+        &mut |done, _| {
+            if done % 64 == 0 {
+                bar.set_position(done as u64);
+            }
+        },
+    )?;
+    bar.finish_and_clear();
+    tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
+    Ok((map, run))
+}
+
+fn counts_row(label: &str, c: &Counts) -> String {
+    format!(
+        "{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        pad(label, 18),
+        c.people,
+        c.consented,
+        c.planned,
+        c.covered,
+        c.with_backup,
+        c.stay_upstairs,
+        c.uncovered,
+        c.high_priority_uncovered
+    )
+}
+
+fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
+    let t = |ja, en| lang.pick(ja, en);
+    println!(
+        "{}: {}  ({} {})",
+        t("想定", "Scenario"),
+        run.summary.scenario,
+        t("作成日", "as of"),
+        run.summary.as_of
+    );
+    println!(
+        "{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        pad(t("地区", "district"), 18),
+        t("対象者", "people"),
+        t("同意", "consent"),
+        t("作成", "planned"),
+        t("支援者有", "covered"),
+        t("予備有", "backup"),
+        t("上階", "upstair"),
+        t("未確保", "uncov."),
+        t("うち高", "high")
+    );
+    for d in &map.districts {
+        if let Some(c) = run.summary.by_district.get(&d.code) {
+            println!("{}", counts_row(&format!("{} {}", d.code, d.name), c));
+        }
+    }
+    println!("{}", counts_row(t("合計", "total"), &run.summary.total));
+    println!();
+    println!(
+        "{}",
+        t(
+            "支援者が確保できない理由（人数）",
+            "Uncovered, by reason (people)"
+        )
+    );
+    for (code, n) in &run.summary.total.by_reason {
+        println!("  {} {n:>6}", pad(code, 26));
+    }
+    if !run.summary.matching_optimal {
+        println!(
+            "{}",
+            t(
+                "注意: 支援者の組合せは探索上限に達し、最適とは限りません。",
+                "Note: the helper matching hit its search budget and may not be optimal."
+            )
+        );
+    }
+}
+
+fn explain(run: &PlanRun, person: &str, lang: Lang, json: bool) -> Result<()> {
+    let t = |ja, en| lang.pick(ja, en);
+    let plan = run.plans.iter().find(|p| p.person == person);
+    let Some(ex) = run.explanations.get(person) else {
+        println!(
+            "{person}: {}",
+            t(
+                "計画作成の同意がないため、計画は作成していません。",
+                "no consent to drafting: no plan was drafted."
+            )
+        );
+        return Ok(());
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"explanation": ex, "plan": plan}))?
+        );
+        return Ok(());
+    }
+    if let Some(p) = plan {
+        println!(
+            "{person}  {} {}  {} {:.1}",
+            t("方法", "method"),
+            p.method.label(lang),
+            t("優先度", "priority"),
+            p.priority.score
+        );
+        for f in &p.priority.factors {
+            println!("    × {:.1}  {}", f.multiplier, lang.pick(&f.ja, &f.en));
+        }
+        for r in &p.reasons {
+            println!("  {} {}", t("理由:", "reason:"), r.sentence(lang));
+        }
+        for w in &p.warnings {
+            println!("  {} {}", t("注意:", "warning:"), w.sentence(lang));
+        }
+    }
+    println!("{}", t("避難先の候補", "Destinations considered"));
+    for d in &ex.destinations {
+        println!(
+            "  {:<8} {:>6.1} {}  {}  {}",
+            d.id,
+            d.evacuation_secs / 60.0,
+            t("分", "min"),
+            d.name,
+            d.status
+        );
+    }
+    println!("{}", t("支援者の候補", "Helpers considered"));
+    for h in &ex.helpers {
+        let status = serde_json::to_value(&h.status)?;
+        let watch = if h.watches_person {
+            t("見守り中", "watches")
+        } else {
+            ""
+        };
+        println!(
+            "  {:<8} {:>6.1} {}  {} {}",
+            h.id,
+            h.travel_secs / 60.0,
+            t("分", "min"),
+            status,
+            watch
+        );
+    }
+    if ex.helpers.is_empty() {
+        println!("  {}", t("（なし）", "(none)"));
+    }
+    Ok(())
+}
+
+/// Pads to a display width, counting East Asian wide characters as two columns.
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s
+        .chars()
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !matches!(c as u32, 0xFF61..=0xFF9F) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn print_annual(r: &report::AnnualReport, lang: Lang) {

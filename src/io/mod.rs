@@ -9,6 +9,7 @@
 pub mod csv_in;
 pub mod geojson_in;
 pub mod mapdir;
+pub mod plan_out;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

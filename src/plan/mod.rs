@@ -4,9 +4,11 @@
 //! - [`matching`]: the exact helper matching (and destination assignment under capacity).
 //! - [`types`]: the plan values the engine produces.
 
+pub mod engine;
 pub mod matching;
 pub mod scenario;
 pub mod types;
 
+pub use engine::{PlanError, PlanParams, PlanRun, plan};
 pub use scenario::{Scenario, Season, TimeOfDay};
 pub use types::*;

@@ -1,0 +1,148 @@
+//! Writing a planning run: `plans.json`, `plans.geojson`, `uncovered.csv`, `summary.json`, and
+//! the matching dump; reading scenario files.
+
+use super::{DataError, Location, decode_text, read_bytes, write_atomic};
+use crate::model::Lang;
+use crate::plan::engine::PlanRun;
+use crate::plan::{Plan, Scenario};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// Reads and validates a scenario TOML file.
+pub fn read_scenario(path: &Path) -> Result<Scenario, DataError> {
+    let bytes = read_bytes(path)?;
+    let text = decode_text(path, &bytes, super::Encoding::Utf8)?;
+    let sc: Scenario = toml::from_str(&text).map_err(|e| {
+        let loc = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1)
+            .map_or(Location::File, Location::Line);
+        DataError::new(
+            path,
+            loc,
+            "",
+            "",
+            format!("a valid scenario ({})", e.message()),
+        )
+    })?;
+    sc.validate().map_err(|(field, value, expected)| {
+        DataError::new(path, Location::File, field, value, expected)
+    })?;
+    Ok(sc)
+}
+
+fn pos(p: crate::model::LonLat) -> Value {
+    json!([(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7])
+}
+
+fn line(coords: &[crate::model::LonLat]) -> Value {
+    json!({"type": "LineString", "coordinates": coords.iter().map(|c| pos(*c)).collect::<Vec<_>>()})
+}
+
+/// The plans as an RFC 7946 FeatureCollection: per plan the person (Point), the destination
+/// (Point), the evacuation route and each helper's route (LineStrings), and each helper's home.
+/// Properties carry ids and figures, not names or health data, so the layer can be shared
+/// for maps without exposing personal details.
+pub fn plans_geojson(plans: &[Plan]) -> Value {
+    let mut features = Vec::new();
+    let mut feature = |id: String, props: Value, geometry: Value| {
+        features
+            .push(json!({"type": "Feature", "id": id, "properties": props, "geometry": geometry}));
+    };
+    for p in plans {
+        feature(
+            format!("person/{}", p.person),
+            json!({"layer": "person", "person": p.person, "district": p.district, "method": p.method,
+                   "priority": p.priority.band, "covered": p.covered,
+                   "reasons": p.reasons.iter().map(|r| r.code()).collect::<Vec<_>>()}),
+            json!({"type": "Point", "coordinates": pos(p.home)}),
+        );
+        if let Some(d) = &p.destination {
+            feature(
+                format!("destination/{}/{}", p.person, d.id),
+                json!({"layer": "destination", "person": p.person, "destination": d.id, "name": d.name, "kind": d.kind}),
+                json!({"type": "Point", "coordinates": pos(d.location)}),
+            );
+        }
+        if p.route.len() >= 2 {
+            feature(
+                format!("route/{}", p.person),
+                json!({"layer": "route", "person": p.person, "length_m": p.route_length_m.round(),
+                       "evacuation_secs": p.evacuation_secs.round(), "method": p.method}),
+                line(&p.route),
+            );
+        }
+        for h in &p.helpers {
+            feature(
+                format!("helper/{}/{}", p.person, h.id),
+                json!({"layer": "helper", "person": p.person, "helper": h.id, "role": h.role}),
+                json!({"type": "Point", "coordinates": pos(h.home)}),
+            );
+            if h.route.len() >= 2 {
+                feature(
+                    format!("helper_route/{}/{}", p.person, h.id),
+                    json!({"layer": "helper_route", "person": p.person, "helper": h.id, "role": h.role,
+                           "travel_secs": h.travel_secs.round()}),
+                    line(&h.route),
+                );
+            }
+        }
+    }
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+/// One row per uncovered person and reason.
+pub fn uncovered_csv(run: &PlanRun) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "person",
+        "district",
+        "priority",
+        "reason",
+        "reason_ja",
+        "reason_en",
+    ])
+    .expect("writing to memory");
+    for u in &run.uncovered {
+        for r in &u.reasons {
+            let band = serde_json::to_value(u.priority).expect("band serialises");
+            w.write_record([
+                u.person.as_str(),
+                u.district.as_str(),
+                band.as_str().unwrap_or_default(),
+                r.code(),
+                &r.sentence(Lang::Ja),
+                &r.sentence(Lang::En),
+            ])
+            .expect("writing to memory");
+        }
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Writes `plans.json`, `plans.geojson`, `uncovered.csv` and `summary.json` into `dir`.
+pub fn write_run(dir: &Path, run: &PlanRun) -> std::io::Result<()> {
+    write_atomic(&dir.join("plans.json"), pretty(&run.plans).as_bytes())?;
+    write_atomic(
+        &dir.join("plans.geojson"),
+        plans_geojson(&run.plans).to_string().as_bytes(),
+    )?;
+    write_atomic(&dir.join("uncovered.csv"), &uncovered_csv(run))?;
+    write_atomic(&dir.join("summary.json"), pretty(&run.summary).as_bytes())?;
+    Ok(())
+}
+
+/// The matching problems as solved, for `--dump-matching`.
+pub fn matching_json(run: &PlanRun) -> String {
+    let v = json!({
+        "helpers": run.helpers,
+        "backups": run.backups,
+        "destinations": run.destinations,
+    });
+    serde_json::to_string_pretty(&v).expect("dump serialises") + "\n"
+}
+
+/// Pretty JSON with a final newline.
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).expect("plan values serialise") + "\n"
+}

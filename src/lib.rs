@@ -7,3 +7,9 @@
 
 pub mod io;
 pub mod model;
+pub mod network;
+pub mod plan;
+pub mod report;
+pub mod rng;
+pub mod spatial;
+pub mod synth;

@@ -216,7 +216,8 @@ impl Checker<'_> {
     /// Any GeoJSON object: FeatureCollection, Feature or geometry.
     fn object(&mut self, v: &Value, at: &str) {
         let Some(obj) = v.as_object() else {
-            self.err(at, Self::show(v), "a GeoJSON object");
+            let field = if at.is_empty() { "(root)" } else { at };
+            self.err(field, Self::show(v), "a GeoJSON object");
             return;
         };
         let ty_field = join(at, "type");

@@ -101,29 +101,21 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
         meta,
         ..Map::default()
     };
-    let layer = |name: &str, errs: &mut DataErrors| -> Option<(PathBuf, Vec<RawFeature>)> {
-        let path = dir.join(name);
-        let text = read_bytes(&path)
-            .and_then(|b| decode_text(&path, &b, Encoding::Utf8))
-            .map_err(|e| errs.push(e))
-            .ok()?;
-        read_feature_collection(&path, &text)
-            .map_err(|e| errs.extend(e))
-            .ok()
-            .map(|f| (path, f))
-    };
-    if let Some((p, f)) = layer(DISTRICTS, &mut errs) {
-        map.districts = districts_from(&p, &f, &mut errs);
+    fn layer<T>(
+        dir: &Path,
+        name: &str,
+        validate: fn(&Path, &[RawFeature], &mut DataErrors) -> Vec<T>,
+        errs: &mut DataErrors,
+    ) -> Vec<T> {
+        read_layer(&dir.join(name), validate).unwrap_or_else(|e| {
+            errs.extend(e);
+            Vec::new()
+        })
     }
-    if let Some((p, f)) = layer(ROADS, &mut errs) {
-        map.roads = roads_from(&p, &f, &mut errs);
-    }
-    if let Some((p, f)) = layer(SHELTERS, &mut errs) {
-        map.shelters = shelters_from(&p, &f, &mut errs);
-    }
-    if let Some((p, f)) = layer(HAZARDS, &mut errs) {
-        map.hazards = hazards_from(&p, &f, &mut errs);
-    }
+    map.districts = layer(dir, DISTRICTS, districts_from, &mut errs);
+    map.roads = layer(dir, ROADS, roads_from, &mut errs);
+    map.shelters = layer(dir, SHELTERS, shelters_from, &mut errs);
+    map.hazards = layer(dir, HAZARDS, hazards_from, &mut errs);
     let table =
         |name: &str, cols: &[Column], errs: &mut DataErrors| -> Option<(PathBuf, Vec<RawRow>)> {
             let path = dir.join(name);
@@ -149,9 +141,24 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
         map.volunteers = volunteers_from(&p, &rows, &districts, &mut errs);
     }
     if let Some((p, rows)) = table(WATCH_RECORDS, WATCH_COLUMNS, &mut errs) {
-        map.records = records_from(&p, &rows, &map, &mut errs);
+        // With errors in the roster, references to its broken rows would only repeat them.
+        let check_refs = errs.is_empty();
+        map.records = records_from(&p, &rows, &map, check_refs, &mut errs);
     }
     errs.into_result(map)
+}
+
+/// Reads and validates one GeoJSON layer file with `validate` (e.g. [`roads_from`]).
+pub fn read_layer<T>(
+    path: &Path,
+    validate: fn(&Path, &[RawFeature], &mut DataErrors) -> Vec<T>,
+) -> Result<Vec<T>, DataErrors> {
+    let bytes = read_bytes(path)?;
+    let text = decode_text(path, &bytes, Encoding::Utf8)?;
+    let features = read_feature_collection(path, &text)?;
+    let mut errs = DataErrors::default();
+    let out = validate(path, &features, &mut errs);
+    errs.into_result(out)
 }
 
 /// Reads `map.toml`.
@@ -234,6 +241,19 @@ fn bool_prop(errs: &mut DataErrors, path: &Path, f: &RawFeature, key: &str, defa
     })
 }
 
+/// The GeoJSON type name of a geometry, for messages.
+pub fn geometry_type(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::LineString(_) | Geometry::Line(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
 fn polygons(g: &Option<Geometry<f64>>) -> Option<geo::MultiPolygon<f64>> {
     match g {
         Some(Geometry::Polygon(p)) => Some(geo::MultiPolygon(vec![p.clone()])),
@@ -309,17 +329,13 @@ pub fn roads_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> Vec<
             Some(Geometry::LineString(l)) => vec![l],
             Some(Geometry::MultiLineString(m)) => m.0.iter().collect(),
             Some(g) => {
-                let kind = format!("{g:?}")
-                    .split('(')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
+                let kind = geometry_type(g);
                 feature_err(
                     errs,
                     path,
                     f,
                     "geometry",
-                    &kind,
+                    kind,
                     "a LineString or MultiLineString (a road is a line)",
                 );
                 continue;
@@ -877,10 +893,13 @@ pub fn volunteers_from(
     out
 }
 
+/// Validates watch records; with `check_refs` false, records naming unknown people or
+/// volunteers are dropped silently (used when the roster itself failed to load).
 pub fn records_from(
     path: &Path,
     rows: &[RawRow],
     map: &Map,
+    check_refs: bool,
     errs: &mut DataErrors,
 ) -> Vec<WatchRecord> {
     let people: BTreeMap<&str, PersonId> = map
@@ -904,14 +923,23 @@ pub fn records_from(
             errs,
         };
         let date = r.parse("date", csv_in::DATE_EXPECTED, parse_date);
-        let person = r.parse("person", "the id of a person in people.csv", |s| {
-            people.get(s).copied()
-        });
-        let volunteer = r.parse(
-            "volunteer",
-            "the id of a volunteer in volunteers.csv",
-            |s| vols.get(s).copied(),
-        );
+        let (person, volunteer) = if check_refs {
+            (
+                r.parse("person", "the id of a person in people.csv", |s| {
+                    people.get(s).copied()
+                }),
+                r.parse(
+                    "volunteer",
+                    "the id of a volunteer in volunteers.csv",
+                    |s| vols.get(s).copied(),
+                ),
+            )
+        } else {
+            (
+                people.get(r.text("person").as_str()).copied(),
+                vols.get(r.text("volunteer").as_str()).copied(),
+            )
+        };
         let method = r.parse("method", &WatchMethod::expected(), WatchMethod::parse);
         let outcome = r.parse("outcome", &WatchOutcome::expected(), WatchOutcome::parse);
         let concern = r.parse_or("concern", None, &Concern::expected(), |s| {

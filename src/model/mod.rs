@@ -87,7 +87,8 @@ pub struct MapMeta {
     /// 全国地方公共団体コード (6 digits, e.g. "012041" for Asahikawa).
     #[serde(default)]
     pub municipality_code: String,
-    /// Encoding of the CSV files: "utf-8" (BOM optional) or "shift_jis".
+    /// Encoding of the CSV files: "auto" (UTF-8 when valid, else Shift_JIS; the default),
+    /// "utf-8" (BOM optional) or "shift_jis".
     #[serde(default = "default_encoding")]
     pub csv_encoding: String,
     /// Where the data came from, with the attribution each licence requires.
@@ -99,7 +100,7 @@ pub struct MapMeta {
 }
 
 fn default_encoding() -> String {
-    "utf-8".into()
+    "auto".into()
 }
 
 /// One data source and its required attribution.

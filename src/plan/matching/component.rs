@@ -1,0 +1,237 @@
+//! Exact solution of one connected component: a flow relaxation inside a branch and bound
+//! over the people who need two helpers.
+//!
+//! Why this is exact, step by step:
+//!
+//! 1. **Need-1 people only.** Covering a person is one unit on `person -> sink`; helper
+//!    capacities sit on `source -> helper`; each eligible pair is a unit `helper -> person`
+//!    edge. Integral flows and feasible assignments correspond one to one, and a flow's
+//!    lexicographic [`Cost`] is `(0, -2 * covered weight, travel cost)`. The min-cost flow over
+//!    all values (see [`super::flow`]) is integral and optimal, hence so is the assignment.
+//! 2. **Need-2 people, relaxed.** An undecided need-2 person gets a capacity-2 sink edge worth
+//!    `-weight` half-weights per unit. Any feasible assignment is still a flow with the same
+//!    objective (two units earn the full weight, zero units nothing), so the relaxed optimum is
+//!    at least as good as every assignment consistent with the decisions so far: a valid bound.
+//!    When no undecided person ends up with exactly one unit, the flow *is* an assignment and
+//!    therefore optimal for its subtree.
+//! 3. **Branching.** A person with one unit is branched on: "out" drops their sink edge;
+//!    "in" gives their sink units an extra top tier `forced = -1`, so the solver first
+//!    maximises the units reaching forced people. If that maximum is below two per forced
+//!    person, no assignment covers them all and the node is infeasible; otherwise the lower
+//!    tiers optimise exactly as in step 2. Every assignment lies in exactly one subtree, so
+//!    exploring all unpruned subtrees finds the optimum.
+//! 4. **Pruning** drops a subtree whose bound is not strictly better than the incumbent, which
+//!    cannot lose an optimum (ties keep the solution found first).
+//!
+//! Search order (this is the tie-break rule): depth first; branch on the undecided person
+//! with the lowest index among those holding one unit; evaluate both children and enter the
+//! one with the better bound first, "in" first when the bounds are equal. Everything is a
+//! function of the component's content in index order, so identical input gives identical
+//! output.
+
+use super::flow::{Cost, EdgeId, Network};
+
+/// One component with local indices: people and helpers renumbered from 0 in ascending global
+/// order, arcs sorted by `(person, helper)`.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ComponentInput {
+    pub need: Vec<u8>,
+    pub weight: Vec<u64>,
+    pub capacity: Vec<u32>,
+    /// `(person, helper, cost)`, local indices.
+    pub arcs: Vec<(usize, usize, u64)>,
+}
+
+/// The component's answer and how hard it was to get.
+#[derive(Clone, Debug)]
+pub(super) struct ComponentOutcome {
+    /// Local helper indices per local person, ascending; empty when not covered.
+    pub assigned: Vec<Vec<usize>>,
+    /// The root relaxation was fractional, so branching was needed.
+    pub branched: bool,
+    /// Relaxations solved, the root included.
+    pub nodes: u64,
+    /// False when the node budget ran out before optimality was proven.
+    pub optimal: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decision {
+    Open,
+    In,
+    Out,
+}
+
+/// A solved relaxation.
+#[derive(Clone, Debug)]
+struct Relaxation {
+    /// `(0, -half-weights, cost)`: smaller is better.
+    value: Cost,
+    /// Units received per person.
+    units: Vec<u8>,
+    /// Whether each arc carries flow.
+    used: Vec<bool>,
+}
+
+impl Relaxation {
+    fn first_fractional(&self, input: &ComponentInput) -> Option<usize> {
+        (0..input.need.len()).find(|&p| input.need[p] == 2 && self.units[p] == 1)
+    }
+}
+
+/// Solves one component exactly, or best-effort when more than `max_nodes` relaxations would
+/// be needed (then `optimal` is false).
+pub(super) fn solve_component(input: &ComponentInput, max_nodes: u64) -> ComponentOutcome {
+    let mut decisions = vec![Decision::Open; input.need.len()];
+    let root = relax(input, &decisions).expect("the root forces nobody, so it is feasible");
+    let branched = root.first_fractional(input).is_some();
+    let mut search = Search {
+        input,
+        max_nodes,
+        nodes: 1,
+        exhausted: false,
+        best: None,
+    };
+    search.explore(&mut decisions, root);
+    let best = match search.best.take() {
+        Some(best) => best,
+        None => {
+            // Only reachable when the budget ran out before any assignment was found:
+            // leaving every need-2 person out always yields one.
+            let all_out: Vec<Decision> = input
+                .need
+                .iter()
+                .map(|&n| {
+                    if n == 2 {
+                        Decision::Out
+                    } else {
+                        Decision::Open
+                    }
+                })
+                .collect();
+            relax(input, &all_out).expect("forcing nobody is feasible")
+        }
+    };
+    let mut assigned = vec![Vec::new(); input.need.len()];
+    for (a, &(p, h, _)) in input.arcs.iter().enumerate() {
+        if best.used[a] {
+            assigned[p].push(h);
+        }
+    }
+    // Arcs are sorted by (person, helper), so each list is already ascending.
+    ComponentOutcome {
+        assigned,
+        branched,
+        nodes: search.nodes,
+        optimal: !search.exhausted,
+    }
+}
+
+struct Search<'a> {
+    input: &'a ComponentInput,
+    max_nodes: u64,
+    nodes: u64,
+    exhausted: bool,
+    best: Option<Relaxation>,
+}
+
+impl Search<'_> {
+    fn evaluate(&mut self, decisions: &[Decision]) -> Option<Relaxation> {
+        if self.nodes >= self.max_nodes {
+            self.exhausted = true;
+            return None;
+        }
+        self.nodes += 1;
+        relax(self.input, decisions)
+    }
+
+    fn cannot_improve(&self, r: &Relaxation) -> bool {
+        self.best.as_ref().is_some_and(|b| r.value >= b.value)
+    }
+
+    fn explore(&mut self, decisions: &mut [Decision], node: Relaxation) {
+        let Some(p) = node.first_fractional(self.input) else {
+            if !self.cannot_improve(&node) {
+                self.best = Some(node);
+            }
+            return;
+        };
+        let mut children = Vec::with_capacity(2);
+        for d in [Decision::In, Decision::Out] {
+            decisions[p] = d;
+            if let Some(child) = self.evaluate(decisions) {
+                children.push((d, child));
+            }
+        }
+        // Stable: "in" stays first on equal bounds.
+        children.sort_by_key(|(_, child)| child.value);
+        for (d, child) in children {
+            if !self.cannot_improve(&child) {
+                decisions[p] = d;
+                self.explore(decisions, child);
+            }
+        }
+        decisions[p] = Decision::Open;
+    }
+}
+
+/// Solves the flow relaxation under `decisions`; `None` when the forced people cannot all
+/// receive two helpers.
+fn relax(input: &ComponentInput, decisions: &[Decision]) -> Option<Relaxation> {
+    let helpers = input.capacity.len();
+    let people = input.need.len();
+    let (s, t) = (0, 1);
+    let helper_node = |h: usize| 2 + h;
+    let person_node = |p: usize| 2 + helpers + p;
+    let mut net = Network::new(2 + helpers + people);
+    // Added layer by layer (source, helpers, people) so Bellman-Ford settles in one sweep.
+    for (h, &cap) in input.capacity.iter().enumerate() {
+        net.add_edge(s, helper_node(h), i64::from(cap), Cost::ZERO);
+    }
+    let arc_edges: Vec<Option<EdgeId>> = input
+        .arcs
+        .iter()
+        .map(|&(p, h, cost)| {
+            (decisions[p] != Decision::Out).then(|| {
+                net.add_edge(
+                    helper_node(h),
+                    person_node(p),
+                    1,
+                    Cost::new(0, 0, i128::from(cost)),
+                )
+            })
+        })
+        .collect();
+    let mut forced_people = 0i128;
+    let mut sink_edges = Vec::with_capacity(people);
+    for (p, &decision) in decisions.iter().enumerate() {
+        let w = i128::from(input.weight[p]);
+        let edge = match (input.need[p], decision) {
+            (_, Decision::Out) => None,
+            (1, _) => Some(net.add_edge(person_node(p), t, 1, Cost::new(0, -2 * w, 0))),
+            (_, Decision::Open) => Some(net.add_edge(person_node(p), t, 2, Cost::new(0, -w, 0))),
+            (_, Decision::In) => {
+                forced_people += 1;
+                Some(net.add_edge(person_node(p), t, 2, Cost::new(-1, -w, 0)))
+            }
+        };
+        sink_edges.push(edge);
+    }
+    let outcome = net.min_cost_flow(s, t);
+    if outcome.cost.forced != -2 * forced_people {
+        return None;
+    }
+    let units = sink_edges
+        .iter()
+        .map(|e| e.map_or(0, |e| net.flow(e) as u8))
+        .collect();
+    let used = arc_edges
+        .iter()
+        .map(|e| e.is_some_and(|e| net.flow(e) == 1))
+        .collect();
+    Some(Relaxation {
+        value: Cost::new(0, outcome.cost.weight, outcome.cost.cost),
+        units,
+        used,
+    })
+}

@@ -1,0 +1,647 @@
+//! Tests for the matching: hand-made cases with known optima, and comparisons against an
+//! exhaustive reference on hundreds of small seeded random instances.
+
+use super::*;
+
+/// SplitMix64: a tiny, well-known PRNG, enough to vary test cases reproducibly.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+fn person(need: u8, weight: u64) -> Demand {
+    Demand { need, weight }
+}
+
+fn helper(capacity: u32) -> Supply {
+    Supply { capacity }
+}
+
+fn arc(person: usize, helper: usize, cost: u64) -> Arc {
+    Arc {
+        person,
+        helper,
+        cost,
+    }
+}
+
+fn solve_ok(problem: &MatchingProblem) -> MatchingSolution {
+    let solution = solve(problem, &MatchingParams::default()).expect("valid problem");
+    check(problem, &solution).expect("feasible solution");
+    solution
+}
+
+/// How random instances are drawn.
+#[derive(Clone, Copy)]
+struct Shape {
+    max_people: u64,
+    max_helpers: u64,
+    need2_percent: u64,
+    arc_percent: u64,
+    max_weight: u64,
+}
+
+fn random_problem(rng: &mut SplitMix64, shape: Shape) -> MatchingProblem {
+    let n_people = rng.range(1, shape.max_people) as usize;
+    let n_helpers = rng.range(1, shape.max_helpers) as usize;
+    let people = (0..n_people)
+        .map(|_| {
+            let need = if rng.chance(shape.need2_percent) {
+                2
+            } else {
+                1
+            };
+            person(need, rng.range(1, shape.max_weight))
+        })
+        .collect();
+    let helpers = (0..n_helpers)
+        .map(|_| helper(rng.range(0, 3) as u32))
+        .collect();
+    let mut arcs = Vec::new();
+    for p in 0..n_people {
+        for h in 0..n_helpers {
+            if rng.chance(shape.arc_percent) {
+                // Small costs make ties common, which exercises the tie handling.
+                arcs.push(arc(p, h, rng.range(0, 12)));
+                if rng.chance(5) {
+                    arcs.push(arc(p, h, rng.range(0, 12)));
+                }
+            }
+        }
+    }
+    // Arc order must not matter; shuffle to make sure.
+    for i in (1..arcs.len()).rev() {
+        let j = rng.range(0, i as u64) as usize;
+        arcs.swap(i, j);
+    }
+    MatchingProblem {
+        people,
+        helpers,
+        arcs,
+    }
+}
+
+/// Cheapest cost per pair, as the module defines it.
+fn pair_costs(problem: &MatchingProblem) -> BTreeMap<(usize, usize), u64> {
+    let mut pairs = BTreeMap::new();
+    for a in &problem.arcs {
+        pairs
+            .entry((a.person, a.helper))
+            .and_modify(|c: &mut u64| *c = (*c).min(a.cost))
+            .or_insert(a.cost);
+    }
+    pairs
+}
+
+/// The obviously correct reference: tries every assignment (each person gets nothing or
+/// one of the `need`-sized helper sets their arcs allow) and keeps the best objective.
+fn brute_force(problem: &MatchingProblem) -> Objective {
+    let pairs = pair_costs(problem);
+    let options: Vec<Vec<(Vec<usize>, u64)>> = problem
+        .people
+        .iter()
+        .enumerate()
+        .map(|(p, d)| {
+            let hs: Vec<usize> = (0..problem.helpers.len())
+                .filter(|&h| pairs.contains_key(&(p, h)))
+                .collect();
+            let mut sets = vec![];
+            if d.need == 1 {
+                for &h in &hs {
+                    sets.push((vec![h], pairs[&(p, h)]));
+                }
+            } else {
+                for (i, &a) in hs.iter().enumerate() {
+                    for &b in &hs[i + 1..] {
+                        sets.push((vec![a, b], pairs[&(p, a)] + pairs[&(p, b)]));
+                    }
+                }
+            }
+            sets
+        })
+        .collect();
+    let mut load = vec![0u32; problem.helpers.len()];
+    let mut best = Objective {
+        covered_weight: 0,
+        total_cost: 0,
+    };
+    fn go(
+        p: usize,
+        problem: &MatchingProblem,
+        options: &[Vec<(Vec<usize>, u64)>],
+        load: &mut [u32],
+        current: Objective,
+        best: &mut Objective,
+    ) {
+        if p == options.len() {
+            if current.is_better_than(best) {
+                *best = current;
+            }
+            return;
+        }
+        go(p + 1, problem, options, load, current, best);
+        for (hs, cost) in &options[p] {
+            if hs.iter().all(|&h| load[h] < problem.helpers[h].capacity) {
+                hs.iter().for_each(|&h| load[h] += 1);
+                let next = Objective {
+                    covered_weight: current.covered_weight + problem.people[p].weight,
+                    total_cost: current.total_cost + cost,
+                };
+                go(p + 1, problem, options, load, next, best);
+                hs.iter().for_each(|&h| load[h] -= 1);
+            }
+        }
+    }
+    let empty = best;
+    go(0, problem, &options, &mut load, empty, &mut best);
+    best
+}
+
+fn compare_with_brute_force(seed: u64, cases: usize, shape: Shape) {
+    let mut rng = SplitMix64(seed);
+    for case in 0..cases {
+        let problem = random_problem(&mut rng, shape);
+        let solution = solve_ok(&problem);
+        let expected = brute_force(&problem);
+        assert_eq!(
+            objective(&problem, &solution),
+            expected,
+            "case {case} (seed {seed}): {problem:?}"
+        );
+        assert!(solution.stats.optimal, "case {case}: budget ran out");
+    }
+}
+
+#[test]
+fn matches_brute_force_on_mixed_needs() {
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 25,
+        arc_percent: 55,
+        max_weight: 5,
+    };
+    compare_with_brute_force(1, 400, shape);
+}
+
+#[test]
+fn matches_brute_force_when_need_two_dominates() {
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 85,
+        arc_percent: 75,
+        max_weight: 4,
+    };
+    compare_with_brute_force(2, 400, shape);
+}
+
+#[test]
+fn matches_brute_force_with_equal_weights_and_dense_arcs() {
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 50,
+        arc_percent: 90,
+        max_weight: 1,
+    };
+    compare_with_brute_force(3, 300, shape);
+}
+
+#[test]
+fn matches_brute_force_on_slightly_larger_cases() {
+    let shape = Shape {
+        max_people: 8,
+        max_helpers: 5,
+        need2_percent: 50,
+        arc_percent: 50,
+        max_weight: 6,
+    };
+    compare_with_brute_force(4, 150, shape);
+}
+
+/// A need-2 person and two need-1 people want the same two single-capacity helpers; which
+/// side wins depends on the weights, and the brute force says which.
+#[test]
+fn matches_brute_force_when_pairs_compete_with_singles() {
+    let mut rng = SplitMix64(5);
+    for case in 0..300 {
+        let mut problem = MatchingProblem {
+            people: vec![
+                person(2, rng.range(1, 6)),
+                person(1, rng.range(1, 4)),
+                person(1, rng.range(1, 4)),
+            ],
+            helpers: vec![helper(1), helper(1)],
+            arcs: vec![
+                arc(0, 0, rng.range(0, 9)),
+                arc(0, 1, rng.range(0, 9)),
+                arc(1, 0, rng.range(0, 9)),
+                arc(2, 1, rng.range(0, 9)),
+            ],
+        };
+        // Sometimes add a third helper, more people and cross arcs to vary the contest.
+        if rng.chance(60) {
+            problem.helpers.push(helper(rng.range(0, 2) as u32));
+            problem
+                .people
+                .push(person(rng.range(1, 2) as u8, rng.range(1, 5)));
+            for p in 0..4 {
+                for h in 0..3 {
+                    if rng.chance(30) {
+                        problem.arcs.push(arc(p, h, rng.range(0, 9)));
+                    }
+                }
+            }
+        }
+        let solution = solve_ok(&problem);
+        assert_eq!(
+            objective(&problem, &solution),
+            brute_force(&problem),
+            "case {case}: {problem:?}"
+        );
+    }
+}
+
+#[test]
+fn weight_beats_cost_and_all_or_nothing_holds() {
+    // One helper pair; the need-2 person (weight 3) beats two need-1 people of weight 1
+    // each, even though their arcs are far cheaper.
+    let problem = MatchingProblem {
+        people: vec![person(2, 3), person(1, 1), person(1, 1)],
+        helpers: vec![helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 100), arc(0, 1, 100), arc(1, 0, 1), arc(2, 1, 1)],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(solution.assigned, vec![vec![0, 1], vec![], vec![]]);
+    assert_eq!((solution.covered_weight, solution.total_cost), (3, 200));
+
+    // With weight 2 the two singles win on cost at equal weight.
+    let mut cheaper = problem.clone();
+    cheaper.people[0].weight = 2;
+    let solution = solve_ok(&cheaper);
+    assert_eq!(solution.assigned, vec![vec![], vec![0], vec![1]]);
+    assert_eq!((solution.covered_weight, solution.total_cost), (2, 2));
+}
+
+#[test]
+fn a_person_needing_two_gets_none_rather_than_one() {
+    let problem = MatchingProblem {
+        people: vec![person(2, 5)],
+        helpers: vec![helper(3), helper(0)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 1)],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(solution.assigned, vec![Vec::<usize>::new()]);
+    assert_eq!(solution.covered_weight, 0);
+}
+
+/// The relaxation alone gives two need-2 people one unit each; only branching finds that
+/// exactly one of them can be covered.
+#[test]
+fn fractional_relaxation_is_branched_to_an_integral_optimum() {
+    let problem = MatchingProblem {
+        people: vec![person(2, 4), person(2, 4), person(1, 1)],
+        helpers: vec![helper(1), helper(1), helper(1)],
+        arcs: vec![
+            arc(0, 0, 1),
+            arc(0, 1, 5),
+            arc(1, 1, 1),
+            arc(1, 2, 5),
+            arc(2, 0, 9),
+        ],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(objective(&problem, &solution), brute_force(&problem));
+    assert_eq!(solution.covered_weight, 5);
+    assert!(solution.stats.optimal);
+    assert_eq!(solution.stats.branched_components, 1);
+}
+
+#[test]
+fn greedy_cheapest_first_is_not_optimal_here() {
+    // Greedy gives helper 0 to person 0 (cost 1) and leaves person 1 without anyone.
+    let problem = MatchingProblem {
+        people: vec![person(1, 1), person(1, 1)],
+        helpers: vec![helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 2), arc(1, 0, 3)],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(solution.assigned, vec![vec![1], vec![0]]);
+    assert_eq!((solution.covered_weight, solution.total_cost), (2, 5));
+    assert_eq!(solution.stats.branched_components, 0);
+}
+
+#[test]
+fn identical_input_gives_identical_output_whatever_the_arc_order() {
+    let shape = Shape {
+        max_people: 12,
+        max_helpers: 8,
+        need2_percent: 40,
+        arc_percent: 60,
+        max_weight: 2,
+    };
+    let mut rng = SplitMix64(6);
+    for _ in 0..50 {
+        let problem = random_problem(&mut rng, shape);
+        let first = solve_ok(&problem);
+        assert_eq!(first, solve_ok(&problem));
+        let mut reversed = problem.clone();
+        reversed.arcs.reverse();
+        // Reversing changes which duplicate comes first but not the cheapest cost per pair.
+        assert_eq!(first, solve_ok(&reversed));
+    }
+}
+
+/// Places `b` after `a`, with `b`'s people and helpers renumbered after `a`'s.
+fn side_by_side(a: &MatchingProblem, b: &MatchingProblem) -> MatchingProblem {
+    let (dp, dh) = (a.people.len(), a.helpers.len());
+    let mut joined = a.clone();
+    joined.people.extend(&b.people);
+    joined.helpers.extend(&b.helpers);
+    joined.arcs.extend(
+        b.arcs
+            .iter()
+            .map(|x| arc(x.person + dp, x.helper + dh, x.cost)),
+    );
+    joined
+}
+
+#[test]
+fn disjoint_problems_solve_as_if_alone() {
+    let shape = Shape {
+        max_people: 10,
+        max_helpers: 6,
+        need2_percent: 40,
+        arc_percent: 50,
+        max_weight: 3,
+    };
+    let mut rng = SplitMix64(7);
+    for _ in 0..50 {
+        let a = random_problem(&mut rng, shape);
+        let b = random_problem(&mut rng, shape);
+        let (sa, sb) = (solve_ok(&a), solve_ok(&b));
+        let joined = side_by_side(&a, &b);
+        let sj = solve_ok(&joined);
+        let mut expected = sa.assigned.clone();
+        expected.extend(
+            sb.assigned
+                .iter()
+                .map(|hs| hs.iter().map(|h| h + a.helpers.len()).collect()),
+        );
+        assert_eq!(sj.assigned, expected);
+        assert_eq!(sj.covered_weight, sa.covered_weight + sb.covered_weight);
+        assert_eq!(sj.total_cost, sa.total_cost + sb.total_cost);
+        assert_eq!(
+            sj.stats.components,
+            sa.stats.components + sb.stats.components
+        );
+    }
+}
+
+#[test]
+fn an_exhausted_budget_is_reported_and_still_feasible() {
+    let problem = MatchingProblem {
+        people: vec![person(2, 4), person(2, 4), person(1, 1)],
+        helpers: vec![helper(1), helper(1), helper(1)],
+        arcs: vec![
+            arc(0, 0, 1),
+            arc(0, 1, 5),
+            arc(1, 1, 1),
+            arc(1, 2, 5),
+            arc(2, 0, 9),
+        ],
+    };
+    let params = MatchingParams {
+        max_branch_nodes: 1,
+    };
+    let solution = solve(&problem, &params).unwrap();
+    check(&problem, &solution).unwrap();
+    assert!(!solution.stats.optimal);
+    assert_eq!(solution.stats.unproven_components, 1);
+}
+
+#[test]
+fn invalid_problems_are_rejected() {
+    let base = MatchingProblem {
+        people: vec![person(1, 1)],
+        helpers: vec![helper(1)],
+        arcs: vec![arc(0, 0, 1)],
+    };
+    let params = MatchingParams::default();
+    let mut p = base.clone();
+    p.arcs.push(arc(1, 0, 1));
+    assert!(matches!(
+        solve(&p, &params),
+        Err(MatchingError::PersonOutOfRange { arc: 1, .. })
+    ));
+    let mut p = base.clone();
+    p.arcs.push(arc(0, 3, 1));
+    assert!(matches!(
+        solve(&p, &params),
+        Err(MatchingError::HelperOutOfRange { helper: 3, .. })
+    ));
+    let mut p = base.clone();
+    p.people[0].need = 3;
+    assert!(matches!(
+        solve(&p, &params),
+        Err(MatchingError::UnsupportedNeed { need: 3, .. })
+    ));
+    let mut p = base.clone();
+    p.people.push(person(1, u64::MAX));
+    assert_eq!(solve(&p, &params), Err(MatchingError::WeightOverflow));
+    let mut p = base;
+    p.people.push(person(1, 1));
+    p.arcs.push(arc(1, 0, u64::MAX));
+    assert_eq!(solve(&p, &params), Err(MatchingError::CostOverflow));
+}
+
+#[test]
+fn huge_weights_and_costs_do_not_overflow() {
+    let big = u64::MAX / 4;
+    let problem = MatchingProblem {
+        people: vec![person(1, big), person(2, big)],
+        helpers: vec![helper(2), helper(1)],
+        arcs: vec![arc(0, 0, big), arc(1, 0, big / 2), arc(1, 1, big / 2)],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(objective(&problem, &solution), brute_force(&problem));
+    assert_eq!(solution.covered_weight, 2 * big);
+}
+
+#[test]
+fn check_catches_broken_solutions() {
+    let problem = MatchingProblem {
+        people: vec![person(2, 1), person(1, 1)],
+        helpers: vec![helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 1), arc(1, 0, 1)],
+    };
+    let good = solve_ok(&problem);
+    let mut bad = good.clone();
+    bad.assigned = vec![vec![0], vec![]];
+    assert!(check(&problem, &bad).is_err(), "half-covered pair");
+    bad.assigned = vec![vec![0, 0], vec![]];
+    assert!(check(&problem, &bad).is_err(), "repeated helper");
+    bad.assigned = vec![vec![0, 1], vec![0]];
+    assert!(check(&problem, &bad).is_err(), "over capacity");
+    bad.assigned = vec![vec![], vec![1]];
+    assert!(check(&problem, &bad).is_err(), "no such arc");
+    bad = good;
+    bad.total_cost += 1;
+    assert!(check(&problem, &bad).is_err(), "wrong total");
+}
+
+/// Reference for backups: every way of giving each covered person nothing or one eligible
+/// non-primary helper; best = most backups, then least cost.
+fn brute_force_backups(
+    problem: &MatchingProblem,
+    solution: &MatchingSolution,
+    capacity: &[u32],
+) -> (usize, u64) {
+    let pairs = pair_costs(problem);
+    let options: Vec<Vec<(usize, u64)>> = solution
+        .assigned
+        .iter()
+        .enumerate()
+        .map(|(p, primaries)| {
+            if primaries.is_empty() {
+                return vec![];
+            }
+            pairs
+                .range((p, 0)..(p + 1, 0))
+                .filter(|((_, h), _)| !primaries.contains(h))
+                .map(|(&(_, h), &c)| (h, c))
+                .collect()
+        })
+        .collect();
+    fn go(
+        p: usize,
+        options: &[Vec<(usize, u64)>],
+        load: &mut [u32],
+        capacity: &[u32],
+        current: (usize, u64),
+        best: &mut (usize, u64),
+    ) {
+        if p == options.len() {
+            if (current.0, std::cmp::Reverse(current.1)) > (best.0, std::cmp::Reverse(best.1)) {
+                *best = current;
+            }
+            return;
+        }
+        go(p + 1, options, load, capacity, current, best);
+        for &(h, c) in &options[p] {
+            if load[h] < capacity[h] {
+                load[h] += 1;
+                go(
+                    p + 1,
+                    options,
+                    load,
+                    capacity,
+                    (current.0 + 1, current.1 + c),
+                    best,
+                );
+                load[h] -= 1;
+            }
+        }
+    }
+    let mut best = (0, 0);
+    go(
+        0,
+        &options,
+        &mut vec![0; capacity.len()],
+        capacity,
+        (0, 0),
+        &mut best,
+    );
+    best
+}
+
+#[test]
+fn backups_match_brute_force() {
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 30,
+        arc_percent: 70,
+        max_weight: 3,
+    };
+    let mut rng = SplitMix64(8);
+    for case in 0..300 {
+        let problem = random_problem(&mut rng, shape);
+        let solution = solve_ok(&problem);
+        let (params, capacity): (BackupParams, Vec<u32>) = if rng.chance(50) {
+            let caps = problem.helpers.iter().map(|h| h.capacity).collect();
+            (BackupParams::default(), caps)
+        } else {
+            let caps: Vec<u32> = problem
+                .helpers
+                .iter()
+                .map(|_| rng.range(0, 2) as u32)
+                .collect();
+            let params = BackupParams {
+                capacity: BackupCapacity::PerHelper(caps.clone()),
+            };
+            (params, caps)
+        };
+        let backups = assign_backups(&problem, &solution, &params).unwrap();
+        let pairs = pair_costs(&problem);
+        let mut load = vec![0u32; problem.helpers.len()];
+        let mut found = (0usize, 0u64);
+        for (p, b) in backups.iter().enumerate() {
+            if let Some(h) = *b {
+                assert!(!solution.assigned[p].is_empty(), "case {case}: uncovered");
+                assert!(!solution.assigned[p].contains(&h), "case {case}: primary");
+                load[h] += 1;
+                found.0 += 1;
+                found.1 += pairs[&(p, h)];
+            }
+        }
+        assert!(
+            load.iter().zip(&capacity).all(|(l, c)| l <= c),
+            "case {case}"
+        );
+        assert_eq!(
+            found,
+            brute_force_backups(&problem, &solution, &capacity),
+            "case {case}: {problem:?}"
+        );
+    }
+}
+
+#[test]
+fn backup_capacity_shape_is_checked() {
+    let problem = MatchingProblem {
+        people: vec![person(1, 1)],
+        helpers: vec![helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 2)],
+    };
+    let solution = solve_ok(&problem);
+    let params = BackupParams {
+        capacity: BackupCapacity::PerHelper(vec![1]),
+    };
+    assert_eq!(
+        assign_backups(&problem, &solution, &params),
+        Err(MatchingError::BackupCapacityShape {
+            expected: 2,
+            found: 1
+        })
+    );
+    let backups = assign_backups(&problem, &solution, &BackupParams::default()).unwrap();
+    assert_eq!(backups, vec![Some(1)]);
+}

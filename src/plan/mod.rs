@@ -1,0 +1,3 @@
+//! Planning: turning people, helpers and routes into evacuation plans. Pure, no I/O.
+
+pub mod matching;

@@ -1,0 +1,106 @@
+//! The annual watch-over report (安心見守り事業 実績), counted from the records.
+//!
+//! Mirrors the summary table of the council's fiscal report (districts active, watched people,
+//! helpers, caretakers, coordinators, total activities), then breaks it down by district and by
+//! method. Fiscal years run April to March: fiscal 2023 is 2023-04-01 to 2024-03-31.
+
+use crate::model::{DistrictId, Map, Role, WatchMethod, WatchOutcome};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use time::{Date, Month};
+
+/// Counts for one district.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DistrictRow {
+    pub code: String,
+    pub name: String,
+    pub watched_people: usize,
+    pub helpers: usize,
+    pub caretakers: usize,
+    pub coordinators: usize,
+    pub activities: usize,
+    pub concerns: usize,
+    pub referrals: usize,
+}
+
+/// The report. Field names are the JSON keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AnnualReport {
+    pub fiscal_year: i32,
+    pub from: String,
+    pub to: String,
+    /// Districts with at least one watch activity in the year.
+    pub districts: usize,
+    /// People with at least one watch activity in the year.
+    pub watched_people: usize,
+    /// Volunteers holding each role in the active districts.
+    pub helpers: usize,
+    pub caretakers: usize,
+    pub coordinators: usize,
+    /// Watch activities (visits, calls, observations) in the year.
+    pub activities: usize,
+    pub concerns: usize,
+    pub referrals: usize,
+    pub by_district: Vec<DistrictRow>,
+    pub by_method: BTreeMap<WatchMethod, usize>,
+}
+
+/// First and last day of a fiscal year.
+pub fn fiscal_year_range(fy: i32) -> (Date, Date) {
+    let from = Date::from_calendar_date(fy, Month::April, 1).expect("April 1 exists");
+    let to = Date::from_calendar_date(fy + 1, Month::March, 31).expect("March 31 exists");
+    (from, to)
+}
+
+/// Counts the report for fiscal year `fy` from the map's records and roster.
+pub fn annual(map: &Map, fy: i32) -> AnnualReport {
+    let (from, to) = fiscal_year_range(fy);
+    let mut rows: BTreeMap<DistrictId, DistrictRow> = BTreeMap::new();
+    let mut watched = BTreeSet::new();
+    let mut by_method = BTreeMap::new();
+    let mut people_by_district: BTreeMap<DistrictId, BTreeSet<_>> = BTreeMap::new();
+    for r in map
+        .records
+        .iter()
+        .filter(|r| r.date >= from && r.date <= to)
+    {
+        let d = map.person(r.person).district;
+        let row = rows.entry(d).or_default();
+        row.activities += 1;
+        row.concerns += usize::from(r.outcome == WatchOutcome::Concern);
+        row.referrals += usize::from(r.referral.is_some());
+        watched.insert(r.person);
+        people_by_district.entry(d).or_default().insert(r.person);
+        *by_method.entry(r.method).or_insert(0) += 1;
+    }
+    for v in &map.volunteers {
+        if let Some(row) = rows.get_mut(&v.district) {
+            row.helpers += usize::from(v.has_role(Role::Helper));
+            row.caretakers += usize::from(v.has_role(Role::Caretaker));
+            row.coordinators += usize::from(v.has_role(Role::Coordinator));
+        }
+    }
+    for (d, row) in rows.iter_mut() {
+        let district = map.district(*d);
+        row.code = district.code.clone();
+        row.name = district.name.clone();
+        row.watched_people = people_by_district.get(d).map_or(0, BTreeSet::len);
+    }
+    let by_district: Vec<DistrictRow> = rows.into_values().collect();
+    let sum = |f: fn(&DistrictRow) -> usize| by_district.iter().map(f).sum();
+    AnnualReport {
+        fiscal_year: fy,
+        from: from.to_string(),
+        to: to.to_string(),
+        districts: by_district.len(),
+        watched_people: watched.len(),
+        helpers: sum(|r| r.helpers),
+        caretakers: sum(|r| r.caretakers),
+        coordinators: sum(|r| r.coordinators),
+        activities: sum(|r| r.activities),
+        concerns: sum(|r| r.concerns),
+        referrals: sum(|r| r.referrals),
+        by_district,
+        by_method,
+    }
+}

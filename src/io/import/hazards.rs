@@ -287,6 +287,20 @@ pub fn read_hazards_with_stats(
         HazardFormat::GeoJson => stem(path),
     });
     let prefix = stem(path);
+    if let Some(key) = &depth_property
+        && !features.is_empty()
+        && features.iter().all(|f| !f.properties.contains_key(key))
+    {
+        // One message for the wrong file or property name, not one per feature.
+        return Err(DataErrors::from(DataError::new(
+            path,
+            Location::File,
+            key,
+            "",
+            format!("a property {key} on the features (is this the right file, or give --depth-property)"),
+        ))
+        .into());
+    }
     let mut errs = DataErrors::default();
     let mut ids = BTreeSet::new();
     let mut out = Vec::with_capacity(features.len());

@@ -27,14 +27,13 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The input data has problems; nothing was written.
-    #[error("{0}")]
+    #[error(transparent)]
     Data(#[from] DataErrors),
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The OSM PBF decoder failed (corrupt or truncated file).
     #[error("{path}: not a readable OSM PBF file: {message}")]
@@ -59,10 +58,10 @@ pub enum ImportError {
 }
 
 impl ImportError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: &Path, error: std::io::Error) -> Self {
         ImportError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
     pub(crate) fn format(path: &Path, message: impl Into<String>) -> Self {

@@ -139,7 +139,7 @@ pub fn plan_roster(
             map.volunteers = mapdir::volunteers_from(file, &rows, &districts, &mut errs)
         }
         RosterKind::WatchRecords => {
-            map.records = mapdir::records_from(file, &rows, &map, &mut errs)
+            map.records = mapdir::records_from(file, &rows, &map, true, &mut errs)
         }
     }
     if !errs.is_empty() {
@@ -149,7 +149,7 @@ pub fn plan_roster(
     if kind != RosterKind::WatchRecords
         && let Some(rows) = existing(RosterKind::WatchRecords)?
     {
-        map.records = mapdir::records_from(&dir.join(WATCH_RECORDS), &rows, &map, &mut errs);
+        map.records = mapdir::records_from(&dir.join(WATCH_RECORDS), &rows, &map, true, &mut errs);
         if !errs.is_empty() {
             return Err(errs.into());
         }

@@ -187,3 +187,35 @@ fn liechtenstein_2024_imports() {
     assert!((70_000..=80_630).contains(&s.road_nodes), "{s:?}");
     assert_eq!(roads.len() as u64, s.roads);
 }
+
+#[test]
+fn cli_dry_run_prints_counts_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(["import", "osm", "--dry-run", "--into"])
+        .arg(dir.path())
+        .arg(data(
+            "roads-real/osaka-abeno/osaka-abeno_2025-06-16.osm.pbf",
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("highway ways: 5186") && stdout.contains("nothing written"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A bad bbox is refused before anything is read.
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(["import", "osm", "x.pbf", "--bbox", "3,2,1,0", "--into"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--bbox"));
+}

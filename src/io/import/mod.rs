@@ -9,6 +9,10 @@
 //! 3. only when nothing is wrong, write each file with [`crate::io::write_atomic`]
 //!    (a temporary file and a rename). A dry run stops before step 3.
 //!
+//! Each file is replaced atomically, not the set: the data file is written before `map.toml`,
+//! so a failure between the two renames leaves a loadable folder missing only the new
+//! attribution line, never a truncated or invalid file.
+//!
 //! Problems in the data are [`DataErrors`] (file, line or feature, field, value, expectation);
 //! everything else (unreadable file, unknown format, a PBF decoding failure) is an
 //! [`ImportError`]. Key types: [`Plan`] (the files an import would write, with its summary).

@@ -14,6 +14,8 @@ use mimamori::{report, synth};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod import_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "mimamori",
@@ -89,6 +91,11 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Import real data (OSM roads, GSI shelters, hazard polygons, rosters) into a map folder.
+    Import {
+        #[command(subcommand)]
+        cmd: import_cmd::ImportCmd,
+    },
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -132,6 +139,7 @@ fn load(dir: &Path) -> Result<Map> {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
+        Cmd::Import { cmd } => import_cmd::run(cmd)?,
         Cmd::Generate { preset, seed, out } => {
             let Some(p) = synth::Preset::by_name(&preset) else {
                 bail!("unknown preset {preset:?}: expected asahikawa-fy2023 or sample-district");

@@ -8,6 +8,7 @@
 
 pub mod csv_in;
 pub mod geojson_in;
+pub mod import;
 pub mod mapdir;
 pub mod plan_out;
 

@@ -325,7 +325,7 @@ fn run_plan(
         &PlanParams::default(),
         as_of,
         &mut |done, _| {
-            if done % 64 == 0 {
+            if done.is_multiple_of(64) {
                 bar.set_position(done as u64);
             }
         },

@@ -96,6 +96,9 @@ pub struct PlanParams {
     pub max_evacuation_min: f64,
     /// Destinations kept per person for the capacity assignment.
     pub destination_candidates: usize,
+    /// Eligible helpers kept per person (the cheapest) for the matching; the matching is exact
+    /// over these. Keeps the problem small where helpers are dense.
+    pub helper_candidates: usize,
     pub matching: MatchingParams,
 }
 
@@ -123,6 +126,7 @@ impl Default for PlanParams {
             floor_height_m: 3.0,
             max_evacuation_min: 60.0,
             destination_candidates: 8,
+            helper_candidates: 12,
             matching: MatchingParams::default(),
         }
     }
@@ -974,6 +978,8 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
             status: status.unwrap_or(HelperStatus::NotChosen { helps: Vec::new() }),
         });
     }
+    w.eligible.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    w.eligible.truncate(params.helper_candidates.max(2));
     let need = p.helpers_needed as usize;
     if w.eligible.len() >= need {
         return;

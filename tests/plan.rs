@@ -1,0 +1,336 @@
+//! The planning engine on the bundled maps: invariants over the whole synthetic city, every
+//! uncovered person has a reason and every reason is re-checked against the data, the shipped
+//! scenarios run and the winter night covers fewer people, and runs are deterministic.
+
+use mimamori::io::mapdir::load_map;
+use mimamori::io::plan_out::read_scenario;
+use mimamori::model::{Map, Mobility, Role, Skill};
+use mimamori::network::{
+    Closures, Direction, GraphParams, Profile, RoadGraph, RoutingParams, one_to_many,
+};
+use mimamori::plan::engine::{PlanParams, PlanRun, plan, skill_needed};
+use mimamori::plan::{HelperRole, Method, Reason, Scenario};
+use mimamori::spatial::Frame;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+use time::macros::date;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct City {
+    map: Map,
+    graph: RoadGraph,
+}
+
+fn city() -> &'static City {
+    static CITY: OnceLock<City> = OnceLock::new();
+    CITY.get_or_init(|| {
+        let map = load_map(&root().join("maps/asahikawa-synthetic")).unwrap();
+        let graph =
+            RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+        City { map, graph }
+    })
+}
+
+fn scenario(name: &str) -> Scenario {
+    read_scenario(&root().join("scenarios").join(name)).unwrap()
+}
+
+fn run(s: &Scenario) -> PlanRun {
+    let c = city();
+    plan(
+        &c.map,
+        &c.graph,
+        s,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap()
+}
+
+fn daytime() -> &'static PlanRun {
+    static RUN: OnceLock<PlanRun> = OnceLock::new();
+    RUN.get_or_init(|| run(&scenario("flood-daytime.toml")))
+}
+
+#[test]
+fn helpers_respect_capacity_skills_availability_consent_and_backups_differ() {
+    let (map, run) = (&city().map, daytime());
+    let s = scenario("flood-daytime.toml");
+    let mut load: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in &run.plans {
+        let person = map.person(map.find_person(&p.person).unwrap());
+        let primaries: Vec<_> = p.primary_helpers().collect();
+        if p.covered && p.method != Method::StayUpstairs {
+            assert_eq!(
+                primaries.len(),
+                person.helpers_needed as usize,
+                "{}",
+                p.person
+            );
+        }
+        for h in &p.helpers {
+            let v = map.volunteer(map.find_volunteer(&h.id).unwrap());
+            assert!(
+                v.consent_named,
+                "{} names {} without consent",
+                p.person, h.id
+            );
+            assert!(v.has_role(Role::Helper) || v.has_role(Role::Commissioner));
+            assert!(
+                v.availability.weekday_day,
+                "{} is not available on weekday days",
+                h.id
+            );
+            if let Some(skill) = skill_needed(person.mobility) {
+                assert!(
+                    v.has_skill(skill),
+                    "{} lacks {skill:?} for {}",
+                    h.id,
+                    p.person
+                );
+            }
+            assert!(h.travel_secs <= 15.0 * 60.0 + 1e-6);
+            if h.role == HelperRole::Primary {
+                *load.entry(h.id.as_str()).or_default() += 1;
+            }
+        }
+        if let Some(b) = p.backup_helper() {
+            assert!(
+                primaries.iter().all(|h| h.id != b.id),
+                "{}: backup is a primary",
+                p.person
+            );
+        }
+        if p.covered && p.method != Method::StayUpstairs {
+            let d = p
+                .destination
+                .as_ref()
+                .expect("a covered evacuation has a destination");
+            let sh = map.shelters.iter().find(|x| x.ext_id == d.id).unwrap();
+            assert!(
+                sh.hazards.contains(s.hazard),
+                "{} not designated for the hazard",
+                d.id
+            );
+            assert!(sh.indoor || !s.indoor_only());
+            if person.mobility == Mobility::Wheelchair {
+                assert!(
+                    sh.barrier_free,
+                    "{} sends a wheelchair user to {}",
+                    p.person, d.id
+                );
+            }
+            let total = primaries.iter().map(|h| h.travel_secs).fold(0.0, f64::max)
+                + p.preparation_secs
+                + p.evacuation_secs;
+            assert!(
+                total <= s.lead_secs() + 1e-6,
+                "{}: {total} s exceeds the lead time",
+                p.person
+            );
+        }
+    }
+    for (id, n) in load {
+        let v = map.volunteer(map.find_volunteer(id).unwrap());
+        assert!(
+            n <= v.capacity as usize,
+            "{id} escorts {n} > capacity {}",
+            v.capacity
+        );
+    }
+    // Destinations: no shelter takes more than its reserved seats.
+    assert!(
+        mimamori::plan::matching::check(&run.destinations.problem, &run.destinations.solution)
+            .is_ok()
+    );
+    assert!(mimamori::plan::matching::check(&run.helpers.problem, &run.helpers.solution).is_ok());
+}
+
+#[test]
+fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
+    let (c, run) = (city(), daytime());
+    let map = &c.map;
+    let params = RoutingParams::default();
+    assert_eq!(run.summary.total.people, map.people.len());
+    let no_consent = map.people.iter().filter(|p| !p.consent.plan).count();
+    assert_eq!(
+        run.plans.len(),
+        map.people.len() - no_consent,
+        "one plan per consenting person"
+    );
+    for p in run.plans.iter().filter(|p| !p.covered) {
+        assert!(
+            !p.reasons.is_empty(),
+            "{} is uncovered without a reason",
+            p.person
+        );
+    }
+    let capacity_full = |id: &str| {
+        let v = map.volunteer(map.find_volunteer(id).unwrap());
+        let escorted = run
+            .plans
+            .iter()
+            .filter(|p| p.primary_helpers().any(|h| h.id == id))
+            .count();
+        escorted == v.capacity as usize
+    };
+    let walk = |p: &mimamori::model::Person| {
+        let snap = c
+            .graph
+            .snap_for(p.home, Profile::Walk, &params, &Closures::none(&c.graph))
+            .unwrap();
+        one_to_many(
+            &c.graph,
+            Profile::Walk,
+            &params,
+            &Default::default(),
+            &Closures::none(&c.graph),
+            snap.node,
+            Direction::Backward,
+            15.0 * 60.0,
+        )
+    };
+    let mut checked = BTreeMap::new();
+    for u in &run.uncovered {
+        let person = map.person(map.find_person(&u.person).unwrap());
+        assert!(!u.reasons.is_empty());
+        for r in &u.reasons {
+            *checked.entry(r.code()).or_insert(0) += 1;
+            match r {
+                Reason::NoConsent => assert!(!person.consent.plan),
+                Reason::OffNetwork { distance_m } => {
+                    assert!(*distance_m > 300.0);
+                    assert!(c.graph.snap(person.home).unwrap().off_network);
+                }
+                Reason::HelpersAtCapacity { helpers } => {
+                    assert!(!helpers.is_empty());
+                    for h in helpers {
+                        assert!(
+                            capacity_full(&h.id),
+                            "{} is said to be full but is not",
+                            h.id
+                        );
+                    }
+                }
+                Reason::SkillMissing { .. } => {
+                    // No available, consenting, helper-role volunteer within 15 min walk has it.
+                    let skill = skill_needed(person.mobility).unwrap();
+                    let tree = walk(person);
+                    for v in &map.volunteers {
+                        let vs = c
+                            .graph
+                            .snap_for(v.home, Profile::Walk, &params, &Closures::none(&c.graph))
+                            .unwrap();
+                        if tree.secs(vs.node).is_some_and(|t| t + 60.0 < 15.0 * 60.0)
+                            && v.consent_named
+                            && v.availability.weekday_day
+                            && v.has_role(Role::Helper)
+                        {
+                            assert!(
+                                !v.has_skill(skill),
+                                "{} has {skill:?} and is near {}",
+                                v.ext_id,
+                                u.person
+                            );
+                        }
+                    }
+                }
+                Reason::NoHelperInReach {
+                    limit_secs,
+                    nearest_secs,
+                } => {
+                    assert!(nearest_secs.is_none_or(|n| n > *limit_secs - 1e-6));
+                }
+                Reason::TooSlow {
+                    evacuation_secs,
+                    available_secs,
+                } => assert!(evacuation_secs > available_secs),
+                Reason::NotEnoughHelpers { needed, eligible } => {
+                    assert!((*eligible as u8) < *needed)
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        checked.len() >= 4,
+        "too few kinds of reasons exercised: {checked:?}"
+    );
+}
+
+#[test]
+fn the_winter_night_covers_visibly_fewer_people_and_says_why() {
+    let day = &daytime().summary.total;
+    let night = run(&scenario("flood-winter-night.toml")).summary.total;
+    assert_eq!(day.people, night.people);
+    assert!(
+        night.covered * 10 < day.covered * 8,
+        "night {} vs day {}",
+        night.covered,
+        day.covered
+    );
+    let grew = |code: &str| {
+        night.by_reason.get(code).copied().unwrap_or(0)
+            > day.by_reason.get(code).copied().unwrap_or(0)
+    };
+    assert!(
+        grew("too_slow") || grew("no_helper_in_reach") || grew("nobody_available"),
+        "{:?}",
+        night.by_reason
+    );
+}
+
+#[test]
+fn the_same_input_gives_the_same_plans() {
+    let map = load_map(&root().join("maps/sample-district")).unwrap();
+    let graph = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+    let s = Scenario::default();
+    let a = plan(
+        &map,
+        &graph,
+        &s,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap();
+    let b = plan(
+        &map,
+        &graph,
+        &s,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_string(&a.plans).unwrap(),
+        serde_json::to_string(&b.plans).unwrap()
+    );
+    assert!(
+        a.plans.iter().any(|p| p.covered),
+        "the sample district plans nobody"
+    );
+}
+
+#[test]
+fn an_unknown_volunteer_in_a_scenario_is_refused_by_name() {
+    let map = load_map(&root().join("maps/sample-district")).unwrap();
+    let graph = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+    let s = Scenario {
+        unavailable_volunteers: vec!["V99999".into()],
+        ..Scenario::default()
+    };
+    let e = plan(
+        &map,
+        &graph,
+        &s,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("V99999"), "{e}");
+    let _ = Skill::Car;
+}

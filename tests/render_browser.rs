@@ -244,6 +244,24 @@ fn english_sheet_has_no_japanese_labels() {
 }
 
 #[test]
+fn pages_load_nothing_from_outside() {
+    let map = sample_map();
+    let plans = [bedridden_flood(&map), wheelchair_winter(&map)];
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let index = MapIndex::new(&map);
+    for html in [
+        sheet_html(&map, &plans[0], Lang::Ja),
+        render::render_card("V00004", &refs, &index, Lang::Ja),
+        render::render_index(&plans, &uncovered(), Lang::Ja),
+    ] {
+        let lower = html.to_lowercase();
+        for bad in ["<link", "<img", " src=", "@import", "url(http", "<script"] {
+            assert!(!lower.contains(bad), "page contains {bad}");
+        }
+    }
+}
+
+#[test]
 fn sheets_are_deterministic() {
     let map = sample_map();
     let plan = bedridden_flood(&map);

@@ -1,0 +1,102 @@
+//! Rendering: plan sheets, helper route cards, the index page and route maps, as pure functions
+//! of plan values. No file I/O here; `sheets_cmd` in the binary writes the files.
+//!
+//! Why this shape: coordinators hand plans out on paper, so every page is one self-contained
+//! HTML document (inline CSS, inline SVG, no external resources) laid out for A4 portrait print.
+//! Pages are askama templates with auto-escaping; every string a user typed reaches the page only
+//! through an escaped template expression (or, inside the SVG, through [`svg`]'s own escaping).
+//! Labels live in one [`labels::Labels`] value per language, so the Japanese and English pages
+//! come from the same template.
+//!
+//! - [`render_sheet`]: one person's plan sheet (個別避難計画), one or two A4 pages.
+//! - [`render_card`]: one helper's route card: whom to help, where, and when to go.
+//! - [`render_index`]: `index.html` listing sheets by district and priority, and uncovered people.
+//! - [`route_map_svg`]: the route map drawn from the map's own roads and hazard zones.
+//! - [`MapView`] / [`MapIndex`]: the part of a [`crate::model::Map`] a map drawing needs.
+
+mod card;
+mod index;
+mod labels;
+mod sheet;
+mod svg;
+mod view;
+
+pub use card::render_card;
+pub use index::render_index;
+pub use sheet::render_sheet;
+pub use svg::{MapMarks, Mark, route_map_svg};
+pub use view::{MapIndex, MapView, ViewHazard, ViewRoad, card_points, plan_points};
+
+use crate::model::Lang;
+
+/// Margin around the plotted points of a sheet or card map, metres.
+pub const MAP_MARGIN_M: f64 = 120.0;
+
+/// A file name stem for an external id (person or helper id): ASCII letters, digits, `-` and
+/// `_` are kept, any other character becomes `~` and its code point in hex, so ids typed by
+/// users (Japanese, spaces, slashes) never escape the output folder and stay distinct.
+pub fn file_stem(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("~{:x}", c as u32));
+        }
+    }
+    if out.is_empty() {
+        out.push('~');
+    }
+    out
+}
+
+/// Whole minutes, rounded up (a plan promises no less time than it takes).
+pub(crate) fn minutes(secs: f64) -> i64 {
+    if secs.is_finite() && secs > 0.0 {
+        (secs / 60.0).ceil() as i64
+    } else {
+        0
+    }
+}
+
+/// "850 m" or "1.2 km".
+pub(crate) fn length_text(m: f64) -> String {
+    if !m.is_finite() {
+        return "—".into();
+    }
+    if m < 1000.0 {
+        format!("{:.0} m", (m / 10.0).round() * 10.0)
+    } else {
+        format!("{:.1} km", m / 1000.0)
+    }
+}
+
+/// "12分" or "12 min".
+pub(crate) fn minutes_text(secs: f64, lang: Lang) -> String {
+    match lang {
+        Lang::Ja => format!("{}分", minutes(secs)),
+        Lang::En => format!("{} min", minutes(secs)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe_and_distinct() {
+        assert_eq!(file_stem("P00001"), "P00001");
+        assert_eq!(file_stem("../etc"), "~2e~2e~2fetc");
+        assert_ne!(file_stem("a/b"), file_stem("a~2fb"));
+        assert_eq!(file_stem(""), "~");
+        assert!(file_stem("山田").is_ascii());
+    }
+
+    #[test]
+    fn lengths_and_minutes_round_as_a_reader_expects() {
+        assert_eq!(length_text(847.0), "850 m");
+        assert_eq!(length_text(1234.0), "1.2 km");
+        assert_eq!(minutes(61.0), 2);
+        assert_eq!(minutes(f64::NAN), 0);
+    }
+}

@@ -1,0 +1,368 @@
+//! The plan sheet (個別避難計画): one person's plan as one self-contained HTML page for A4
+//! portrait print, sections in the order of municipal templates.
+//!
+//! The template (`templates/sheet.html`) only places values: everything is turned into display
+//! strings here, in a [`SheetPage`], so the template holds no logic a translator must follow.
+
+use super::labels::{Labels, labels};
+use super::svg::{MapMarks, Mark, route_map_svg};
+use super::view::MapView;
+use super::{length_text, minutes_text};
+use crate::model::{Household, Lang, Mobility, Sex, ShelterKind, Structure};
+use crate::plan::{HelperRole, Plan};
+use askama::Template;
+
+/// One row of a label / value table.
+pub(crate) struct Row {
+    pub label: &'static str,
+    pub value: String,
+}
+
+fn row(label: &'static str, value: impl Into<String>) -> Row {
+    Row {
+        label,
+        value: value.into(),
+    }
+}
+
+/// An emergency contact row (blank when fewer than two contacts are known, for writing in).
+pub(crate) struct ContactRow {
+    pub name: String,
+    pub relation: String,
+    pub phone: String,
+}
+
+/// A helper row.
+pub(crate) struct HelperRow {
+    pub role: &'static str,
+    pub name: String,
+    pub phone: String,
+    pub age: String,
+    pub travel: String,
+    pub watches: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "sheet.html")]
+pub(crate) struct SheetPage<'a> {
+    pub l: &'static Labels,
+    pub title: String,
+    pub person: &'a str,
+    pub district: String,
+    pub priority: String,
+    pub priority_class: &'static str,
+    pub scenario: String,
+    pub covered: bool,
+    pub reasons: Vec<String>,
+    pub warnings: Vec<String>,
+    pub name: &'a str,
+    pub kana: &'a str,
+    pub person_rows: Vec<Row>,
+    pub support_reasons: String,
+    pub body_rows: Vec<Row>,
+    pub home_rows: Vec<Row>,
+    pub contacts: Vec<ContactRow>,
+    pub helpers: Vec<HelperRow>,
+    pub route_rows: Vec<Row>,
+    pub map_svg: String,
+    pub method_rows: Vec<Row>,
+    pub warning_delivery: Vec<String>,
+    pub things_to_take: Vec<String>,
+    pub consent_rows: Vec<Row>,
+    pub drafted: &'a str,
+}
+
+/// How to assist, from the mobility (a first draft the coordinator confirms with the person).
+pub(crate) fn how_to_assist(m: Mobility, lang: Lang) -> &'static str {
+    match m {
+        Mobility::WalksAlone => lang.pick(
+            "声をかけ、避難先まで付き添う。",
+            "Tell them, and walk with them to the destination.",
+        ),
+        Mobility::WalksWithHelp => lang.pick(
+            "手を引くなど体を支えて、ゆっくり歩いて付き添う。",
+            "Support them by the arm and walk slowly with them.",
+        ),
+        Mobility::Wheelchair => lang.pick(
+            "車いすを押して移動する。段差・坂道・積雪に注意する。",
+            "Push the wheelchair; mind steps, slopes and snow.",
+        ),
+        Mobility::Bedridden => lang.pick(
+            "2名で担架または抱きかかえて車両へ移し、車両で搬送する。",
+            "Two helpers move the person by stretcher or carry them to a car, and drive.",
+        ),
+    }
+}
+
+/// Shelter kind label from its code, or the code itself if unknown.
+pub(crate) fn shelter_kind(code: &str, lang: Lang) -> String {
+    ShelterKind::parse(code)
+        .map(|k| k.label(lang).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn code_label<T: Copy>(
+    code: &str,
+    parse: fn(&str) -> Option<T>,
+    label: fn(T, Lang) -> &'static str,
+    lang: Lang,
+) -> String {
+    parse(code)
+        .map(|v| label(v, lang).to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn join(items: impl IntoIterator<Item = String>, lang: Lang, empty: &str) -> String {
+    let v: Vec<String> = items.into_iter().filter(|s| !s.is_empty()).collect();
+    if v.is_empty() {
+        empty.to_string()
+    } else {
+        v.join(lang.pick("、", ", "))
+    }
+}
+
+/// The priority badge class for CSS.
+pub(crate) fn band_class(b: crate::plan::Band) -> &'static str {
+    match b {
+        crate::plan::Band::High => "band-high",
+        crate::plan::Band::Middle => "band-middle",
+        crate::plan::Band::Low => "band-low",
+    }
+}
+
+/// Renders the plan sheet of `plan` with its route map cut from `map_view`, labels in `lang`.
+/// One self-contained HTML page (inline CSS and SVG), A4 portrait, one or two pages in print.
+/// Deterministic: the only date on the page is `plan.drafted`.
+pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
+    let l = labels(lang);
+    let yes_no = |b: bool| if b { l.yes } else { l.no };
+    let sex = code_label(&plan.sex, Sex::parse, Sex::label, lang);
+    let age = match lang {
+        Lang::Ja => format!("{}（{}{}）", plan.birth_date, plan.age, l.age_suffix),
+        Lang::En => format!("{} ({} {})", plan.birth_date, plan.age, l.age_suffix),
+    };
+    let person_rows = vec![
+        row(l.birth_date, age),
+        row(l.sex, sex),
+        row(l.address, plan.address.clone()),
+        row(l.phone, plan.phone.clone()),
+        row(
+            l.household,
+            code_label(&plan.household, Household::parse, Household::label, lang),
+        ),
+        row(
+            l.daytime_place,
+            if plan.daytime_place.is_empty() {
+                l.none.to_string()
+            } else {
+                plan.daytime_place.clone()
+            },
+        ),
+    ];
+    let body_rows = vec![
+        row(l.mobility, plan.mobility.label(lang)),
+        row(l.how_to_assist, how_to_assist(plan.mobility, lang)),
+        row(
+            l.helpers_needed,
+            format!("{}{}", plan.helpers_needed, l.persons_suffix),
+        ),
+        row(
+            l.medical,
+            join(
+                plan.needs.iter().map(|n| n.label(lang).to_string()),
+                lang,
+                l.none,
+            ),
+        ),
+        row(
+            l.notes,
+            if plan.notes.is_empty() {
+                l.none.to_string()
+            } else {
+                plan.notes.clone()
+            },
+        ),
+    ];
+    let home_rows = vec![
+        row(
+            l.structure,
+            code_label(&plan.structure, Structure::parse, Structure::label, lang),
+        ),
+        row(
+            l.floors,
+            match (lang, plan.floors) {
+                (Lang::Ja, n) => format!("{n}{}", l.floors_suffix),
+                (Lang::En, 1) => "1 storey".to_string(),
+                (Lang::En, n) => format!("{n} {}", l.floors_suffix),
+            },
+        ),
+        row(
+            l.bedroom_floor,
+            match lang {
+                Lang::Ja => format!("{}{}", plan.bedroom_floor, l.floor_suffix),
+                Lang::En => format!("floor {}", plan.bedroom_floor),
+            },
+        ),
+    ];
+    let mut contacts: Vec<ContactRow> = plan
+        .contacts
+        .iter()
+        .take(2)
+        .map(|c| ContactRow {
+            name: c.name.clone(),
+            relation: c.relation.clone(),
+            phone: c.phone.clone(),
+        })
+        .collect();
+    while contacts.len() < 2 {
+        contacts.push(ContactRow {
+            name: String::new(),
+            relation: String::new(),
+            phone: String::new(),
+        });
+    }
+    let mut helpers: Vec<HelperRow> = plan
+        .helpers
+        .iter()
+        .map(|h| HelperRow {
+            role: match h.role {
+                HelperRole::Primary => l.primary,
+                HelperRole::Backup => l.backup,
+            },
+            name: h.name.clone(),
+            phone: h.phone.clone(),
+            age: format!("{}", h.age),
+            travel: minutes_text(h.travel_secs, lang),
+            watches: yes_no(h.watches_person),
+        })
+        .collect();
+    let primaries = plan.primary_helpers().count();
+    for _ in primaries..usize::from(plan.helpers_needed.max(1)) {
+        helpers.insert(
+            primaries,
+            HelperRow {
+                role: l.primary,
+                name: l.not_found.to_string(),
+                phone: String::new(),
+                age: String::new(),
+                travel: String::new(),
+                watches: "",
+            },
+        );
+    }
+    if plan.backup_helper().is_none() {
+        helpers.push(HelperRow {
+            role: l.backup,
+            name: l.not_found.to_string(),
+            phone: String::new(),
+            age: String::new(),
+            travel: String::new(),
+            watches: "",
+        });
+    }
+    let stays = plan.method == crate::plan::Method::StayUpstairs;
+    let route_rows = match (&plan.destination, stays) {
+        (_, true) => vec![row(l.destination, l.stay_put)],
+        (Some(d), false) => vec![
+            row(
+                l.destination,
+                match lang {
+                    Lang::Ja => format!("{}（{}）", d.name, shelter_kind(&d.kind, lang)),
+                    Lang::En => format!("{} ({})", d.name, shelter_kind(&d.kind, lang)),
+                },
+            ),
+            row(l.address, d.address.clone()),
+            row(
+                l.route_length,
+                format!(
+                    "{}{}{}",
+                    length_text(plan.route_length_m),
+                    lang.pick("・", ", "),
+                    minutes_text(plan.evacuation_secs, lang)
+                ),
+            ),
+        ],
+        (None, false) => vec![row(l.destination, l.no_destination)],
+    };
+    let mut marks = MapMarks {
+        id_prefix: "map",
+        homes: vec![Mark::at(plan.home)],
+        ..Default::default()
+    };
+    if let Some(d) = &plan.destination {
+        marks.destinations.push(Mark::at(d.location));
+    }
+    if !stays && plan.route.len() > 1 {
+        marks.routes.push(&plan.route);
+    }
+    for h in &plan.helpers {
+        let tag = match h.role {
+            HelperRole::Primary => String::new(),
+            HelperRole::Backup => lang.pick("予備", "backup").to_string(),
+        };
+        marks.helper_homes.push(Mark { at: h.home, tag });
+        if h.role == HelperRole::Primary && h.route.len() > 1 {
+            marks.helper_routes.push(&h.route);
+        }
+    }
+    let map_svg = route_map_svg(map_view, &marks, lang);
+    let method_rows = vec![
+        row(l.method, plan.method.label(lang)),
+        row(
+            l.start_when,
+            if plan.start_when.is_empty() {
+                l.start_default.to_string()
+            } else {
+                plan.start_when.clone()
+            },
+        ),
+        row(l.preparation, minutes_text(plan.preparation_secs, lang)),
+    ];
+    let consent_rows = vec![
+        row(l.consent_plan, yes_no(plan.consent_plan)),
+        row(l.consent_share, yes_no(plan.consent_share)),
+        row(
+            l.shared_with,
+            join(plan.shared_with.iter().cloned(), lang, l.none),
+        ),
+    ];
+    let page = SheetPage {
+        l,
+        title: format!("{} — {}", l.sheet_title, plan.name),
+        person: &plan.person,
+        district: if plan.district_name.is_empty() {
+            plan.district.clone()
+        } else {
+            format!("{} {}", plan.district, plan.district_name)
+        },
+        priority: plan.priority.band.label(lang).to_string(),
+        priority_class: band_class(plan.priority.band),
+        scenario: format!("{}（{}）", plan.hazard.label(lang), plan.scenario)
+            .replace('（', lang.pick("（", " ("))
+            .replace('）', lang.pick("）", ")")),
+        covered: plan.covered,
+        reasons: plan.reasons.iter().map(|r| r.sentence(lang)).collect(),
+        warnings: plan.warnings.iter().map(|w| w.sentence(lang)).collect(),
+        name: &plan.name,
+        kana: &plan.kana,
+        person_rows,
+        support_reasons: join(
+            plan.support_reasons.iter().map(|r| r.label(lang)),
+            lang,
+            l.none,
+        ),
+        body_rows,
+        home_rows,
+        contacts,
+        helpers,
+        route_rows,
+        map_svg,
+        method_rows,
+        warning_delivery: plan.warning_delivery.clone(),
+        things_to_take: plan.things_to_take.clone(),
+        consent_rows,
+        drafted: &plan.drafted,
+    };
+    page.render()
+        .expect("rendering a sheet into a String cannot fail")
+}

@@ -1,0 +1,357 @@
+//! Plan sheets, cards and the index checked in a real browser: rendered to HTML, printed to PDF
+//! by headless Chromium, and read back with poppler (`pdfinfo`, `pdftotext`).
+//!
+//! Needs `chromium` and poppler-utils. Without Chromium the browser tests fail with a message,
+//! unless `MIMAMORI_SKIP_BROWSER=1` is set. To look at the pages yourself:
+//! `MIMAMORI_SHOTS=/tmp/shots cargo test --test render_browser screenshots -- --ignored`
+//! writes the HTML, a window screenshot and one PNG per printed page of each fixture there.
+
+mod common;
+#[path = "../src/sheets_cmd.rs"]
+mod sheets_cmd;
+
+use common::*;
+use mimamori::model::{Lang, Map};
+use mimamori::plan::Plan;
+use mimamori::render::{self, MAP_MARGIN_M, MapIndex, MapView};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The Chromium binary, or None when browser tests are explicitly skipped.
+fn chromium() -> Option<PathBuf> {
+    for c in [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ] {
+        if Path::new(c).exists() {
+            return Some(c.into());
+        }
+    }
+    if std::env::var("MIMAMORI_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("chromium not found; skipped because MIMAMORI_SKIP_BROWSER=1");
+        return None;
+    }
+    panic!(
+        "chromium not found (looked for /usr/bin/chromium, chromium-browser, google-chrome): \
+         install it (apt-get install chromium) or set MIMAMORI_SKIP_BROWSER=1 to skip browser tests"
+    );
+}
+
+fn chrome_cmd(chrome: &Path, profile: &Path) -> Command {
+    let mut c = Command::new("timeout");
+    c.arg("120").arg(chrome).args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+    ]);
+    c.arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+fn print_pdf(chrome: &Path, html: &Path, pdf: &Path) {
+    let profile = html.with_extension("profile");
+    let out = chrome_cmd(chrome, &profile)
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg("--no-pdf-header-footer")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium runs");
+    assert!(
+        pdf.exists(),
+        "chromium wrote no PDF for {}: {}",
+        html.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn screenshot(chrome: &Path, html: &Path, png: &Path) {
+    let profile = html.with_extension("profile");
+    chrome_cmd(chrome, &profile)
+        .arg(format!("--screenshot={}", png.display()))
+        .arg("--window-size=1240,1754")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium runs");
+}
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd} (install poppler-utils): {e}"));
+    assert!(out.status.success(), "{cmd} {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// (pages, width pts, height pts) from `pdfinfo`.
+fn pdf_info(pdf: &Path) -> (u32, f64, f64) {
+    let info = run("pdfinfo", &[pdf.to_str().unwrap()]);
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("pdfinfo has no {name}: {info}"))
+            .trim()
+            .to_string()
+    };
+    let pages = field("Pages:").parse().unwrap();
+    let size = field("Page size:");
+    let mut it = size.split_whitespace();
+    let w: f64 = it.next().unwrap().parse().unwrap();
+    it.next();
+    let h: f64 = it.next().unwrap().parse().unwrap();
+    (pages, w, h)
+}
+
+fn sheet_html(map: &Map, plan: &Plan, lang: Lang) -> String {
+    let view = MapView::around(map, &render::plan_points(plan), MAP_MARGIN_M);
+    render::render_sheet(plan, &view, lang)
+}
+
+#[test]
+fn fixture_sheets_print_on_at_most_two_a4_pages_with_the_key_facts() {
+    let Some(chrome) = chromium() else { return };
+    let map = sample_map();
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (plan, lang)) in [
+        (bedridden_flood(&map), Lang::Ja),
+        (wheelchair_winter(&map), Lang::Ja),
+        (bedridden_flood(&map), Lang::En),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let html = dir.path().join(format!("sheet{i}.html"));
+        let pdf = dir.path().join(format!("sheet{i}.pdf"));
+        std::fs::write(&html, sheet_html(&map, &plan, lang)).unwrap();
+        print_pdf(&chrome, &html, &pdf);
+        let (pages, w, h) = pdf_info(&pdf);
+        assert!(
+            (w - 595.0).abs() <= 1.0 && (h - 842.0).abs() <= 1.0,
+            "not A4: {w} x {h}"
+        );
+        assert!(
+            (1..=2).contains(&pages),
+            "{} pages for {}",
+            pages,
+            plan.person
+        );
+        // pdftotext may break lines anywhere; compare without whitespace.
+        let text: String = run("pdftotext", &[pdf.to_str().unwrap(), "-"])
+            .split_whitespace()
+            .collect();
+        let squash = |s: &str| s.split_whitespace().collect::<String>();
+        for needle in [
+            squash(&plan.name),
+            squash(&plan.destination.as_ref().unwrap().name),
+            squash(&plan.helpers[0].name),
+            squash(lang.pick("避難先", "Destination")),
+        ] {
+            assert!(
+                text.contains(&needle),
+                "{needle:?} not in the PDF of {}",
+                plan.person
+            );
+        }
+    }
+}
+
+#[test]
+fn fixture_card_prints_on_a4() {
+    let Some(chrome) = chromium() else { return };
+    let map = sample_map();
+    let plans = [bedridden_flood(&map), wheelchair_winter(&map)];
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let index = MapIndex::new(&map);
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("card.html");
+    let pdf = dir.path().join("card.pdf");
+    std::fs::write(
+        &html,
+        render::render_card("V00004", &refs, &index, Lang::Ja),
+    )
+    .unwrap();
+    print_pdf(&chrome, &html, &pdf);
+    let (pages, w, h) = pdf_info(&pdf);
+    assert!((w - 595.0).abs() <= 1.0 && (h - 842.0).abs() <= 1.0);
+    assert!(pages <= 2, "{pages} pages");
+    let text: String = run("pdftotext", &[pdf.to_str().unwrap(), "-"])
+        .split_whitespace()
+        .collect();
+    assert!(text.contains("三浦美智子") && text.contains("警戒レベル3"));
+}
+
+fn assert_no_script(what: &str, html: &str) {
+    let lower = html.to_lowercase();
+    assert!(
+        !lower.contains("<script"),
+        "{what} contains a <script element"
+    );
+    assert!(
+        !html.contains("\"&<>"),
+        "{what} contains the raw helper name"
+    );
+}
+
+#[test]
+fn user_text_is_escaped_in_sheet_card_and_index() {
+    let map = sample_map();
+    let mut plan = bedridden_flood(&map);
+    plan.name = "<script>alert(1)</script>".into();
+    plan.kana = "<script>".into();
+    plan.notes = "<img src=x onerror=alert(1)>".into();
+    plan.helpers[0].name = "\"&<>".into();
+    plan.helpers[0].id = "V\"&<>".into();
+    plan.destination.as_mut().unwrap().name = "<script>x</script>".into();
+    plan.district_name = "<script>".into();
+    plan.things_to_take.push("<script>".into());
+    let sheet = sheet_html(&map, &plan, Lang::Ja);
+    assert_no_script("sheet", &sheet);
+    assert!(
+        sheet.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || sheet.contains("&#60;script")
+    );
+    assert!(!sheet.contains("<img"));
+    let index = MapIndex::new(&map);
+    let card = render::render_card("V\"&<>", &[&plan], &index, Lang::En);
+    assert_no_script("card", &card);
+    assert!(!card.contains("<img"));
+    let mut un = uncovered();
+    un[0].person = "<script>".into();
+    let idx = render::render_index(&[plan], &un, Lang::Ja);
+    assert_no_script("index", &idx);
+}
+
+#[test]
+fn english_sheet_has_no_japanese_labels() {
+    let map = sample_map();
+    let html = sheet_html(&map, &wheelchair_winter(&map), Lang::En);
+    for label in ["本人情報", "避難先と避難経路", "緊急連絡先", "法的な責任"]
+    {
+        assert!(!html.contains(label), "{label} on the English sheet");
+    }
+    assert!(html.contains("no legal duty"));
+    let ja = sheet_html(&map, &wheelchair_winter(&map), Lang::Ja);
+    assert!(ja.contains(
+        "避難支援等実施者は法的な責任や義務を負うものではなく、自身と家族の安全を最優先とします"
+    ));
+    assert!(ja.contains("警戒レベル3"));
+}
+
+#[test]
+fn pages_load_nothing_from_outside() {
+    let map = sample_map();
+    let plans = [bedridden_flood(&map), wheelchair_winter(&map)];
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let index = MapIndex::new(&map);
+    for html in [
+        sheet_html(&map, &plans[0], Lang::Ja),
+        render::render_card("V00004", &refs, &index, Lang::Ja),
+        render::render_index(&plans, &uncovered(), Lang::Ja),
+    ] {
+        let lower = html.to_lowercase();
+        for bad in ["<link", "<img", " src=", "@import", "url(http", "<script"] {
+            assert!(!lower.contains(bad), "page contains {bad}");
+        }
+    }
+}
+
+#[test]
+fn sheets_are_deterministic() {
+    let map = sample_map();
+    let plan = bedridden_flood(&map);
+    assert_eq!(
+        sheet_html(&map, &plan, Lang::Ja),
+        sheet_html(&map, &plan, Lang::Ja)
+    );
+}
+
+#[test]
+fn write_sheets_writes_index_sheets_and_cards_for_consented_plans() {
+    let map = sample_map();
+    let a = bedridden_flood(&map);
+    let mut b = wheelchair_winter(&map);
+    let mut c = wheelchair_winter(&map);
+    c.person = "P99999".into();
+    c.consent_plan = false;
+    b.helpers[1].id = "V/../x".into();
+    let dir = tempfile::tempdir().unwrap();
+    let plans = [a, b, c];
+    let stats =
+        sheets_cmd::write_sheets(dir.path(), &map, &plans, &uncovered(), Lang::Ja, None).unwrap();
+    assert_eq!(stats.sheets, 2);
+    assert_eq!(stats.skipped_no_consent, 1);
+    assert_eq!(stats.cards, 5);
+    assert!(dir.path().join("index.html").exists());
+    assert!(dir.path().join("sheets/P00031.html").exists());
+    assert!(!dir.path().join("sheets/P99999.html").exists());
+    assert!(dir.path().join("cards/V00004.html").exists());
+    assert!(dir.path().join("cards/V~2f~2e~2e~2fx.html").exists());
+    let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    assert!(index.contains("sheets/P00031.html") && index.contains("cards/V00004.html"));
+    assert!(!index.contains("sheets/P99999.html"));
+
+    let one = tempfile::tempdir().unwrap();
+    let stats =
+        sheets_cmd::write_sheets(one.path(), &map, &plans, &[], Lang::En, Some("P00002")).unwrap();
+    assert_eq!((stats.sheets, stats.cards), (1, 2));
+    assert!(
+        sheets_cmd::write_sheets(one.path(), &map, &plans, &[], Lang::En, Some("nobody")).is_err()
+    );
+}
+
+/// Writes fixture pages, screenshots and per-page PNGs to `$MIMAMORI_SHOTS` for a human to look at.
+#[test]
+#[ignore]
+fn screenshots() {
+    let Some(chrome) = chromium() else { return };
+    let dir = PathBuf::from(
+        std::env::var("MIMAMORI_SHOTS").unwrap_or_else(|_| "/tmp/mimamori-shots".into()),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let map = sample_map();
+    let plans = [bedridden_flood(&map), wheelchair_winter(&map)];
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let index = MapIndex::new(&map);
+    let mut pages: Vec<(String, String)> = vec![];
+    for lang in [Lang::Ja, Lang::En] {
+        let sfx = lang.pick("ja", "en");
+        for p in &plans {
+            pages.push((
+                format!("sheet-{}-{sfx}", p.person),
+                sheet_html(&map, p, lang),
+            ));
+        }
+        pages.push((
+            format!("card-V00005-{sfx}"),
+            render::render_card("V00005", &refs, &index, lang),
+        ));
+        pages.push((
+            format!("index-{sfx}"),
+            render::render_index(&plans, &uncovered(), lang),
+        ));
+    }
+    for (name, html) in pages {
+        let h = dir.join(format!("{name}.html"));
+        std::fs::write(&h, html).unwrap();
+        screenshot(&chrome, &h, &dir.join(format!("{name}-window.png")));
+        let pdf = dir.join(format!("{name}.pdf"));
+        print_pdf(&chrome, &h, &pdf);
+        run(
+            "pdftoppm",
+            &[
+                "-png",
+                "-r",
+                "80",
+                pdf.to_str().unwrap(),
+                dir.join(&name).to_str().unwrap(),
+            ],
+        );
+        eprintln!("{}: {:?}", name, pdf_info(&pdf));
+    }
+}

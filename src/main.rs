@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod import_cmd;
+mod sheets_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -95,6 +96,21 @@ enum Cmd {
     Import {
         #[command(subcommand)]
         cmd: import_cmd::ImportCmd,
+    },
+    /// Printable plan sheets (A4), helper route cards and an index, as HTML.
+    Sheets {
+        map: PathBuf,
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long, default_value = "out/sheets")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "ja")]
+        lang: LangArg,
+        /// Only this person's sheet (and their helpers' cards).
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long)]
+        as_of: Option<String>,
     },
     /// Reports over a map's watch records.
     Report {
@@ -190,6 +206,25 @@ fn run(cli: Cli) -> Result<()> {
                 bail!("no person with id {person:?} in {}", map.display());
             }
             explain(&run, &person, lang.into(), json)?;
+        }
+        Cmd::Sheets {
+            map,
+            scenario,
+            out,
+            lang,
+            person,
+            as_of,
+        } => {
+            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            let stats = sheets_cmd::write_sheets(
+                &out,
+                &m,
+                &run.plans,
+                &run.uncovered,
+                lang.into(),
+                person.as_deref(),
+            )?;
+            println!("{stats:?} → {}", out.join("index.html").display());
         }
         Cmd::Report {
             kind:
@@ -553,7 +588,7 @@ fn group(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

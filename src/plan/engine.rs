@@ -743,7 +743,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         if let Some(f) = far.iter().find(|f| f.2) {
             w.reasons.push(Reason::TooSlow {
                 evacuation_secs: f.1,
-                available_secs: available.max(0.0),
+                available_secs: bound.max(0.0),
             });
         } else if reached(
             prep,
@@ -921,29 +921,29 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
         let vol = map.volunteer(*v);
         let total = secs + w.prep_secs + evac_secs;
         let contact = prep.contact.get(&(w.pid, *v)).copied();
-        let status = if !vol.consent_named {
-            Some(HelperStatus::NoConsent)
-        } else if {
+        // The filters in order; each counter counts the candidates that passed the filters
+        // before it, which names the filter that removed the last candidate.
+        let status = (|| {
+            if !vol.consent_named {
+                return Some(HelperStatus::NoConsent);
+            }
             consent_ok += 1;
-            !prep.available[v.index()]
-        } {
-            Some(HelperStatus::Unavailable)
-        } else if {
+            if !prep.available[v.index()] {
+                return Some(HelperStatus::Unavailable);
+            }
             avail_ok += 1;
-            skill.is_some_and(|s| !vol.has_skill(s))
-        } {
-            Some(HelperStatus::MissingSkill {
-                skill: skill.map(|s| s.code().to_owned()).unwrap_or_default(),
-            })
-        } else if {
+            if let Some(s) = skill
+                && !vol.has_skill(s)
+            {
+                return Some(HelperStatus::MissingSkill {
+                    skill: s.code().to_owned(),
+                });
+            }
             skill_ok += 1;
             best_total = best_total.min(total);
-            total > scenario.lead_secs() + EPS
-        } {
-            Some(HelperStatus::TooLate { total_secs: total })
-        } else {
-            None
-        };
+            (total > scenario.lead_secs() + EPS)
+                .then_some(HelperStatus::TooLate { total_secs: total })
+        })();
         let mut cost = None;
         if status.is_none() {
             let age = prep.as_of.year() - vol.birth_year;
@@ -1409,14 +1409,20 @@ fn assemble(
             helpers: plan_helpers,
             destination: dest.map(|(sid, _, _)| {
                 let sh = map.shelter(*sid);
-                Destination { id: sh.ext_id.clone(), name: sh.name.clone(), address: sh.address.clone(), kind: sh.kind.code().into(), location: sh.location }
+                Destination {
+                    id: sh.ext_id.clone(),
+                    name: sh.name.clone(),
+                    address: sh.address.clone(),
+                    kind: sh.kind.code().into(),
+                    location: sh.location,
+                }
             }),
             route,
             route_length_m,
             evacuation_secs,
             method: w.method,
             preparation_secs: if stay { 0.0 } else { w.prep_secs },
-            start_when: "警戒レベル3「高齢者等避難」の発令時 (alert level 3: evacuation of the elderly and others)".into(),
+            start_when: "警戒レベル3「高齢者等避難」の発令時".into(),
             warning_delivery: warning_delivery(p, Lang::Ja),
             things_to_take: things_to_take(p),
             consent_plan: p.consent.plan,

@@ -6,9 +6,10 @@ use mimamori::io::mapdir::load_map;
 use mimamori::io::plan_out::read_scenario;
 use mimamori::model::{Map, Mobility, Role, Skill};
 use mimamori::network::{
-    Closures, Direction, GraphParams, Profile, RoadGraph, RoutingParams, one_to_many,
+    Closures, Direction, GraphParams, Profile, RoadGraph, RoutingParams, hazard_closures,
+    one_to_many,
 };
-use mimamori::plan::engine::{PlanParams, PlanRun, plan, skill_needed};
+use mimamori::plan::engine::{PlanParams, PlanRun, plan, profile_for, skill_needed};
 use mimamori::plan::{HelperRole, Method, Reason, Scenario};
 use mimamori::spatial::Frame;
 use std::collections::BTreeMap;
@@ -219,13 +220,15 @@ fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
                 Reason::SkillMissing { .. } => {
                     // No available, consenting, helper-role volunteer within 15 min walk has it.
                     let skill = skill_needed(person.mobility).unwrap();
-                    let tree = walk(person);
+                    let (tree, home_snap_m) = walk(person);
                     for v in &map.volunteers {
                         let vs = c
                             .graph
                             .snap_for(v.home, Profile::Walk, &params, &Closures::none(&c.graph))
                             .unwrap();
-                        if tree.secs(vs.node).is_some_and(|t| t + 60.0 < 15.0 * 60.0)
+                        if tree
+                            .secs(vs.node)
+                            .is_some_and(|t| t + vs.distance_m + home_snap_m < 15.0 * 60.0 - 1.0)
                             && v.consent_named
                             && v.availability.weekday_day
                             && v.has_role(Role::Helper)

@@ -251,7 +251,8 @@ struct Prep<'a> {
     shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
 }
 
-fn profile_for(m: Mobility) -> (Profile, Method) {
+/// The routing profile and method for a mobility.
+pub fn profile_for(m: Mobility) -> (Profile, Method) {
     match m {
         Mobility::WalksAlone => (Profile::Walk, Method::Walk),
         Mobility::WalksWithHelp => (Profile::SlowWalk, Method::Walk),

@@ -52,14 +52,17 @@ fn place(rng: &mut SplitMix64) -> (usize, f64, f64) {
     (d, x, y)
 }
 
-fn city(seed: u64, city_wide: bool) -> MatchingProblem {
+fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
     let mut rng = SplitMix64(seed);
     let people_at: Vec<_> = (0..PEOPLE).map(|_| place(&mut rng)).collect();
     let helpers_at: Vec<_> = (0..HELPERS).map(|_| place(&mut rng)).collect();
     let people = (0..PEOPLE)
         .map(|_| Demand {
-            // About 8% need two helpers (wheelchair carried over steps, stretcher).
-            need: if rng.range(0, 99) < 8 { 2 } else { 1 },
+            need: if rng.range(0, 99) < need2_percent {
+                2
+            } else {
+                1
+            },
             weight: rng.range(1, 5),
         })
         .collect();
@@ -99,11 +102,18 @@ fn city(seed: u64, city_wide: bool) -> MatchingProblem {
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, city_wide) in [("districts", false), ("city_wide", true)] {
+    // About 8% need two helpers (wheelchair carried over steps, stretcher); the 25% layout
+    // (about 18 per district) stresses the branch and bound.
+    let layouts = [
+        ("districts", false, 8),
+        ("districts_need2_25pct", false, 25),
+        ("city_wide", true, 8),
+    ];
+    for (name, city_wide, need2_percent) in layouts {
         if city_wide && std::env::var("MATCHING_BENCH_CITY_WIDE").is_err() {
             continue;
         }
-        let problem = city(2023, city_wide);
+        let problem = city(2023, city_wide, need2_percent);
         let mut params = MatchingParams::default();
         // Lets a run cap the search to see how it degrades, e.g. MATCHING_BENCH_NODES=50.
         if let Some(n) = std::env::var("MATCHING_BENCH_NODES")

@@ -645,3 +645,29 @@ fn backup_capacity_shape_is_checked() {
     let backups = assign_backups(&problem, &solution, &BackupParams::default()).unwrap();
     assert_eq!(backups, vec![Some(1)]);
 }
+
+#[test]
+fn problems_and_solutions_round_trip_through_json() {
+    let mut rng = SplitMix64(9);
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 30,
+        arc_percent: 60,
+        max_weight: 3,
+    };
+    let problem = random_problem(&mut rng, shape);
+    let solution = solve_ok(&problem);
+    let json = serde_json::to_string(&problem).unwrap();
+    assert_eq!(
+        serde_json::from_str::<MatchingProblem>(&json).unwrap(),
+        problem
+    );
+    let json = serde_json::to_string(&solution).unwrap();
+    assert_eq!(
+        serde_json::from_str::<MatchingSolution>(&json).unwrap(),
+        solution
+    );
+    let params: MatchingParams = serde_json::from_str("{}").unwrap();
+    assert_eq!(params, MatchingParams::default());
+}

@@ -6,9 +6,9 @@
 //! since each district council plans with its own helpers), benchmarked by default; and arcs
 //! to the nearest helpers city-wide, so border people chain all districts into one component.
 //! The second is the worst case: one flow relaxation over the whole city takes about 10 s
-//! (measured 2026-11, 2 cores), so it only runs with `MATCHING_BENCH_CITY_WIDE=1`, best
-//! together with `MATCHING_BENCH_NODES=<budget>` and a filter matching no benchmark, to see
-//! the first solve's time and stats.
+//! (measured 2026-11, 2 cores), so it only runs with `MATCHING_BENCH_CITY_WIDE=1`, best with a
+//! filter matching no benchmark, to see the first solve's time and stats. The budgets can be
+//! overridden with `MATCHING_BENCH_NODES` and `MATCHING_BENCH_WORK`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mimamori::plan::matching::{
@@ -121,6 +121,12 @@ fn bench(c: &mut Criterion) {
             .and_then(|n| n.parse().ok())
         {
             params.max_branch_nodes = n;
+        }
+        if let Some(w) = std::env::var("MATCHING_BENCH_WORK")
+            .ok()
+            .and_then(|w| w.parse().ok())
+        {
+            params.max_search_work = w;
         }
         let started = std::time::Instant::now();
         let solution = solve(&problem, &params).expect("valid");

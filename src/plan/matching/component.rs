@@ -51,7 +51,7 @@ pub(super) struct ComponentOutcome {
     pub branched: bool,
     /// Relaxations solved, the root included.
     pub nodes: u64,
-    /// False when the node budget ran out before optimality was proven.
+    /// False when a budget ran out before optimality was proven.
     pub optimal: bool,
 }
 
@@ -79,16 +79,25 @@ impl Relaxation {
     }
 }
 
-/// Solves one component exactly, or best-effort when more than `max_nodes` relaxations would
-/// be needed (then `optimal` is false).
-pub(super) fn solve_component(input: &ComponentInput, max_nodes: u64) -> ComponentOutcome {
+/// Solves one component exactly, or best-effort when more than `max_nodes` relaxations or
+/// `max_work` work units (see `MatchingParams::max_search_work`) would be needed; then
+/// `optimal` is false.
+pub(super) fn solve_component(
+    input: &ComponentInput,
+    max_nodes: u64,
+    max_work: u64,
+) -> ComponentOutcome {
     let mut decisions = vec![Decision::Open; input.need.len()];
     let root = relax(input, &decisions).expect("the root forces nobody, so it is feasible");
     let branched = root.first_fractional(input).is_some();
+    let work_per_node = (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1);
     let mut search = Search {
         input,
         max_nodes,
+        max_work,
+        work_per_node,
         nodes: 1,
+        work: work_per_node,
         exhausted: false,
         best: None,
     };
@@ -130,18 +139,23 @@ pub(super) fn solve_component(input: &ComponentInput, max_nodes: u64) -> Compone
 struct Search<'a> {
     input: &'a ComponentInput,
     max_nodes: u64,
+    max_work: u64,
+    work_per_node: u64,
     nodes: u64,
+    work: u64,
     exhausted: bool,
     best: Option<Relaxation>,
 }
 
 impl Search<'_> {
     fn evaluate(&mut self, decisions: &[Decision]) -> Option<Relaxation> {
-        if self.nodes >= self.max_nodes {
+        let work = self.work.saturating_add(self.work_per_node);
+        if self.nodes >= self.max_nodes || work > self.max_work {
             self.exhausted = true;
             return None;
         }
         self.nodes += 1;
+        self.work = work;
         relax(self.input, decisions)
     }
 

@@ -428,13 +428,22 @@ fn an_exhausted_budget_is_reported_and_still_feasible() {
             arc(2, 0, 9),
         ],
     };
-    let params = MatchingParams {
-        max_branch_nodes: 1,
-    };
-    let solution = solve(&problem, &params).unwrap();
-    check(&problem, &solution).unwrap();
-    assert!(!solution.stats.optimal);
-    assert_eq!(solution.stats.unproven_components, 1);
+    for params in [
+        MatchingParams {
+            max_branch_nodes: 1,
+            ..MatchingParams::default()
+        },
+        MatchingParams {
+            max_search_work: 1,
+            ..MatchingParams::default()
+        },
+    ] {
+        let solution = solve(&problem, &params).unwrap();
+        check(&problem, &solution).unwrap();
+        assert!(!solution.stats.optimal);
+        assert_eq!(solution.stats.unproven_components, 1);
+        assert_eq!(solution.stats.nodes, 1);
+    }
 }
 
 #[test]

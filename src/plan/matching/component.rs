@@ -77,6 +77,21 @@ impl Relaxation {
     fn first_fractional(&self, input: &ComponentInput) -> Option<usize> {
         (0..input.need.len()).find(|&p| input.need[p] == 2 && self.units[p] == 1)
     }
+
+    /// A feasible assignment obtained by taking the single unit away from every need-2 person
+    /// who holds one: capacities only get looser, everyone else keeps 0 or `need` helpers.
+    fn rounded(&self, input: &ComponentInput) -> Relaxation {
+        let mut r = self.clone();
+        for (a, &(p, _, cost)) in input.arcs.iter().enumerate() {
+            if input.need[p] == 2 && self.units[p] == 1 && self.used[a] {
+                r.used[a] = false;
+                r.units[p] = 0;
+                r.value.weight += i128::from(input.weight[p]);
+                r.value.cost -= i128::from(cost);
+            }
+        }
+        r
+    }
 }
 
 /// Solves one component exactly, or best-effort when more than `max_nodes` relaxations or
@@ -99,28 +114,15 @@ pub(super) fn solve_component(
         nodes: 1,
         work: work_per_node,
         exhausted: false,
-        best: None,
+        // Rounding the root gives a feasible incumbent for free: it helps pruning and is
+        // what comes back if the budget runs out before the search finds anything better.
+        best: Some(root.rounded(input)),
     };
     search.explore(&mut decisions, root);
-    let best = match search.best.take() {
-        Some(best) => best,
-        None => {
-            // Only reachable when the budget ran out before any assignment was found:
-            // leaving every need-2 person out always yields one.
-            let all_out: Vec<Decision> = input
-                .need
-                .iter()
-                .map(|&n| {
-                    if n == 2 {
-                        Decision::Out
-                    } else {
-                        Decision::Open
-                    }
-                })
-                .collect();
-            relax(input, &all_out).expect("forcing nobody is feasible")
-        }
-    };
+    let best = search
+        .best
+        .take()
+        .expect("the rounded root is always an incumbent");
     let mut assigned = vec![Vec::new(); input.need.len()];
     for (a, &(p, h, _)) in input.arcs.iter().enumerate() {
         if best.used[a] {

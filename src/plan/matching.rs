@@ -125,6 +125,10 @@ pub struct SolveStats {
     /// the solution is feasible and the best found, but the caller must say it may not be
     /// the best possible.
     pub optimal: bool,
+    /// No solution covers more weight than this (the flow relaxation's bound, summed over
+    /// components). Equal to the covered weight when `optimal`; otherwise shows the most
+    /// that could be missing.
+    pub covered_weight_bound: u64,
 }
 
 /// The chosen helpers.
@@ -339,6 +343,7 @@ pub fn solve(
         let outcome = solve_component(&input, params.max_branch_nodes, params.max_search_work);
         stats.branched_components += usize::from(outcome.branched);
         stats.nodes += outcome.nodes;
+        stats.covered_weight_bound += outcome.weight_bound;
         stats.max_component_nodes = stats.max_component_nodes.max(outcome.nodes);
         if !outcome.optimal {
             stats.unproven_components += 1;

@@ -53,6 +53,8 @@ pub(super) struct ComponentOutcome {
     pub nodes: u64,
     /// False when a budget ran out before optimality was proven.
     pub optimal: bool,
+    /// No assignment covers more weight than this: the root relaxation's bound.
+    pub weight_bound: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +107,9 @@ pub(super) fn solve_component(
     let mut decisions = vec![Decision::Open; input.need.len()];
     let root = relax(input, &decisions).expect("the root forces nobody, so it is feasible");
     let branched = root.first_fractional(input).is_some();
+    // Weights are integers, so half the relaxed half-weights, rounded down, still bounds the
+    // covered weight; it fits u64 because the problem's total weight does.
+    let weight_bound = u64::try_from(-root.value.weight / 2).expect("bounded by total weight");
     let work_per_node = (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1);
     let mut search = Search {
         input,
@@ -135,6 +140,7 @@ pub(super) fn solve_component(
         branched,
         nodes: search.nodes,
         optimal: !search.exhausted,
+        weight_bound,
     }
 }
 

@@ -51,8 +51,10 @@ pub(super) struct ComponentOutcome {
     pub branched: bool,
     /// Relaxations solved, the root included.
     pub nodes: u64,
-    /// False when the node budget ran out before optimality was proven.
+    /// False when a budget ran out before optimality was proven.
     pub optimal: bool,
+    /// No assignment covers more weight than this: the root relaxation's bound.
+    pub weight_bound: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,41 +79,55 @@ impl Relaxation {
     fn first_fractional(&self, input: &ComponentInput) -> Option<usize> {
         (0..input.need.len()).find(|&p| input.need[p] == 2 && self.units[p] == 1)
     }
+
+    /// A feasible assignment obtained by taking the single unit away from every need-2 person
+    /// who holds one: capacities only get looser, everyone else keeps 0 or `need` helpers.
+    fn rounded(&self, input: &ComponentInput) -> Relaxation {
+        let mut r = self.clone();
+        for (a, &(p, _, cost)) in input.arcs.iter().enumerate() {
+            if input.need[p] == 2 && self.units[p] == 1 && self.used[a] {
+                r.used[a] = false;
+                r.units[p] = 0;
+                r.value.weight += i128::from(input.weight[p]);
+                r.value.cost -= i128::from(cost);
+            }
+        }
+        r
+    }
 }
 
-/// Solves one component exactly, or best-effort when more than `max_nodes` relaxations would
-/// be needed (then `optimal` is false).
-pub(super) fn solve_component(input: &ComponentInput, max_nodes: u64) -> ComponentOutcome {
+/// Solves one component exactly, or best-effort when more than `max_nodes` relaxations or
+/// `max_work` work units (see `MatchingParams::max_search_work`) would be needed; then
+/// `optimal` is false.
+pub(super) fn solve_component(
+    input: &ComponentInput,
+    max_nodes: u64,
+    max_work: u64,
+) -> ComponentOutcome {
     let mut decisions = vec![Decision::Open; input.need.len()];
     let root = relax(input, &decisions).expect("the root forces nobody, so it is feasible");
     let branched = root.first_fractional(input).is_some();
+    // Weights are integers, so half the relaxed half-weights, rounded down, still bounds the
+    // covered weight; it fits u64 because the problem's total weight does.
+    let weight_bound = u64::try_from(-root.value.weight / 2).expect("bounded by total weight");
+    let work_per_node = (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1);
     let mut search = Search {
         input,
         max_nodes,
+        max_work,
+        work_per_node,
         nodes: 1,
+        work: work_per_node,
         exhausted: false,
-        best: None,
+        // Rounding the root gives a feasible incumbent for free: it helps pruning and is
+        // what comes back if the budget runs out before the search finds anything better.
+        best: Some(root.rounded(input)),
     };
     search.explore(&mut decisions, root);
-    let best = match search.best.take() {
-        Some(best) => best,
-        None => {
-            // Only reachable when the budget ran out before any assignment was found:
-            // leaving every need-2 person out always yields one.
-            let all_out: Vec<Decision> = input
-                .need
-                .iter()
-                .map(|&n| {
-                    if n == 2 {
-                        Decision::Out
-                    } else {
-                        Decision::Open
-                    }
-                })
-                .collect();
-            relax(input, &all_out).expect("forcing nobody is feasible")
-        }
-    };
+    let best = search
+        .best
+        .take()
+        .expect("the rounded root is always an incumbent");
     let mut assigned = vec![Vec::new(); input.need.len()];
     for (a, &(p, h, _)) in input.arcs.iter().enumerate() {
         if best.used[a] {
@@ -124,24 +140,30 @@ pub(super) fn solve_component(input: &ComponentInput, max_nodes: u64) -> Compone
         branched,
         nodes: search.nodes,
         optimal: !search.exhausted,
+        weight_bound,
     }
 }
 
 struct Search<'a> {
     input: &'a ComponentInput,
     max_nodes: u64,
+    max_work: u64,
+    work_per_node: u64,
     nodes: u64,
+    work: u64,
     exhausted: bool,
     best: Option<Relaxation>,
 }
 
 impl Search<'_> {
     fn evaluate(&mut self, decisions: &[Decision]) -> Option<Relaxation> {
-        if self.nodes >= self.max_nodes {
+        let work = self.work.saturating_add(self.work_per_node);
+        if self.nodes >= self.max_nodes || work > self.max_work {
             self.exhausted = true;
             return None;
         }
         self.nodes += 1;
+        self.work = work;
         relax(self.input, decisions)
     }
 

@@ -183,6 +183,7 @@ impl Network {
                     reached = Some(d);
                     break;
                 }
+                let base = d + pot[u];
                 for &e in &self.adj[u] {
                     if self.cap[e] == 0 {
                         continue;
@@ -191,7 +192,7 @@ impl Network {
                     if done[v] {
                         continue;
                     }
-                    let nd = d + self.cost[e] + pot[u] - pot[v];
+                    let nd = base + self.cost[e] - pot[v];
                     if dist[v].is_none_or(|old| nd < old) {
                         dist[v] = Some(nd);
                         prev[v] = e;

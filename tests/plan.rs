@@ -179,21 +179,32 @@ fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
             .count();
         escorted == v.capacity as usize
     };
+    // As the engine does: the scenario's closures, the home snapped for the person's own
+    // profile, helpers on foot.
+    let s = scenario("flood-daytime.toml");
+    let closed = hazard_closures(
+        &c.graph,
+        &map.hazards,
+        |k| s.zone_active(k),
+        s.impassable_depth_m,
+    );
     let walk = |p: &mimamori::model::Person| {
+        let (profile, _) = profile_for(p.mobility);
         let snap = c
             .graph
-            .snap_for(p.home, Profile::Walk, &params, &Closures::none(&c.graph))
+            .snap_for(p.home, profile, &params, &Closures::none(&c.graph))
             .unwrap();
-        one_to_many(
+        let tree = one_to_many(
             &c.graph,
             Profile::Walk,
             &params,
-            &Default::default(),
-            &Closures::none(&c.graph),
+            &s.conditions(),
+            &closed,
             snap.node,
             Direction::Backward,
             15.0 * 60.0,
-        )
+        );
+        (tree, snap.distance_m)
     };
     let mut checked = BTreeMap::new();
     for u in &run.uncovered {
@@ -207,8 +218,14 @@ fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
                     assert!(*distance_m > 300.0);
                     assert!(c.graph.snap(person.home).unwrap().off_network);
                 }
-                Reason::HelpersAtCapacity { helpers } => {
+                Reason::HelpersAtCapacity { helpers, free } => {
                     assert!(!helpers.is_empty());
+                    assert!(
+                        *free < person.helpers_needed as usize,
+                        "{} free helpers would cover {}",
+                        free,
+                        u.person
+                    );
                     for h in helpers {
                         assert!(
                             capacity_full(&h.id),

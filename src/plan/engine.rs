@@ -1001,8 +1001,14 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
         let nearest = tree
             .settled()
             .iter()
-            .find(|n| prep.helper_nodes.contains_key(n))
-            .and_then(|n| tree.secs(*n));
+            .filter_map(|n| {
+                let vs = prep.helper_nodes.get(n)?;
+                let t = tree.secs(*n)?;
+                vs.iter()
+                    .map(|v| t + (prep.helper_snap_m[v.index()] + w.home_snap_m) / walk)
+                    .min_by(f64::total_cmp)
+            })
+            .min_by(f64::total_cmp);
         Reason::NoHelperInReach {
             limit_secs: limit,
             nearest_secs: nearest,
@@ -1120,15 +1126,25 @@ fn match_helpers(
             }
         }
         if primaries.is_empty() {
-            let busy = w
-                .eligible
-                .iter()
-                .map(|e| BusyHelper {
-                    id: map.volunteer(e.0).ext_id.clone(),
-                    helps: escorts.get(&vol_index[&e.0]).cloned().unwrap_or_default(),
-                })
-                .collect();
-            w.reasons.push(Reason::HelpersAtCapacity { helpers: busy });
+            // Only helpers whose capacity is used up are named busy; with an exact optimum,
+            // fewer free eligible helpers than needed remain.
+            let mut busy = Vec::new();
+            let mut free = 0;
+            for e in &w.eligible {
+                let helps = escorts.get(&vol_index[&e.0]).cloned().unwrap_or_default();
+                if helps.len() >= map.volunteer(e.0).capacity as usize {
+                    busy.push(BusyHelper {
+                        id: map.volunteer(e.0).ext_id.clone(),
+                        helps,
+                    });
+                } else {
+                    free += 1;
+                }
+            }
+            w.reasons.push(Reason::HelpersAtCapacity {
+                helpers: busy,
+                free,
+            });
         }
     }
     let objective = matching::objective(&problem, &solution);

@@ -117,8 +117,12 @@ pub enum Reason {
     },
     /// Needs two helpers; fewer than two are eligible.
     NotEnoughHelpers { needed: u8, eligible: usize },
-    /// Every eligible helper is already escorting others (named with whom).
-    HelpersAtCapacity { helpers: Vec<BusyHelper> },
+    /// Eligible helpers are already escorting others up to their capacity (named, with whom);
+    /// `free` eligible helpers are left, fewer than the person needs.
+    HelpersAtCapacity {
+        helpers: Vec<BusyHelper>,
+        free: usize,
+    },
 }
 
 /// An eligible helper used up by others, for [`Reason::HelpersAtCapacity`].
@@ -313,7 +317,7 @@ impl Reason {
             (Reason::NotEnoughHelpers { needed, eligible }, Lang::En) => {
                 format!("Needs {needed} helpers, but only {eligible} are eligible.")
             }
-            (Reason::HelpersAtCapacity { helpers }, l) => {
+            (Reason::HelpersAtCapacity { helpers, free }, l) => {
                 let list = helpers
                     .iter()
                     .map(|h| format!("{} → {}", h.id, h.helps.join("・")))

@@ -323,13 +323,19 @@ impl Reason {
                     .map(|h| format!("{} → {}", h.id, h.helps.join("・")))
                     .collect::<Vec<_>>()
                     .join(l.pick("、", "; "));
-                match l {
-                    Lang::Ja => {
+                match (l, free) {
+                    (Lang::Ja, 0) => {
                         format!("条件を満たす支援者は全員、他の方の支援で手一杯です（{list}）。")
                     }
-                    Lang::En => {
+                    (Lang::En, 0) => {
                         format!("Every eligible helper is already escorting others ({list}).")
                     }
+                    (Lang::Ja, f) => format!(
+                        "支援者が2人必要ですが、空いている支援者は{f}人だけで、他は手一杯です（{list}）。"
+                    ),
+                    (Lang::En, f) => format!(
+                        "Needs two helpers, but only {f} eligible helper is free; the others are busy ({list})."
+                    ),
                 }
             }
         }

@@ -355,3 +355,64 @@ fn screenshots() {
         eprintln!("{}: {:?}", name, pdf_info(&pdf));
     }
 }
+
+/// Regression: real plans (not only fixtures) once printed on three pages, because a forced
+/// page break after section 6 left too little room for sections 7-12 when page 1 was full.
+/// Every sheet the engine drafts for the sample district, in both languages, prints on at most
+/// two A4 pages.
+#[test]
+fn every_sample_district_sheet_prints_on_at_most_two_a4_pages() {
+    let Some(chrome) = chromium() else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = mimamori::io::mapdir::load_map(&root.join("maps/sample-district")).unwrap();
+    let graph = mimamori::network::RoadGraph::build(
+        &map.roads,
+        mimamori::spatial::Frame::for_map(&map),
+        Default::default(),
+    )
+    .unwrap();
+    let run = mimamori::plan::plan(
+        &map,
+        &graph,
+        &Default::default(),
+        &Default::default(),
+        time::macros::date!(2024 - 04 - 01),
+    )
+    .unwrap();
+    assert!(run.plans.len() >= 20);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut jobs = Vec::new();
+    for lang in [Lang::Ja, Lang::En] {
+        for p in &run.plans {
+            let html = tmp.path().join(format!("{}-{lang:?}.html", p.person));
+            std::fs::write(&html, sheet_html(&map, p, lang)).unwrap();
+            jobs.push(html);
+        }
+    }
+    // Two Chromium processes at a time (the machine has two cores).
+    let jobs = std::sync::Mutex::new(jobs);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while let Some(html) = jobs.lock().unwrap().pop() {
+                    let pdf = html.with_extension("pdf");
+                    print_pdf(&chrome, &html, &pdf);
+                    let (pages, w, h) = pdf_info(&pdf);
+                    if pages > 2 || (w - 595.0).abs() > 1.5 || (h - 842.0).abs() > 1.5 {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: {pages} pages, {w} x {h}", html.display()));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "sheets not on 1-2 A4 pages:\n{}",
+        failures.join("\n")
+    );
+}

@@ -1164,82 +1164,95 @@ fn match_helpers(
     Ok((dump, person_backup))
 }
 
-fn warning_delivery(p: &Person, lang: Lang) -> Vec<String> {
-    let mut out = vec![
-        lang.pick(
-            "支援者が電話で連絡し、つながらない場合は訪問する",
-            "the helper phones; if there is no answer, the helper visits",
-        )
-        .to_owned(),
+fn warning_delivery(p: &Person) -> Vec<LocalText> {
+    let mut out = vec![LocalText::new(
+        "支援者が電話で連絡し、つながらない場合は訪問する",
+        "the helper phones; if there is no answer, the helper visits",
+    )];
+    let by_need = [
+        (
+            Need::Hearing,
+            "聴覚障害: 電話ではなく訪問・ファクス・メールで伝える",
+            "hearing impairment: visit, fax or text instead of a call",
+        ),
+        (
+            Need::Sight,
+            "視覚障害: 音声（電話・防災ラジオ）で伝える",
+            "visual impairment: by voice (phone, disaster radio)",
+        ),
+        (
+            Need::Cognition,
+            "認知機能: 訪問して顔を見て伝え、一緒に準備する",
+            "cognitive impairment: tell them in person and prepare together",
+        ),
+        (
+            Need::Language,
+            "外国語: やさしい日本語・翻訳アプリで伝える",
+            "foreign language: plain Japanese or a translation app",
+        ),
     ];
-    if p.has_need(Need::Hearing) {
-        out.push(
-            lang.pick(
-                "聴覚障害: 電話ではなく訪問・ファクス・メールで伝える",
-                "hearing impairment: visit, fax or text instead of a call",
-            )
-            .into(),
-        );
-    }
-    if p.has_need(Need::Sight) {
-        out.push(
-            lang.pick(
-                "視覚障害: 音声（電話・防災ラジオ）で伝える",
-                "visual impairment: by voice (phone, disaster radio)",
-            )
-            .into(),
-        );
-    }
-    if p.has_need(Need::Cognition) {
-        out.push(
-            lang.pick(
-                "認知機能: 訪問して顔を見て伝え、一緒に準備する",
-                "cognitive impairment: tell them in person and prepare together",
-            )
-            .into(),
-        );
-    }
-    if p.has_need(Need::Language) {
-        out.push(
-            lang.pick(
-                "外国語: やさしい日本語・翻訳アプリで伝える",
-                "foreign language: plain Japanese or a translation app",
-            )
-            .into(),
-        );
+    for (need, ja, en) in by_need {
+        if p.has_need(need) {
+            out.push(LocalText::new(ja, en));
+        }
     }
     if !p.contacts.is_empty() {
-        out.push(
-            lang.pick("緊急連絡先にも連絡する", "also call the emergency contacts")
-                .into(),
-        );
+        out.push(LocalText::new(
+            "緊急連絡先にも連絡する",
+            "also call the emergency contacts",
+        ));
     }
     out
 }
 
-fn things_to_take(p: &Person) -> Vec<String> {
-    let mut out: Vec<String> = [
-        "お薬手帳・常備薬（3日分以上）",
-        "保険証・障害者手帳等のコピー",
-        "眼鏡・入れ歯・補聴器",
-        "飲料水・食料",
-        "懐中電灯・携帯電話と充電器",
+fn things_to_take(p: &Person) -> Vec<LocalText> {
+    let mut out: Vec<LocalText> = [
+        (
+            "お薬手帳・常備薬（3日分以上）",
+            "medication record and medicines (3 days or more)",
+        ),
+        (
+            "保険証・障害者手帳等のコピー",
+            "copies of insurance and disability cards",
+        ),
+        ("眼鏡・入れ歯・補聴器", "glasses, dentures, hearing aid"),
+        ("飲料水・食料", "drinking water and food"),
+        (
+            "懐中電灯・携帯電話と充電器",
+            "torch, mobile phone and charger",
+        ),
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(|(ja, en)| LocalText::new(ja, en))
     .collect();
-    if p.has_need(Need::PoweredDevice) {
-        out.push("医療機器の予備バッテリー・電源コード".into());
-    }
-    if p.has_need(Need::Oxygen) {
-        out.push("携帯用酸素ボンベ".into());
-    }
-    if p.has_need(Need::Dialysis) {
-        out.push("透析手帳・透析施設の連絡先".into());
-    }
-    if p.mobility == Mobility::Bedridden {
-        out.push("おむつ・防水シーツ・毛布".into());
-    }
+    let by_need = [
+        (
+            p.has_need(Need::PoweredDevice),
+            "医療機器の予備バッテリー・電源コード",
+            "spare batteries and cable for medical devices",
+        ),
+        (
+            p.has_need(Need::Oxygen),
+            "携帯用酸素ボンベ",
+            "portable oxygen cylinder",
+        ),
+        (
+            p.has_need(Need::Dialysis),
+            "透析手帳・透析施設の連絡先",
+            "dialysis record and the dialysis clinic's number",
+        ),
+        (
+            p.mobility == Mobility::Bedridden,
+            "おむつ・防水シーツ・毛布",
+            "nappies, waterproof sheet, blanket",
+        ),
+    ];
+    out.extend(
+        by_need
+            .iter()
+            .filter(|b| b.0)
+            .map(|(_, ja, en)| LocalText::new(ja, en)),
+    );
     out
 }
 
@@ -1380,15 +1393,17 @@ fn assemble(
         if !helpers.solution.stats.optimal && !primaries.is_empty() {
             warnings.push(Warning::MatchingNotProven);
         }
+        // Without consent to sharing, only the council (a recipient by law) and the named
+        // helpers hold the plan in normal times.
         let mut shared_with = vec![
-            "地区社会福祉協議会".to_owned(),
-            "避難支援等実施者".to_owned(),
+            LocalText::new("地区社会福祉協議会", "district council"),
+            LocalText::new("避難支援等実施者", "named helpers"),
         ];
         if p.consent.share || !map.meta.consent.sharing_opt_in {
             shared_with.extend([
-                "民生委員".to_owned(),
-                "町内会・自主防災組織".to_owned(),
-                "地域包括支援センター".to_owned(),
+                LocalText::new("民生委員", "welfare commissioner"),
+                LocalText::new("町内会・自主防災組織", "neighbourhood association"),
+                LocalText::new("地域包括支援センター", "community support centre"),
             ]);
         }
         if !covered {
@@ -1439,8 +1454,11 @@ fn assemble(
             evacuation_secs,
             method: w.method,
             preparation_secs: if stay { 0.0 } else { w.prep_secs },
-            start_when: "警戒レベル3「高齢者等避難」の発令時".into(),
-            warning_delivery: warning_delivery(p, Lang::Ja),
+            start_when: LocalText::new(
+                "警戒レベル3「高齢者等避難」の発令時",
+                "when alert level 3 (evacuation of older people and others) is issued",
+            ),
+            warning_delivery: warning_delivery(p),
             things_to_take: things_to_take(p),
             consent_plan: p.consent.plan,
             consent_share: p.consent.share,

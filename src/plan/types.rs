@@ -8,6 +8,32 @@ use crate::model::{Contact, HazardType, Lang, LonLat, Mobility, Need, SupportRea
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A short text in Japanese and English (what the engine writes on plans). Free text typed by
+/// a coordinator is the same in both.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalText {
+    pub ja: String,
+    pub en: String,
+}
+
+impl LocalText {
+    pub fn new(ja: &str, en: &str) -> Self {
+        LocalText {
+            ja: ja.into(),
+            en: en.into(),
+        }
+    }
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.ja, &self.en)
+    }
+}
+
+impl From<&str> for LocalText {
+    fn from(s: &str) -> Self {
+        LocalText::new(s, s)
+    }
+}
+
 /// How the person gets to safety.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -484,16 +510,16 @@ pub struct Plan {
     /// Preparation time at home before leaving, seconds.
     pub preparation_secs: f64,
     /// When to start (always alert level 3, 高齢者等避難).
-    pub start_when: String,
+    pub start_when: LocalText,
     /// How the warning reaches the person.
-    pub warning_delivery: Vec<String>,
+    pub warning_delivery: Vec<LocalText>,
     /// Things to take.
-    pub things_to_take: Vec<String>,
+    pub things_to_take: Vec<LocalText>,
     /// Consent to drafting (always true for a plan) and to sharing in normal times.
     pub consent_plan: bool,
     pub consent_share: bool,
     /// Who the plan may be shared with in normal times.
-    pub shared_with: Vec<String>,
+    pub shared_with: Vec<LocalText>,
     pub priority: Priority,
     /// The person has every helper they need.
     pub covered: bool,

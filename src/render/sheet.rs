@@ -310,10 +310,10 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         row(l.method, plan.method.label(lang)),
         row(
             l.start_when,
-            if plan.start_when.is_empty() {
+            if plan.start_when.get(lang).is_empty() {
                 l.start_default.to_string()
             } else {
-                plan.start_when.clone()
+                plan.start_when.get(lang).to_string()
             },
         ),
         row(l.preparation, minutes_text(plan.preparation_secs, lang)),
@@ -323,7 +323,11 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         row(l.consent_share, yes_no(plan.consent_share)),
         row(
             l.shared_with,
-            join(plan.shared_with.iter().cloned(), lang, l.none),
+            join(
+                plan.shared_with.iter().map(|t| t.get(lang).to_string()),
+                lang,
+                l.none,
+            ),
         ),
     ];
     let page = SheetPage {
@@ -358,8 +362,16 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         route_rows,
         map_svg,
         method_rows,
-        warning_delivery: plan.warning_delivery.clone(),
-        things_to_take: plan.things_to_take.clone(),
+        warning_delivery: plan
+            .warning_delivery
+            .iter()
+            .map(|t| t.get(lang).to_string())
+            .collect(),
+        things_to_take: plan
+            .things_to_take
+            .iter()
+            .map(|t| t.get(lang).to_string())
+            .collect(),
         consent_rows,
         drafted: &plan.drafted,
     };

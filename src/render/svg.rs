@@ -16,7 +16,7 @@ use std::fmt::Write;
 /// Width of the map area in SVG units.
 pub const MAP_W: f64 = 1000.0;
 /// Height of the map area in SVG units.
-pub const MAP_H: f64 = 560.0;
+pub const MAP_H: f64 = 480.0;
 
 /// A mark on the map, with an optional short tag drawn beside it (e.g. "1" for the first person
 /// on a helper card).

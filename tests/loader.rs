@@ -184,10 +184,14 @@ fn map_toml_errors_give_the_line() {
 }
 
 #[test]
-fn a_missing_file_is_named() {
+fn a_missing_road_layer_is_named_and_other_missing_layers_are_empty() {
     let (_t, dir) = sample_dir();
     fs::remove_file(dir.join("hazards.geojson")).unwrap();
-    assert_has(&load_err(&dir), "hazards.geojson: expected a readable file");
+    fs::remove_file(dir.join("watch_records.csv")).unwrap();
+    let map = load_map(&dir).unwrap();
+    assert!(map.hazards.is_empty() && map.records.is_empty() && !map.people.is_empty());
+    fs::remove_file(dir.join("roads.geojson")).unwrap();
+    assert_has(&load_err(&dir), "roads.geojson: expected a readable file");
 }
 
 #[test]

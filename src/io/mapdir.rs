@@ -87,6 +87,8 @@ pub const WATCH_COLUMNS: &[Column] = &[
 ];
 
 /// Loads and validates a whole map folder. Nothing is returned unless every file is valid.
+/// `map.toml` and `roads.geojson` must exist; every other layer may be absent (a folder just
+/// made by `import osm`, or a city without hazard maps yet) and is then empty.
 pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
     let mut errs = DataErrors::default();
     let meta = match read_meta(&dir.join(MAP_TOML)) {
@@ -107,6 +109,9 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
         validate: fn(&Path, &[RawFeature], &mut DataErrors) -> Vec<T>,
         errs: &mut DataErrors,
     ) -> Vec<T> {
+        if name != ROADS && !dir.join(name).exists() {
+            return Vec::new();
+        }
         read_layer(&dir.join(name), validate).unwrap_or_else(|e| {
             errs.extend(e);
             Vec::new()
@@ -119,6 +124,9 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
     let table =
         |name: &str, cols: &[Column], errs: &mut DataErrors| -> Option<(PathBuf, Vec<RawRow>)> {
             let path = dir.join(name);
+            if !path.exists() {
+                return Some((path, Vec::new()));
+            }
             let text = read_bytes(&path)
                 .and_then(|b| decode_text(&path, &b, encoding))
                 .map_err(|e| errs.push(e))

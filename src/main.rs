@@ -109,6 +109,9 @@ enum Cmd {
         /// Only this person's sheet (and their helpers' cards).
         #[arg(long)]
         person: Option<String>,
+        /// Only this district's packet (its people's sheets, their helpers' cards, its index).
+        #[arg(long)]
+        district: Option<String>,
         #[arg(long)]
         as_of: Option<String>,
     },
@@ -134,6 +137,13 @@ enum ReportCmd {
 }
 
 fn main() {
+    // Like other Unix tools, stop quietly when the reader of our output goes away
+    // (`mimamori report ... | head`) instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
@@ -213,9 +223,17 @@ fn run(cli: Cli) -> Result<()> {
             out,
             lang,
             person,
+            district,
             as_of,
         } => {
-            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            let (m, mut run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            if let Some(code) = &district {
+                if m.find_district(code).is_none() {
+                    bail!("no district with code {code:?} in {}", map.display());
+                }
+                run.plans.retain(|p| &p.district == code);
+                run.uncovered.retain(|u| &u.district == code);
+            }
             let stats = sheets_cmd::write_sheets(
                 &out,
                 &m,
@@ -224,7 +242,12 @@ fn run(cli: Cli) -> Result<()> {
                 lang.into(),
                 person.as_deref(),
             )?;
-            println!("{stats:?} → {}", out.join("index.html").display());
+            println!(
+                "{} sheets, {} helper cards → {}",
+                stats.sheets,
+                stats.cards,
+                out.join("index.html").display()
+            );
         }
         Cmd::Report {
             kind:
@@ -372,7 +395,7 @@ fn run_plan(
 
 fn counts_row(label: &str, c: &Counts) -> String {
     format!(
-        "{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
+        "{} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         pad(label, 18),
         c.people,
         c.consented,
@@ -394,9 +417,7 @@ fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
         t("作成日", "as of"),
         run.summary.as_of
     );
-    println!(
-        "{} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}",
-        pad(t("地区", "district"), 18),
+    let heads = [
         t("対象者", "people"),
         t("同意", "consent"),
         t("作成", "planned"),
@@ -404,7 +425,12 @@ fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
         t("予備有", "backup"),
         t("上階", "upstair"),
         t("未確保", "uncov."),
-        t("うち高", "high")
+        t("うち高", "high"),
+    ];
+    println!(
+        "{} {}",
+        pad(t("地区", "district"), 18),
+        heads.map(|h| rpad(h, 8)).join(" ")
     );
     for d in &map.districts {
         if let Some(c) = run.summary.by_district.get(&d.code) {
@@ -506,10 +532,9 @@ fn explain(run: &PlanRun, person: &str, lang: Lang, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// Pads to a display width, counting East Asian wide characters as two columns.
-fn pad(s: &str, width: usize) -> String {
-    let w: usize = s
-        .chars()
+/// Display width, counting East Asian wide characters as two columns.
+fn width(s: &str) -> usize {
+    s.chars()
         .map(|c| {
             if (c as u32) >= 0x1100 && !matches!(c as u32, 0xFF61..=0xFF9F) {
                 2
@@ -517,8 +542,17 @@ fn pad(s: &str, width: usize) -> String {
                 1
             }
         })
-        .sum();
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+        .sum()
+}
+
+/// Pads on the right to a display width.
+fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// Pads on the left to a display width (right-aligned headers).
+fn rpad(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
 }
 
 fn print_annual(r: &report::AnnualReport, lang: Lang) {
@@ -546,7 +580,7 @@ fn print_annual(r: &report::AnnualReport, lang: Lang) {
         (t("困りごと発見", "Concerns found"), r.concerns),
         (t("専門機関へのつなぎ", "Referrals"), r.referrals),
     ] {
-        println!("  {label:<24} {:>9}", group(v));
+        println!("  {} {:>9}", pad(label, 26), group(v));
     }
     println!();
     println!("{}", t("方法別", "By method"));
@@ -559,21 +593,24 @@ fn print_annual(r: &report::AnnualReport, lang: Lang) {
         );
     }
     println!();
-    println!(
-        "{:<6} {:<16} {:>6} {:>6} {:>6} {:>6} {:>8}",
-        t("地区", "code"),
-        t("地区名", "district"),
+    let heads = [
         t("対象者", "people"),
         t("担い手", "helpers"),
         t("世話係", "caretk."),
         t("コーデ", "coord."),
-        t("回数", "activ.")
+        t("回数", "activ."),
+    ];
+    println!(
+        "{} {} {}",
+        pad(t("地区", "code"), 6),
+        pad(t("地区名", "district"), 16),
+        heads.map(|h| rpad(h, 8)).join(" ")
     );
     for d in &r.by_district {
         println!(
-            "{:<6} {:<16} {:>6} {:>6} {:>6} {:>6} {:>8}",
-            d.code,
-            d.name,
+            "{} {} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            pad(&d.code, 6),
+            pad(&d.name, 16),
             d.watched_people,
             d.helpers,
             d.caretakers,

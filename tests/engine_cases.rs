@@ -1,0 +1,448 @@
+//! The planning engine on tiny hand-made towns: each reason and each method comes out exactly
+//! when its facts hold, and not otherwise.
+
+use mimamori::model::*;
+use mimamori::network::{GraphParams, RoadGraph, Weather};
+use mimamori::plan::engine::{PlanParams, PlanRun, plan};
+use mimamori::plan::{Method, Reason, Scenario, TimeOfDay};
+use mimamori::spatial::Frame;
+use time::macros::date;
+
+const LON0: f64 = 142.30;
+const LAT0: f64 = 43.70;
+const M_LON: f64 = 1.0 / 80_450.0; // degrees per metre east at 43.7° N
+const M_LAT: f64 = 1.0 / 111_132.0;
+
+fn at(x_m: f64, y_m: f64) -> LonLat {
+    LonLat::new(LON0 + x_m * M_LON, LAT0 + y_m * M_LAT)
+}
+
+/// A `n` × `n` street grid with 100 m blocks.
+fn grid_roads(n: usize) -> Vec<Road> {
+    let mut roads = Vec::new();
+    for i in 0..n {
+        for horizontal in [true, false] {
+            let coords = (0..n)
+                .map(|j| {
+                    let (a, b) = (i as f64 * 100.0, j as f64 * 100.0);
+                    if horizontal { at(b, a) } else { at(a, b) }
+                })
+                .collect();
+            roads.push(Road {
+                ext_id: format!("{}{i}", if horizontal { "H" } else { "V" }),
+                coords,
+                class: RoadClass::Residential,
+                bridge: false,
+                tunnel: false,
+                oneway: Oneway::No,
+                wheelchair: None,
+                name: String::new(),
+            });
+        }
+    }
+    roads
+}
+
+fn person_at(id: &str, x: f64, y: f64, mobility: Mobility) -> Person {
+    Person {
+        ext_id: id.into(),
+        district: DistrictId(0),
+        home: at(x, y),
+        address: String::new(),
+        name: id.into(),
+        kana: String::new(),
+        birth_date: date!(1940 - 05 - 05),
+        sex: Sex::Female,
+        phone: String::new(),
+        reasons: vec![SupportReason::CareLevel(2)],
+        mobility,
+        helpers_needed: mobility.default_helpers_needed(),
+        needs: vec![],
+        building: Building {
+            floors: 1,
+            bedroom_floor: 1,
+            structure: Structure::Wood,
+        },
+        household: Household::Alone,
+        contacts: vec![],
+        consent: Consent {
+            plan: true,
+            share: true,
+        },
+        daytime_place: String::new(),
+        notes: String::new(),
+    }
+}
+
+fn helper_at(id: &str, x: f64, y: f64, skills: &[Skill]) -> Volunteer {
+    Volunteer {
+        ext_id: id.into(),
+        district: DistrictId(0),
+        home: at(x, y),
+        name: id.into(),
+        phone: String::new(),
+        birth_year: 1960,
+        roles: vec![Role::Helper],
+        capacity: 1,
+        skills: skills.to_vec(),
+        availability: Availability::ALWAYS,
+        consent_named: true,
+    }
+}
+
+fn shelter_at(id: &str, x: f64, y: f64, capacity: u32) -> Shelter {
+    Shelter {
+        ext_id: id.into(),
+        name: id.into(),
+        address: String::new(),
+        location: at(x, y),
+        kind: ShelterKind::Shelter,
+        hazards: [HazardType::Flood].into_iter().collect(),
+        capacity,
+        indoor: true,
+        barrier_free: true,
+        welfare_access: None,
+    }
+}
+
+fn square_zone(
+    id: &str,
+    kind: HazardKind,
+    rank: Option<u8>,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+) -> HazardZone {
+    let ring: Vec<(f64, f64)> = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+        .iter()
+        .map(|(x, y)| {
+            let p = at(*x, *y);
+            (p.lon, p.lat)
+        })
+        .collect();
+    HazardZone {
+        ext_id: id.into(),
+        kind,
+        depth_rank: rank.and_then(DepthRank::new),
+        source: String::new(),
+        geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]),
+    }
+}
+
+/// A 6 × 6 town (500 m across) with one shelter in the north-east corner.
+fn town() -> Map {
+    Map {
+        districts: vec![District {
+            code: "T".into(),
+            name: "町".into(),
+            boundary: None,
+        }],
+        roads: grid_roads(6),
+        shelters: vec![shelter_at("S", 500.0, 500.0, 1000)],
+        ..Map::default()
+    }
+}
+
+fn run(map: &Map, scenario: &Scenario) -> PlanRun {
+    let g = RoadGraph::build(&map.roads, Frame::for_map(map), GraphParams::default()).unwrap();
+    // The default shelter share (10%) would leave 100 seats of 1,000; plenty here.
+    plan(
+        map,
+        &g,
+        scenario,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap()
+}
+
+fn reasons(run: &PlanRun, id: &str) -> Vec<&'static str> {
+    run.plans
+        .iter()
+        .find(|p| p.person == id)
+        .unwrap()
+        .reasons
+        .iter()
+        .map(Reason::code)
+        .collect()
+}
+
+fn covered(run: &PlanRun, id: &str) -> bool {
+    run.plans.iter().find(|p| p.person == id).unwrap().covered
+}
+
+#[test]
+fn a_helper_next_door_covers_a_person_and_the_route_reaches_the_shelter() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    let r = run(&m, &Scenario::default());
+    let p = &r.plans[0];
+    assert!(p.covered, "{:?}", p.reasons);
+    assert_eq!(p.helpers[0].id, "V");
+    assert_eq!(p.destination.as_ref().unwrap().id, "S");
+    // Slow walk: about 1 km of grid at 0.5 m/s.
+    assert!(
+        (p.route_length_m - 1000.0).abs() < 60.0,
+        "{}",
+        p.route_length_m
+    );
+    assert!((p.evacuation_secs - p.route_length_m / 0.5).abs() < 120.0);
+}
+
+#[test]
+fn no_consent_means_no_plan_and_a_no_consent_reason() {
+    let mut m = town();
+    let mut p = person_at("P", 10.0, 20.0, Mobility::WalksAlone);
+    p.consent.plan = false;
+    m.people.push(p);
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    let r = run(&m, &Scenario::default());
+    assert!(r.plans.is_empty());
+    assert_eq!(r.uncovered[0].reasons, vec![Reason::NoConsent]);
+}
+
+#[test]
+fn a_day_only_helper_leaves_the_person_uncovered_at_night() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::WalksAlone));
+    let mut v = helper_at("V", 20.0, 10.0, &[]);
+    v.availability = Availability {
+        weekday_day: true,
+        weekday_night: false,
+        weekend_day: true,
+        weekend_night: false,
+    };
+    m.volunteers.push(v);
+    assert!(covered(&run(&m, &Scenario::default()), "P"));
+    let night = Scenario {
+        time_of_day: TimeOfDay::Night,
+        ..Scenario::default()
+    };
+    assert_eq!(reasons(&run(&m, &night), "P"), ["nobody_available"]);
+}
+
+#[test]
+fn a_wheelchair_user_needs_a_wheelchair_trained_helper() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::Wheelchair));
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[Skill::Car]));
+    assert_eq!(
+        reasons(&run(&m, &Scenario::default()), "P"),
+        ["skill_missing"]
+    );
+    m.volunteers
+        .push(helper_at("W", 120.0, 10.0, &[Skill::Wheelchair]));
+    let r = run(&m, &Scenario::default());
+    assert!(covered(&r, "P"));
+    assert_eq!(r.plans[0].helpers[0].id, "W");
+}
+
+#[test]
+fn a_bedridden_person_needs_two_helpers_with_cars() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::Bedridden));
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[Skill::Car]));
+    assert_eq!(
+        reasons(&run(&m, &Scenario::default()), "P"),
+        ["not_enough_helpers"]
+    );
+    m.volunteers
+        .push(helper_at("W", 110.0, 10.0, &[Skill::Car]));
+    let r = run(&m, &Scenario::default());
+    assert!(covered(&r, "P"));
+    assert_eq!(r.plans[0].method, Method::Car);
+    assert_eq!(r.plans[0].primary_helpers().count(), 2);
+}
+
+#[test]
+fn one_helper_for_two_people_covers_the_higher_priority_and_names_whom_for_the_other() {
+    let mut m = town();
+    m.people
+        .push(person_at("A", 10.0, 20.0, Mobility::WalksAlone));
+    m.people
+        .push(person_at("B", 30.0, 20.0, Mobility::Wheelchair));
+    m.volunteers
+        .push(helper_at("V", 20.0, 10.0, &[Skill::Wheelchair]));
+    let r = run(&m, &Scenario::default());
+    // The wheelchair user scores higher (need × 2.0 against × 1.0).
+    assert!(covered(&r, "B"));
+    let a = r.plans.iter().find(|p| p.person == "A").unwrap();
+    match &a.reasons[..] {
+        [Reason::HelpersAtCapacity { helpers, free: 0 }] => {
+            assert_eq!(helpers[0].id, "V");
+            assert_eq!(helpers[0].helps, ["B"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_helper_beyond_fifteen_minutes_is_out_of_reach_and_the_sentence_says_how_far() {
+    let mut m = town();
+    m.roads = grid_roads(12); // 1.1 km across
+    m.shelters = vec![shelter_at("S", 0.0, 100.0, 1000)];
+    m.people
+        .push(person_at("P", 0.0, 10.0, Mobility::WalksAlone));
+    m.volunteers.push(helper_at("V", 1100.0, 1100.0, &[]));
+    let r = run(&m, &Scenario::default());
+    match &r.plans[0].reasons[..] {
+        [
+            Reason::NoHelperInReach {
+                nearest_secs: Some(s),
+                ..
+            },
+        ] => assert!(*s > 15.0 * 60.0, "{s}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_shallow_flood_with_an_upper_floor_means_staying_upstairs_but_not_in_a_collapse_zone() {
+    let mut m = town();
+    let mut p = person_at("P", 210.0, 220.0, Mobility::WalksWithHelp);
+    p.building = Building {
+        floors: 2,
+        bedroom_floor: 1,
+        structure: Structure::Wood,
+    };
+    m.people.push(p);
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    m.hazards.push(square_zone(
+        "F",
+        HazardKind::RiverFlood,
+        Some(2),
+        150.0,
+        150.0,
+        350.0,
+        350.0,
+    ));
+    let r = run(&m, &Scenario::default());
+    let plan = &r.plans[0];
+    assert_eq!(plan.method, Method::StayUpstairs);
+    assert!(plan.covered);
+    // 0.5-3 m: the second floor is dry; the bedroom is on the first.
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.code() == "bedroom_below_safe_floor")
+    );
+    // A bungalow cannot stay.
+    m.people[0].building.floors = 1;
+    assert_ne!(
+        run(&m, &Scenario::default()).plans[0].method,
+        Method::StayUpstairs
+    );
+    // Nor can a two-storey house where houses may be swept away.
+    m.people[0].building.floors = 2;
+    m.hazards.push(square_zone(
+        "HC",
+        HazardKind::HouseCollapse,
+        None,
+        150.0,
+        150.0,
+        350.0,
+        350.0,
+    ));
+    assert_ne!(
+        run(&m, &Scenario::default()).plans[0].method,
+        Method::StayUpstairs
+    );
+}
+
+#[test]
+fn a_home_inside_water_over_the_threshold_has_no_safe_route() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 210.0, 220.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    m.hazards.push(square_zone(
+        "F",
+        HazardKind::RiverFlood,
+        Some(3),
+        150.0,
+        150.0,
+        350.0,
+        350.0,
+    ));
+    let r = run(&m, &Scenario::default());
+    assert_eq!(reasons(&r, "P"), ["no_safe_route"]);
+    // With roads closed only from 5 m, the 3-5 m zone can be crossed.
+    let lenient = Scenario {
+        impassable_depth_m: 5.0,
+        ..Scenario::default()
+    };
+    assert!(covered(&run(&m, &lenient), "P"));
+}
+
+#[test]
+fn a_full_shelter_and_an_outdoor_site_in_snow_leave_no_destination() {
+    let mut m = town();
+    m.shelters[0].capacity = 5; // 10% reserved: one seat
+    m.people
+        .push(person_at("A", 10.0, 20.0, Mobility::WalksAlone));
+    m.people
+        .push(person_at("B", 30.0, 20.0, Mobility::Wheelchair));
+    m.volunteers
+        .push(helper_at("V", 20.0, 10.0, &[Skill::Wheelchair]));
+    m.volunteers
+        .push(helper_at("W", 40.0, 10.0, &[Skill::Wheelchair]));
+    let r = run(&m, &Scenario::default());
+    assert!(covered(&r, "B"));
+    assert_eq!(reasons(&r, "A"), ["destinations_full"]);
+    m.shelters[0].capacity = 1000;
+    m.shelters[0].indoor = false;
+    let snow = Scenario {
+        weather: Weather::Snow,
+        ..Scenario::default()
+    };
+    assert_eq!(reasons(&run(&m, &snow), "A"), ["no_destination"]);
+}
+
+#[test]
+fn a_home_far_from_any_road_is_off_the_network() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", -800.0, 20.0, Mobility::WalksAlone));
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    match &run(&m, &Scenario::default()).plans[0].reasons[..] {
+        [Reason::OffNetwork { distance_m }] => assert!((*distance_m - 800.0).abs() < 30.0),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn priority_multiplies_hazard_need_and_household_into_bands() {
+    let mut m = town();
+    m.hazards.push(square_zone(
+        "F",
+        HazardKind::RiverFlood,
+        Some(3),
+        0.0,
+        0.0,
+        100.0,
+        100.0,
+    ));
+    let mut high = person_at("H", 50.0, 50.0, Mobility::Bedridden);
+    high.needs.push(Need::Oxygen);
+    let mut low = person_at("L", 400.0, 400.0, Mobility::WalksAlone);
+    low.household = Household::WithFamily;
+    let ph = mimamori::plan::engine::priority(&m, &high);
+    let pl = mimamori::plan::engine::priority(&m, &low);
+    // 3 (3-5 m) × 2.5 (bedridden) × 1.5 (oxygen) × 1.5 (alone); 1 × 1 × 1.
+    assert!(
+        (ph.score - 3.0 * 2.5 * 1.5 * 1.5).abs() < 1e-9,
+        "{}",
+        ph.score
+    );
+    assert_eq!(ph.band, mimamori::plan::Band::High);
+    assert_eq!(pl.score, 1.0);
+    assert_eq!(pl.band, mimamori::plan::Band::Low);
+    assert!(ph.factors.iter().any(|f| f.ja.contains("浸水深")));
+    assert!(ph.weight > pl.weight);
+}

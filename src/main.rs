@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mimamori::io::{mapdir, plan_out};
 use mimamori::model::{Lang, Map};
 use mimamori::network::{GraphParams, RoadGraph};
-use mimamori::plan::engine::{PlanParams, PlanRun, plan_with_progress};
+use mimamori::plan::engine::{HelperStatus, PlanParams, PlanRun, plan_with_progress};
 use mimamori::plan::{Counts, Scenario};
 use mimamori::spatial::Frame;
 use mimamori::{report, synth};
@@ -511,7 +511,7 @@ fn explain(run: &PlanRun, person: &str, lang: Lang, json: bool) -> Result<()> {
     }
     println!("{}", t("支援者の候補", "Helpers considered"));
     for h in &ex.helpers {
-        let status = serde_json::to_value(&h.status)?;
+        let status = helper_status_text(&h.status, lang);
         let watch = if h.watches_person {
             t("見守り中", "watches")
         } else {
@@ -530,6 +530,40 @@ fn explain(run: &PlanRun, person: &str, lang: Lang, json: bool) -> Result<()> {
         println!("  {}", t("（なし）", "(none)"));
     }
     Ok(())
+}
+
+fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
+    let min = |secs: f64| (secs / 60.0).ceil();
+    match (s, lang) {
+        (HelperStatus::Primary, l) => l.pick("◎ 支援者に選定", "chosen as helper").into(),
+        (HelperStatus::Backup, l) => l.pick("○ 予備の支援者に選定", "chosen as backup").into(),
+        (HelperStatus::NotChosen { helps }, Lang::Ja) if helps.is_empty() => {
+            "候補（より適した支援者を選定）".into()
+        }
+        (HelperStatus::NotChosen { helps }, Lang::En) if helps.is_empty() => {
+            "eligible; a better-placed helper was chosen".into()
+        }
+        (HelperStatus::NotChosen { helps }, Lang::Ja) => {
+            format!("候補（{}を支援）", helps.join("・"))
+        }
+        (HelperStatus::NotChosen { helps }, Lang::En) => {
+            format!("eligible; escorts {}", helps.join(", "))
+        }
+        (HelperStatus::NoConsent, l) => l
+            .pick("× 計画への記載に未同意", "no consent to be named")
+            .into(),
+        (HelperStatus::Unavailable, l) => l
+            .pick("× この時間帯は対応不可", "not available at this time")
+            .into(),
+        (HelperStatus::MissingSkill { skill }, Lang::Ja) => format!("× 必要な技能なし（{skill}）"),
+        (HelperStatus::MissingSkill { skill }, Lang::En) => format!("lacks the skill: {skill}"),
+        (HelperStatus::TooLate { total_secs }, Lang::Ja) => {
+            format!("× 間に合わない（合計{}分）", min(*total_secs))
+        }
+        (HelperStatus::TooLate { total_secs }, Lang::En) => {
+            format!("too late ({} min in all)", min(*total_secs))
+        }
+    }
 }
 
 /// Display width, counting East Asian wide characters as two columns.

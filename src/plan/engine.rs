@@ -892,17 +892,20 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
     let walk = prep.speed(Profile::Walk);
     // Helpers walk to the person: a backward search from the home (on foot it is the same as a
     // forward one, but it stays right if helpers ever drive on one-way streets).
-    one_to_many_into(
-        tree,
-        graph,
-        Profile::Walk,
-        &params.routing,
-        &scenario.conditions(),
-        &prep.closures,
-        home,
-        Direction::Backward,
-        limit,
-    );
+    let search = |tree: &mut SearchTree, bound: f64| {
+        one_to_many_into(
+            tree,
+            graph,
+            Profile::Walk,
+            &params.routing,
+            &scenario.conditions(),
+            &prep.closures,
+            home,
+            Direction::Backward,
+            bound,
+        )
+    };
+    search(tree, limit);
     let mut in_reach: Vec<(VolunteerId, f64, NodeId)> = Vec::new();
     for &node in tree.settled() {
         if let Some(vs) = prep.helper_nodes.get(&node) {
@@ -987,17 +990,7 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
     }
     let reason = if in_reach.is_empty() {
         // How far is the nearest helper at all? One wider search, for the sentence.
-        one_to_many_into(
-            tree,
-            graph,
-            Profile::Walk,
-            &params.routing,
-            &scenario.conditions(),
-            &prep.closures,
-            home,
-            Direction::Backward,
-            limit * 4.0,
-        );
+        search(tree, limit * 4.0);
         let nearest = tree
             .settled()
             .iter()

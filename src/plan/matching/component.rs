@@ -22,8 +22,16 @@
 //!    exploring all unpruned subtrees finds the optimum.
 //! 4. **Pruning** drops a subtree whose bound is not strictly better than the incumbent, which
 //!    cannot lose an optimum (ties keep the solution found first).
+//! 5. **Warm starts.** Only the root is solved from an empty flow. A child's network is its
+//!    parent's with one edit ("out": remove the person's arc and sink edges; "in": give the
+//!    sink edge the forced tier), so the child copies the parent's optimal flow and potentials,
+//!    applies the edit and re-optimises ([`super::flow`] docs: the potentials stay an
+//!    optimality certificate throughout). That gives the child's exact relaxed optimum, the
+//!    same value a from-scratch solve gives, so steps 2 to 4 hold unchanged; only which of
+//!    several equally good flows comes back can differ, and with it the tie-break below.
+//!    A warm child typically needs one or two shortest paths instead of one per person.
 //!
-//! Search order (this is the tie-break rule): depth first; branch on the undecided person
+//! Search order (this is the tie-break rule): relaxations warm-started as in step 5; depth first; branch on the undecided person
 //! with the lowest index among those holding one unit; evaluate both children and enter the
 //! one with the better bound first, "in" first when the bounds are equal. Everything is a
 //! function of the component's content in index order, so identical input gives identical
@@ -148,7 +156,6 @@ pub(super) fn solve_component_with(
     // Weights are integers, so half the relaxed half-weights, rounded down, still bounds the
     // covered weight; it fits u64 because the problem's total weight does.
     let weight_bound = u64::try_from(-root.value.weight / 2).expect("bounded by total weight");
-    let work_per_node = (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1);
     let mut search = Search {
         input,
         child_solve,
@@ -157,9 +164,9 @@ pub(super) fn solve_component_with(
         arc_start,
         max_nodes,
         max_work,
-        work_per_node,
+        work_per_search: input.arcs.len() as u64 + 1,
         nodes: 1,
-        work: work_per_node,
+        work: root_work(input),
         exhausted: false,
         // Rounding the root gives a feasible incumbent for free: it helps pruning and is
         // what comes back if the budget runs out before the search finds anything better.
@@ -186,6 +193,11 @@ pub(super) fn solve_component_with(
     }
 }
 
+/// Work units of a relaxation solved from an empty flow: a search per person.
+fn root_work(input: &ComponentInput) -> u64 {
+    (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1)
+}
+
 struct Search<'a> {
     input: &'a ComponentInput,
     child_solve: ChildSolve,
@@ -196,7 +208,8 @@ struct Search<'a> {
     arc_start: Vec<usize>,
     max_nodes: u64,
     max_work: u64,
-    work_per_node: u64,
+    /// One shortest-path search: arcs + 1 work units.
+    work_per_search: u64,
     nodes: u64,
     work: u64,
     exhausted: bool,
@@ -211,7 +224,14 @@ impl Search<'_> {
         parent: &Relaxation,
         p: usize,
     ) -> Option<Relaxation> {
-        let work = self.work.saturating_add(self.work_per_node);
+        // A from-scratch solve is charged up front; a warm start is charged one search over
+        // the arcs (the copy and the edit) up front, plus one per path it then needs.
+        let upfront = match self.child_solve {
+            ChildSolve::WarmStart => self.work_per_search,
+            #[cfg(test)]
+            ChildSolve::FromScratch => root_work(self.input),
+        };
+        let work = self.work.saturating_add(upfront);
         if self.nodes >= self.max_nodes || work > self.max_work {
             self.exhausted = true;
             return None;
@@ -239,7 +259,9 @@ impl Search<'_> {
                     }
                     Decision::Open => unreachable!("children decide their person"),
                 }
-                net.reoptimise();
+                let paths = net.reoptimise();
+                self.work =
+                    (self.work).saturating_add(self.work_per_search.saturating_mul(paths as u64));
                 let cost = net.total_cost();
                 read_relaxation(net, &self.arc_edges, &self.sink_edges, cost, forced)
             }

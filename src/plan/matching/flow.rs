@@ -345,11 +345,12 @@ impl Network {
     }
 
     /// Restores an optimal circulation after edits, by successive shortest paths from the
-    /// nodes with an excess to the nearest node with a deficit (see the module docs).
+    /// nodes with an excess to the nearest node with a deficit (see the module docs), and
+    /// returns how many paths that took.
     ///
     /// Panics if an excess cannot reach any deficit, which the edits above never cause: the
     /// reverse of a cancelled or saturated edge, or the return edge, always leads back.
-    pub fn reoptimise(&mut self) {
+    pub fn reoptimise(&mut self) -> usize {
         assert!(
             self.return_edge.is_some(),
             "reoptimise needs min_cost_flow first"
@@ -359,7 +360,9 @@ impl Network {
         let mut done = vec![false; n];
         let mut prev = vec![usize::MAX; n];
         let mut heap = BinaryHeap::new();
+        let mut paths = 0;
         while self.excess.iter().any(|&x| x > 0) {
+            paths += 1;
             dist.fill(None);
             done.fill(false);
             heap.clear();
@@ -432,6 +435,7 @@ impl Network {
                 || self.reduced_cost(e) >= Cost::ZERO),
             "optimality certificate broken"
         );
+        paths
     }
 
     /// Shortest distances from `s` over edges with residual capacity (Bellman-Ford, which

@@ -9,6 +9,9 @@
 //! (measured 2026-11, 2 cores), so it only runs with `MATCHING_BENCH_CITY_WIDE=1`, best with a
 //! filter matching no benchmark, to see the first solve's time and stats. The budgets can be
 //! overridden with `MATCHING_BENCH_NODES` and `MATCHING_BENCH_WORK`.
+//!
+//! `MATCHING_BENCH_DUMP=path.json` also benchmarks a saved problem: either a bare
+//! `MatchingProblem` or a plan dump whose `helpers.problem` holds one.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mimamori::plan::matching::{
@@ -101,7 +104,34 @@ fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
     }
 }
 
+/// Reads the problem named by `MATCHING_BENCH_DUMP`, if set.
+fn dumped_problem() -> Option<MatchingProblem> {
+    let path = std::env::var("MATCHING_BENCH_DUMP").ok()?;
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let value: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let problem = value.pointer("/helpers/problem").unwrap_or(&value);
+    Some(serde_json::from_value(problem.clone()).unwrap_or_else(|e| panic!("{path}: {e}")))
+}
+
 fn bench(c: &mut Criterion) {
+    if let Some(problem) = dumped_problem() {
+        let params = MatchingParams::default();
+        let started = std::time::Instant::now();
+        let solution = solve(&problem, &params).expect("valid");
+        eprintln!(
+            "dump: first solve {:?}, {} people, {} arcs, weight {}, cost {}, {:?}",
+            started.elapsed(),
+            problem.people.len(),
+            problem.arcs.len(),
+            solution.covered_weight,
+            solution.total_cost,
+            solution.stats
+        );
+        c.bench_function("solve_dump", |b| {
+            b.iter(|| solve(black_box(&problem), &params).unwrap())
+        });
+    }
     // About 8% need two helpers (wheelchair carried over steps, stretcher); the 25% layout
     // (about 18 per district) stresses the branch and bound.
     let layouts = [

@@ -22,8 +22,16 @@
 //!    exploring all unpruned subtrees finds the optimum.
 //! 4. **Pruning** drops a subtree whose bound is not strictly better than the incumbent, which
 //!    cannot lose an optimum (ties keep the solution found first).
+//! 5. **Warm starts.** Only the root is solved from an empty flow. A child's network is its
+//!    parent's with one edit ("out": remove the person's arc and sink edges; "in": give the
+//!    sink edge the forced tier), so the child copies the parent's optimal flow and potentials,
+//!    applies the edit and re-optimises ([`super::flow`] docs: the potentials stay an
+//!    optimality certificate throughout). That gives the child's exact relaxed optimum, the
+//!    same value a from-scratch solve gives, so steps 2 to 4 hold unchanged; only which of
+//!    several equally good flows comes back can differ, and with it the tie-break below.
+//!    A warm child typically needs one or two shortest paths instead of one per person.
 //!
-//! Search order (this is the tie-break rule): depth first; branch on the undecided person
+//! Search order (this is the tie-break rule): relaxations warm-started as in step 5; depth first; branch on the undecided person
 //! with the lowest index among those holding one unit; evaluate both children and enter the
 //! one with the better bound first, "in" first when the bounds are equal. Everything is a
 //! function of the component's content in index order, so identical input gives identical
@@ -73,6 +81,19 @@ struct Relaxation {
     units: Vec<u8>,
     /// Whether each arc carries flow.
     used: Vec<bool>,
+    /// The solved network, kept to warm-start the children; `None` for incumbents.
+    net: Option<Network>,
+}
+
+/// How children of the root are solved. Both give the same relaxed optimum; the flows may be
+/// different optima when several tie, which can change the branching and the tie-break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ChildSolve {
+    /// Edit the parent's optimal flow and re-optimise it (`flow` module docs).
+    WarmStart,
+    /// Build and solve each child's network anew; kept to test the warm start against.
+    #[cfg(test)]
+    FromScratch,
 }
 
 impl Relaxation {
@@ -83,7 +104,12 @@ impl Relaxation {
     /// A feasible assignment obtained by taking the single unit away from every need-2 person
     /// who holds one: capacities only get looser, everyone else keeps 0 or `need` helpers.
     fn rounded(&self, input: &ComponentInput) -> Relaxation {
-        let mut r = self.clone();
+        let mut r = Relaxation {
+            value: self.value,
+            units: self.units.clone(),
+            used: self.used.clone(),
+            net: None,
+        };
         for (a, &(p, _, cost)) in input.arcs.iter().enumerate() {
             if input.need[p] == 2 && self.units[p] == 1 && self.used[a] {
                 r.used[a] = false;
@@ -104,20 +130,43 @@ pub(super) fn solve_component(
     max_nodes: u64,
     max_work: u64,
 ) -> ComponentOutcome {
+    solve_component_with(input, max_nodes, max_work, ChildSolve::WarmStart)
+}
+
+pub(super) fn solve_component_with(
+    input: &ComponentInput,
+    max_nodes: u64,
+    max_work: u64,
+    child_solve: ChildSolve,
+) -> ComponentOutcome {
     let mut decisions = vec![Decision::Open; input.need.len()];
-    let root = relax(input, &decisions).expect("the root forces nobody, so it is feasible");
+    let built = build(input, &decisions);
+    // The root has every edge, so its edge handles serve every descendant (an edge removed
+    // by a warm-started "out" child reports no flow).
+    let (arc_edges, sink_edges) = (built.arc_edges.clone(), built.sink_edges.clone());
+    let root = solve_built(built, 0).expect("the root forces nobody, so it is feasible");
+    let mut arc_start = vec![input.arcs.len(); input.need.len() + 1];
+    for (a, &(p, _, _)) in input.arcs.iter().enumerate().rev() {
+        arc_start[p] = a;
+    }
+    for p in (0..input.need.len()).rev() {
+        arc_start[p] = arc_start[p].min(arc_start[p + 1]);
+    }
     let branched = root.first_fractional(input).is_some();
     // Weights are integers, so half the relaxed half-weights, rounded down, still bounds the
     // covered weight; it fits u64 because the problem's total weight does.
     let weight_bound = u64::try_from(-root.value.weight / 2).expect("bounded by total weight");
-    let work_per_node = (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1);
     let mut search = Search {
         input,
+        child_solve,
+        arc_edges,
+        sink_edges,
+        arc_start,
         max_nodes,
         max_work,
-        work_per_node,
+        work_per_search: input.arcs.len() as u64 + 1,
         nodes: 1,
-        work: work_per_node,
+        work: root_work(input),
         exhausted: false,
         // Rounding the root gives a feasible incumbent for free: it helps pruning and is
         // what comes back if the budget runs out before the search finds anything better.
@@ -144,11 +193,23 @@ pub(super) fn solve_component(
     }
 }
 
+/// Work units of a relaxation solved from an empty flow: a search per person.
+fn root_work(input: &ComponentInput) -> u64 {
+    (input.need.len() as u64 + 1).saturating_mul(input.arcs.len() as u64 + 1)
+}
+
 struct Search<'a> {
     input: &'a ComponentInput,
+    child_solve: ChildSolve,
+    /// The root network's edge per arc and sink edge per person (all present).
+    arc_edges: Vec<Option<EdgeId>>,
+    sink_edges: Vec<Option<EdgeId>>,
+    /// Person `p`'s arcs are `arc_start[p]..arc_start[p + 1]` (arcs are sorted by person).
+    arc_start: Vec<usize>,
     max_nodes: u64,
     max_work: u64,
-    work_per_node: u64,
+    /// One shortest-path search: arcs + 1 work units.
+    work_per_search: u64,
     nodes: u64,
     work: u64,
     exhausted: bool,
@@ -156,15 +217,57 @@ struct Search<'a> {
 }
 
 impl Search<'_> {
-    fn evaluate(&mut self, decisions: &[Decision]) -> Option<Relaxation> {
-        let work = self.work.saturating_add(self.work_per_node);
+    /// Solves the child of `parent` where person `p` was just decided (`decisions[p]`).
+    fn evaluate(
+        &mut self,
+        decisions: &[Decision],
+        parent: &Relaxation,
+        p: usize,
+    ) -> Option<Relaxation> {
+        // A from-scratch solve is charged up front; a warm start is charged one search over
+        // the arcs (the copy and the edit) up front, plus one per path it then needs.
+        let upfront = match self.child_solve {
+            ChildSolve::WarmStart => self.work_per_search,
+            #[cfg(test)]
+            ChildSolve::FromScratch => root_work(self.input),
+        };
+        let work = self.work.saturating_add(upfront);
         if self.nodes >= self.max_nodes || work > self.max_work {
             self.exhausted = true;
             return None;
         }
         self.nodes += 1;
         self.work = work;
-        relax(self.input, decisions)
+        let forced = decisions.iter().filter(|&&d| d == Decision::In).count();
+        match self.child_solve {
+            ChildSolve::WarmStart => {
+                let mut net = parent
+                    .net
+                    .clone()
+                    .expect("explored nodes keep their network");
+                match decisions[p] {
+                    Decision::Out => {
+                        let arcs = &self.arc_edges[self.arc_start[p]..self.arc_start[p + 1]];
+                        for e in arcs.iter().chain([&self.sink_edges[p]]) {
+                            net.remove_edge(e.expect("root edge"));
+                        }
+                    }
+                    Decision::In => {
+                        let w = i128::from(self.input.weight[p]);
+                        let sink = self.sink_edges[p].expect("root edge");
+                        net.set_cost(sink, Cost::new(-1, -w, 0));
+                    }
+                    Decision::Open => unreachable!("children decide their person"),
+                }
+                let paths = net.reoptimise();
+                self.work =
+                    (self.work).saturating_add(self.work_per_search.saturating_mul(paths as u64));
+                let cost = net.total_cost();
+                read_relaxation(net, &self.arc_edges, &self.sink_edges, cost, forced)
+            }
+            #[cfg(test)]
+            ChildSolve::FromScratch => solve_built(build(self.input, decisions), forced),
+        }
     }
 
     fn cannot_improve(&self, r: &Relaxation) -> bool {
@@ -174,17 +277,19 @@ impl Search<'_> {
     fn explore(&mut self, decisions: &mut [Decision], node: Relaxation) {
         let Some(p) = node.first_fractional(self.input) else {
             if !self.cannot_improve(&node) {
-                self.best = Some(node);
+                self.best = Some(Relaxation { net: None, ..node });
             }
             return;
         };
         let mut children = Vec::with_capacity(2);
         for d in [Decision::In, Decision::Out] {
             decisions[p] = d;
-            if let Some(child) = self.evaluate(decisions) {
+            if let Some(child) = self.evaluate(decisions, &node, p) {
                 children.push((d, child));
             }
         }
+        // The children hold their own networks; free the parent's before going deeper.
+        drop(node);
         // Stable: "in" stays first on equal bounds.
         children.sort_by_key(|(_, child)| child.value);
         for (d, child) in children {
@@ -197,20 +302,29 @@ impl Search<'_> {
     }
 }
 
-/// Solves the flow relaxation under `decisions`; `None` when the forced people cannot all
-/// receive two helpers.
-fn relax(input: &ComponentInput, decisions: &[Decision]) -> Option<Relaxation> {
+/// A relaxation's network and the handles of its arc and sink edges (`None` where the
+/// decisions leave an edge out).
+struct Built {
+    net: Network,
+    arc_edges: Vec<Option<EdgeId>>,
+    sink_edges: Vec<Option<EdgeId>>,
+}
+
+const SOURCE: usize = 0;
+const SINK: usize = 1;
+
+/// Builds the flow relaxation under `decisions`.
+fn build(input: &ComponentInput, decisions: &[Decision]) -> Built {
     let helpers = input.capacity.len();
     let people = input.need.len();
-    let (s, t) = (0, 1);
     let helper_node = |h: usize| 2 + h;
     let person_node = |p: usize| 2 + helpers + p;
     let mut net = Network::new(2 + helpers + people);
     // Added layer by layer (source, helpers, people) so Bellman-Ford settles in one sweep.
     for (h, &cap) in input.capacity.iter().enumerate() {
-        net.add_edge(s, helper_node(h), i64::from(cap), Cost::ZERO);
+        net.add_edge(SOURCE, helper_node(h), i64::from(cap), Cost::ZERO);
     }
-    let arc_edges: Vec<Option<EdgeId>> = input
+    let arc_edges = input
         .arcs
         .iter()
         .map(|&(p, h, cost)| {
@@ -224,23 +338,47 @@ fn relax(input: &ComponentInput, decisions: &[Decision]) -> Option<Relaxation> {
             })
         })
         .collect();
-    let mut forced_people = 0i128;
     let mut sink_edges = Vec::with_capacity(people);
     for (p, &decision) in decisions.iter().enumerate() {
         let w = i128::from(input.weight[p]);
         let edge = match (input.need[p], decision) {
             (_, Decision::Out) => None,
-            (1, _) => Some(net.add_edge(person_node(p), t, 1, Cost::new(0, -2 * w, 0))),
-            (_, Decision::Open) => Some(net.add_edge(person_node(p), t, 2, Cost::new(0, -w, 0))),
-            (_, Decision::In) => {
-                forced_people += 1;
-                Some(net.add_edge(person_node(p), t, 2, Cost::new(-1, -w, 0)))
-            }
+            (1, _) => Some(net.add_edge(person_node(p), SINK, 1, Cost::new(0, -2 * w, 0))),
+            (_, Decision::Open) => Some(net.add_edge(person_node(p), SINK, 2, Cost::new(0, -w, 0))),
+            (_, Decision::In) => Some(net.add_edge(person_node(p), SINK, 2, Cost::new(-1, -w, 0))),
         };
         sink_edges.push(edge);
     }
-    let outcome = net.min_cost_flow(s, t);
-    if outcome.cost.forced != -2 * forced_people {
+    Built {
+        net,
+        arc_edges,
+        sink_edges,
+    }
+}
+
+/// Solves a freshly built relaxation with `forced` people decided "in"; `None` when they
+/// cannot all receive two helpers.
+fn solve_built(mut built: Built, forced: usize) -> Option<Relaxation> {
+    let outcome = built.net.min_cost_flow(SOURCE, SINK);
+    read_relaxation(
+        built.net,
+        &built.arc_edges,
+        &built.sink_edges,
+        outcome.cost,
+        forced,
+    )
+}
+
+/// Reads the relaxation off a solved network whose flow costs `cost`; `None` when the
+/// `forced` people did not all receive two units.
+fn read_relaxation(
+    net: Network,
+    arc_edges: &[Option<EdgeId>],
+    sink_edges: &[Option<EdgeId>],
+    cost: Cost,
+    forced: usize,
+) -> Option<Relaxation> {
+    if cost.forced != -2 * forced as i128 {
         return None;
     }
     let units = sink_edges
@@ -252,8 +390,9 @@ fn relax(input: &ComponentInput, decisions: &[Decision]) -> Option<Relaxation> {
         .map(|e| e.is_some_and(|e| net.flow(e) == 1))
         .collect();
     Some(Relaxation {
-        value: Cost::new(0, outcome.cost.weight, outcome.cost.cost),
+        value: Cost::new(0, cost.weight, cost.cost),
         units,
         used,
+        net: Some(net),
     })
 }

@@ -13,6 +13,23 @@
 //! cost of the k-th path never decreases (the cost of a min-cost k-flow is convex in k), so the
 //! first non-negative path marks the global minimum over all flow values.
 //!
+//! **Warm starts.** After [`Network::min_cost_flow`] the network keeps its flow as a
+//! circulation (a return edge `t -> s` of cost 0 carries the flow value back) together with
+//! potentials under which every residual edge has a non-negative reduced cost. That is the
+//! textbook optimality certificate of a min-cost circulation (kept on the part of the network
+//! reachable from `s`, the only part flow or a search ever enters), and a circulation through the
+//! return edge is exactly a flow of any value, so the certificate proves the flow optimal over
+//! all values. A branch-and-bound child differs from its parent by one small edit:
+//! [`Network::remove_edge`] cancels an edge's flow (leaving an excess at its tail and a deficit
+//! at its head; removing edges cannot break the certificate) and [`Network::set_cost`]
+//! saturates the edge if its new reduced cost is negative (again an excess and a deficit).
+//! [`Network::reoptimise`] then routes excesses to deficits along shortest paths in reduced
+//! costs, updating the potentials after each path as in the first solve. This is successive
+//! shortest paths with node imbalances, started from a pseudoflow that satisfies the
+//! certificate: the certificate holds after every step, so once no imbalance is left the
+//! circulation is optimal for the edited network, exactly as if solved from scratch (same
+//! optimal cost; the flow itself may be a different optimum when several tie).
+//!
 //! Key types: [`Cost`], [`Network`].
 
 use std::cmp::Reverse;
@@ -101,7 +118,21 @@ pub(crate) struct Network {
     cost: Vec<Cost>,
     /// Capacity each forward edge was created with, to report its flow.
     orig_cap: Vec<i64>,
+    /// After [`Network::min_cost_flow`]: potentials under which every residual edge has a
+    /// non-negative reduced cost (the optimality certificate, see the module docs).
+    pot: Vec<Cost>,
+    /// Inflow minus outflow per node: zero everywhere except between an edit and
+    /// [`Network::reoptimise`].
+    excess: Vec<i64>,
+    /// The `t -> s` edge added by [`Network::min_cost_flow`].
+    return_edge: Option<usize>,
+    /// Nodes `s` reaches before any flow is sent. Flow and searches never leave this part
+    /// (see `initial_potentials`), so the certificate is only kept on edges leaving it.
+    reachable: Vec<bool>,
 }
+
+/// Capacity of the return edge: more than any flow value the matching can reach.
+const UNBOUNDED: i64 = i64::MAX / 4;
 
 /// What [`Network::min_cost_flow`] achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +149,10 @@ impl Network {
             cap: Vec::new(),
             cost: Vec::new(),
             orig_cap: Vec::new(),
+            pot: vec![Cost::ZERO; nodes],
+            excess: vec![0; nodes],
+            return_edge: None,
+            reachable: vec![false; nodes],
         }
     }
 
@@ -155,7 +190,14 @@ impl Network {
     ///
     /// Panics if the network holds a negative-cost cycle; the matching networks are acyclic
     /// before the first augmentation, so that would be a bug here.
+    ///
+    /// Call it once, on a network without flow. Afterwards the network holds the flow as an
+    /// optimal circulation that [`Network::reoptimise`] can restore after edits.
     pub fn min_cost_flow(&mut self, s: usize, t: usize) -> FlowOutcome {
+        assert!(
+            self.return_edge.is_none(),
+            "min_cost_flow runs once per network"
+        );
         let n = self.adj.len();
         let mut pot = self.initial_potentials(s);
         let mut total = FlowOutcome {
@@ -200,11 +242,26 @@ impl Network {
                     }
                 }
             }
-            let Some(d_t) = reached else { break };
             // Actual cost of the path = reduced cost + pot[t] - pot[s], with pot[s] = 0.
-            if d_t + pot[t] - pot[s] >= Cost::ZERO {
+            if reached.is_none_or(|d_t| d_t + pot[t] - pot[s] >= Cost::ZERO) {
+                // Done. One last shift turns the potentials into a certificate for the
+                // circulation with the return edge t -> s (cost 0): that edge needs
+                // pot[t] >= pot[s], and its reverse (residual when flow > 0) pot[t] <= pot[s].
+                // Raising by min(dist, lift) keeps every other reduced cost non-negative (as
+                // below), and lift <= d_t is what the stopping test just checked.
+                let lift = (pot[s] - pot[t]).max(Cost::ZERO);
+                for v in 0..n {
+                    let dv = if done[v] {
+                        dist[v].expect("settled nodes have a distance")
+                    } else {
+                        lift
+                    };
+                    pot[v] += dv.min(lift);
+                }
+                debug_assert!(total.flow == 0 || pot[t] == pot[s]);
                 break;
             }
+            let d_t = reached.expect("checked above");
             // Raising every potential by min(dist, d_t) keeps all reduced costs non-negative
             // even for nodes Dijkstra did not settle: for an edge (u, v) with rc >= 0,
             // min(dist[v], D) <= min(dist[u] + rc, D) <= min(dist[u], D) + rc.
@@ -233,14 +290,160 @@ impl Network {
             }
             total.flow += push;
         }
+        self.pot = pot;
+        let back = self.add_edge(t, s, UNBOUNDED, Cost::ZERO);
+        self.cap[back.0] -= total.flow;
+        self.cap[back.0 ^ 1] += total.flow;
+        self.return_edge = Some(back.0);
         total
+    }
+
+    /// Total cost of the current flow over the edges added by the caller.
+    pub fn total_cost(&self) -> Cost {
+        (0..self.to.len())
+            .step_by(2)
+            .filter(|&e| Some(e) != self.return_edge)
+            .fold(Cost::ZERO, |acc, e| {
+                acc + self.cost[e].times(self.orig_cap[e] - self.cap[e])
+            })
+    }
+
+    fn reduced_cost(&self, e: usize) -> Cost {
+        self.cost[e] + self.pot[self.from(e)] - self.pot[self.to[e]]
+    }
+
+    /// Takes the edge out of the network, cancelling its flow: its tail is left with an
+    /// excess and its head with a deficit until [`Network::reoptimise`].
+    pub fn remove_edge(&mut self, e: EdgeId) {
+        let f = self.flow(e);
+        let (from, to) = (self.from(e.0), self.to[e.0]);
+        self.excess[from] += f;
+        self.excess[to] -= f;
+        self.cap[e.0] = 0;
+        self.cap[e.0 ^ 1] = 0;
+        self.orig_cap[e.0] = 0;
+    }
+
+    /// Changes the edge's per-unit cost. If that makes a residual direction's reduced cost
+    /// negative, the direction is saturated, so the certificate holds again and the change in
+    /// flow shows up as an excess and a deficit for [`Network::reoptimise`].
+    pub fn set_cost(&mut self, e: EdgeId, cost: Cost) {
+        self.cost[e.0] = cost;
+        self.cost[e.0 ^ 1] = -cost;
+        for d in [e.0, e.0 ^ 1] {
+            // Unreachable edges can never carry flow (module docs), so they need no fixing.
+            if self.cap[d] > 0 && self.reachable[self.from(d)] && self.reduced_cost(d) < Cost::ZERO
+            {
+                let f = self.cap[d];
+                self.cap[d] = 0;
+                self.cap[d ^ 1] += f;
+                let (from, to) = (self.from(d), self.to[d]);
+                self.excess[from] -= f;
+                self.excess[to] += f;
+            }
+        }
+    }
+
+    /// Restores an optimal circulation after edits, by successive shortest paths from the
+    /// nodes with an excess to the nearest node with a deficit (see the module docs), and
+    /// returns how many paths that took.
+    ///
+    /// Panics if an excess cannot reach any deficit, which the edits above never cause: the
+    /// reverse of a cancelled or saturated edge, or the return edge, always leads back.
+    pub fn reoptimise(&mut self) -> usize {
+        assert!(
+            self.return_edge.is_some(),
+            "reoptimise needs min_cost_flow first"
+        );
+        let n = self.adj.len();
+        let mut dist: Vec<Option<Cost>> = vec![None; n];
+        let mut done = vec![false; n];
+        let mut prev = vec![usize::MAX; n];
+        let mut heap = BinaryHeap::new();
+        let mut paths = 0;
+        while self.excess.iter().any(|&x| x > 0) {
+            paths += 1;
+            dist.fill(None);
+            done.fill(false);
+            heap.clear();
+            for v in 0..n {
+                if self.excess[v] > 0 {
+                    dist[v] = Some(Cost::ZERO);
+                    prev[v] = usize::MAX;
+                    heap.push(Reverse((Cost::ZERO, v)));
+                }
+            }
+            let mut reached = None;
+            while let Some(Reverse((d, u))) = heap.pop() {
+                if done[u] {
+                    continue;
+                }
+                done[u] = true;
+                if self.excess[u] < 0 {
+                    reached = Some((u, d));
+                    break;
+                }
+                let base = d + self.pot[u];
+                for &e in &self.adj[u] {
+                    if self.cap[e] == 0 {
+                        continue;
+                    }
+                    let v = self.to[e];
+                    if done[v] {
+                        continue;
+                    }
+                    let nd = base + self.cost[e] - self.pot[v];
+                    if dist[v].is_none_or(|old| nd < old) {
+                        dist[v] = Some(nd);
+                        prev[v] = e;
+                        heap.push(Reverse((nd, v)));
+                    }
+                }
+            }
+            let (target, d_t) = reached.expect("every excess can reach a deficit");
+            // Same potential update as in min_cost_flow, with all excess nodes as sources.
+            for v in 0..n {
+                let dv = if done[v] {
+                    dist[v].expect("settled nodes have a distance")
+                } else {
+                    d_t
+                };
+                self.pot[v] += dv.min(d_t);
+            }
+            let mut push = -self.excess[target];
+            let mut v = target;
+            while prev[v] != usize::MAX {
+                let e = prev[v];
+                push = push.min(self.cap[e]);
+                v = self.from(e);
+            }
+            push = push.min(self.excess[v]);
+            self.excess[v] -= push;
+            self.excess[target] += push;
+            let mut v = target;
+            while prev[v] != usize::MAX {
+                let e = prev[v];
+                self.cap[e] -= push;
+                self.cap[e ^ 1] += push;
+                v = self.from(e);
+            }
+        }
+        debug_assert!(self.excess.iter().all(|&x| x == 0));
+        debug_assert!(
+            (0..self.to.len()).all(|e| self.cap[e] == 0
+                || !self.reachable[self.from(e)]
+                || self.reduced_cost(e) >= Cost::ZERO),
+            "optimality certificate broken"
+        );
+        paths
     }
 
     /// Shortest distances from `s` over edges with residual capacity (Bellman-Ford, which
     /// tolerates the negative sink arcs). Nodes `s` cannot reach get 0: no residual edge can
-    /// ever lead into them later, because augmentations only open reverses of edges on paths
-    /// from `s`.
-    fn initial_potentials(&self, s: usize) -> Vec<Cost> {
+    /// ever lead into them later, because augmentations and edits only open reverses of edges
+    /// that carry flow, and flow only runs through reachable nodes. So neither the searches
+    /// from `s` nor those from excess nodes (which carry or carried flow) ever reach them.
+    fn initial_potentials(&mut self, s: usize) -> Vec<Cost> {
         let n = self.adj.len();
         let mut dist: Vec<Option<Cost>> = vec![None; n];
         dist[s] = Some(Cost::ZERO);
@@ -261,6 +464,7 @@ impl Network {
                 }
             }
             if !changed {
+                self.reachable = dist.iter().map(Option::is_some).collect();
                 return dist.into_iter().map(|d| d.unwrap_or(Cost::ZERO)).collect();
             }
         }

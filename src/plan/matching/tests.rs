@@ -685,3 +685,88 @@ fn problems_and_solutions_round_trip_through_json() {
     let params: MatchingParams = serde_json::from_str("{}").unwrap();
     assert_eq!(params, MatchingParams::default());
 }
+
+/// One random component input (arcs deduplicated and sorted by `(person, helper)`, as
+/// `solve` hands them over), possibly disconnected, which the component solver allows.
+fn random_component(rng: &mut SplitMix64, shape: Shape) -> component::ComponentInput {
+    let problem = random_problem(rng, shape);
+    component::ComponentInput {
+        need: problem.people.iter().map(|d| d.need).collect(),
+        weight: problem.people.iter().map(|d| d.weight).collect(),
+        capacity: problem.helpers.iter().map(|h| h.capacity).collect(),
+        arcs: pair_costs(&problem)
+            .into_iter()
+            .map(|((p, h), c)| (p, h, c))
+            .collect(),
+    }
+}
+
+/// The objective of a component outcome, checking feasibility on the way.
+fn component_objective(input: &component::ComponentInput, assigned: &[Vec<usize>]) -> Objective {
+    let cost: BTreeMap<(usize, usize), u64> =
+        input.arcs.iter().map(|&(p, h, c)| ((p, h), c)).collect();
+    let mut load = vec![0u32; input.capacity.len()];
+    let mut value = Objective {
+        covered_weight: 0,
+        total_cost: 0,
+    };
+    for (p, hs) in assigned.iter().enumerate() {
+        assert!(hs.is_empty() || hs.len() == usize::from(input.need[p]));
+        if !hs.is_empty() {
+            value.covered_weight += input.weight[p];
+        }
+        for &h in hs {
+            load[h] += 1;
+            value.total_cost += cost[&(p, h)];
+        }
+    }
+    assert!(load.iter().zip(&input.capacity).all(|(l, c)| l <= c));
+    value
+}
+
+/// Warm-started children (edit the parent's flow, re-optimise) reach the same relaxed optima
+/// as children solved from scratch, so the search ends at the same objective; checked on
+/// instances too big for the brute force, where the trees are deep.
+#[test]
+fn warm_started_search_matches_search_from_scratch() {
+    use component::{ChildSolve, solve_component_with};
+    let shapes = [
+        Shape {
+            max_people: 30,
+            max_helpers: 16,
+            need2_percent: 50,
+            arc_percent: 20,
+            max_weight: 5,
+        },
+        Shape {
+            max_people: 40,
+            max_helpers: 30,
+            need2_percent: 30,
+            arc_percent: 12,
+            max_weight: 2,
+        },
+    ];
+    let mut rng = SplitMix64(10);
+    let (mut branched, mut cases) = (0, 0);
+    for shape in shapes {
+        for case in 0..150 {
+            let input = random_component(&mut rng, shape);
+            let warm = solve_component_with(&input, u64::MAX, u64::MAX, ChildSolve::WarmStart);
+            let scratch = solve_component_with(&input, u64::MAX, u64::MAX, ChildSolve::FromScratch);
+            assert!(warm.optimal && scratch.optimal);
+            assert_eq!(
+                component_objective(&input, &warm.assigned),
+                component_objective(&input, &scratch.assigned),
+                "case {case}: {input:?}"
+            );
+            assert_eq!(warm.weight_bound, scratch.weight_bound, "case {case}");
+            cases += 1;
+            branched += usize::from(warm.branched);
+        }
+    }
+    // The comparison means little unless many cases branch.
+    assert!(
+        branched * 2 > cases,
+        "only {branched} of {cases} cases branched"
+    );
+}

@@ -32,6 +32,7 @@ use crate::network::{
 };
 use crate::rng::Rng;
 use geo::Contains;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
@@ -620,24 +621,31 @@ pub fn plan_with_progress(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<PlanRun, PlanError> {
     let prep = Prep::new(map, graph, scenario, params, as_of)?;
-    let mut tree = SearchTree::new();
-    let mut works: Vec<Work> = Vec::new();
+    // People are routed independently, so in parallel (each thread reuses one search
+    // workspace); results keep person order, so the output does not depend on threads.
+    let consenting: Vec<PersonId> = map
+        .person_ids()
+        .filter(|p| map.person(*p).consent.plan)
+        .collect();
     let total = map.people.len();
-    for pid in map.person_ids() {
-        progress(pid.index(), total);
-        let p = map.person(pid);
-        if !p.consent.plan {
-            continue;
-        }
-        works.push(route_person(&prep, &mut tree, pid));
+    let mut works: Vec<Work> = Vec::with_capacity(consenting.len());
+    for chunk in consenting.chunks(256) {
+        progress(works.len(), total);
+        works.par_extend(
+            chunk
+                .par_iter()
+                .map_init(SearchTree::new, |tree, pid| route_person(&prep, tree, *pid)),
+        );
     }
     progress(total, total);
     let destinations = assign_destinations(&prep, &mut works)?;
-    for w in works.iter_mut() {
-        if w.chosen_dest.is_some() {
-            find_helpers(&prep, &mut tree, w);
-        }
-    }
+    works
+        .par_iter_mut()
+        .for_each_init(SearchTree::new, |tree, w| {
+            if w.chosen_dest.is_some() {
+                find_helpers(&prep, tree, w);
+            }
+        });
     let (helpers, backups) = match_helpers(&prep, &mut works)?;
     Ok(assemble(&prep, works, destinations, helpers, backups))
 }
@@ -718,7 +726,25 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         out
     };
-    let found = reached(prep, tree, &prep.closures, bound.max(0.0));
+    // Search outward in steps and stop once enough suitable destinations are in reach: a car
+    // search bounded only by the hour would settle most of the city for every bedridden person.
+    let welfare = needs_welfare_shelter(p);
+    let mut found = Vec::new();
+    for b in [bound / 8.0, bound / 4.0, bound / 2.0, bound] {
+        found = reached(prep, tree, &prep.closures, b.max(0.0));
+        let kind_count = |welfare_kind: bool| {
+            found
+                .iter()
+                .filter(|f| {
+                    f.2 && (map.shelter(f.0).kind == ShelterKind::WelfareShelter) == welfare_kind
+                })
+                .count()
+        };
+        if kind_count(false) >= params.destination_candidates && (!welfare || kind_count(true) >= 2)
+        {
+            break;
+        }
+    }
     for (sid, secs, _) in found.iter().take(20) {
         let sh = map.shelter(*sid);
         w.explanation.destinations.push(DestinationCandidate {
@@ -734,27 +760,28 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         .map(|f| (f.0, f.1))
         .collect();
     if suitable.is_empty() {
-        // Why: too far in time, or cut off by the hazard, or nothing suitable at all.
-        let far = reached(
-            prep,
-            tree,
-            &prep.closures,
-            params.max_evacuation_min * 60.0 * 4.0,
-        );
-        if let Some(f) = far.iter().find(|f| f.2) {
+        // Why: too far in time, or cut off by the hazard, or nothing suitable at all. Each
+        // search widens in steps and stops at the first suitable destination, which is then
+        // the nearest one (every nearer node was settled).
+        let far = params.max_evacuation_min * 60.0 * 4.0;
+        let nearest = |tree: &mut SearchTree, closures: &Closures| {
+            let mut b = bound.max(60.0);
+            loop {
+                b = (b * 2.0).min(far);
+                if let Some(f) = reached(prep, tree, closures, b).into_iter().find(|f| f.2) {
+                    return Some(f);
+                }
+                if b >= far {
+                    return None;
+                }
+            }
+        };
+        if let Some(f) = nearest(tree, &prep.closures) {
             w.reasons.push(Reason::TooSlow {
                 evacuation_secs: f.1,
                 available_secs: bound.max(0.0),
             });
-        } else if reached(
-            prep,
-            tree,
-            &prep.no_closures,
-            params.max_evacuation_min * 60.0 * 4.0,
-        )
-        .iter()
-        .any(|f| f.2)
-        {
+        } else if nearest(tree, &prep.no_closures).is_some() {
             w.reasons.push(Reason::NoSafeRoute);
         } else {
             w.reasons.push(Reason::NoDestination);
@@ -762,7 +789,6 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         return w;
     }
     // Keep the nearest candidates; welfare shelters first for people who need one.
-    let welfare = needs_welfare_shelter(p);
     let mut kept: Vec<(ShelterId, f64)> = suitable
         .iter()
         .filter(|(s, _)| welfare && map.shelter(*s).kind == ShelterKind::WelfareShelter)
@@ -776,18 +802,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             .take(params.destination_candidates)
             .copied(),
     );
-    // Paths come from one more search (the last search above may have been a wider one).
-    one_to_many_into(
-        tree,
-        graph,
-        profile,
-        &params.routing,
-        &scenario.conditions(),
-        &prep.closures,
-        snap.node,
-        Direction::Forward,
-        bound.max(0.0),
-    );
+    // The tree still holds the last (widest) search above, which reached every kept one.
     for (sid, secs) in kept {
         if let Some(path) = prep
             .shelter_snap(profile, sid)

@@ -6,10 +6,10 @@
 //! Both give the same view. The box is widened to the drawing's aspect ratio
 //! ([`super::svg::MAP_W`] : [`super::svg::MAP_H`]) so the drawing is filled edge to edge.
 
-use crate::model::{DepthRank, HazardKind, LonLat, Map, RoadClass};
+use crate::model::{DepthRank, HazardKind, HazardZone, LonLat, Map, Road, RoadClass};
 use crate::plan::Plan;
 use crate::spatial::Frame;
-use geo::BoundingRect;
+use geo::{BooleanOps, BoundingRect};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -53,28 +53,12 @@ impl MapView {
         let roads = map
             .roads
             .iter()
-            .filter(|r| line_bbox(&r.coords).is_some_and(|b| meets(b, min, max)))
-            .map(|r| ViewRoad {
-                coords: r.coords.clone(),
-                class: r.class,
-            })
-            .collect();
+            .filter(|r| line_bbox(&r.coords).is_some_and(|b| meets(b, min, max)));
         let hazards = map
             .hazards
             .iter()
-            .filter(|h| poly_bbox(&h.geometry).is_some_and(|b| meets(b, min, max)))
-            .map(|h| ViewHazard {
-                kind: h.kind,
-                depth_rank: h.depth_rank,
-                geometry: h.geometry.clone(),
-            })
-            .collect();
-        MapView {
-            min,
-            max,
-            roads,
-            hazards,
-        }
+            .filter(|h| poly_bbox(&h.geometry).is_some_and(|b| meets(b, min, max)));
+        cut(roads, hazards, min, max)
     }
 
     /// Centre of the box.
@@ -136,33 +120,71 @@ impl<'a> MapIndex<'a> {
             v.sort_unstable();
             v
         };
-        let roads = hits(&self.roads)
-            .into_iter()
-            .map(|i| {
-                let r = &self.map.roads[i];
-                ViewRoad {
-                    coords: r.coords.clone(),
-                    class: r.class,
-                }
-            })
-            .collect();
+        let roads = hits(&self.roads).into_iter().map(|i| &self.map.roads[i]);
         let hazards = hits(&self.hazards)
             .into_iter()
-            .map(|i| {
-                let h = &self.map.hazards[i];
-                ViewHazard {
-                    kind: h.kind,
-                    depth_rank: h.depth_rank,
-                    geometry: h.geometry.clone(),
+            .map(|i| &self.map.hazards[i]);
+        cut(roads, hazards, min, max)
+    }
+}
+
+/// The view of the given roads and zones, cut to the box (with a tenth of its size to spare, so
+/// that cut edges fall outside the drawing): long streets keep only the runs of segments that
+/// meet the box, zones are intersected with it. City-long streets and river-long flood strips
+/// would otherwise be drawn whole on every sheet.
+fn cut<'a>(
+    roads: impl Iterator<Item = &'a Road>,
+    hazards: impl Iterator<Item = &'a HazardZone>,
+    min: LonLat,
+    max: LonLat,
+) -> MapView {
+    let (dx, dy) = ((max.lon - min.lon) / 10.0, (max.lat - min.lat) / 10.0);
+    let (lo, hi) = (
+        LonLat::new(min.lon - dx, min.lat - dy),
+        LonLat::new(max.lon + dx, max.lat + dy),
+    );
+    let mut view_roads = Vec::new();
+    for r in roads {
+        let mut run: Vec<LonLat> = Vec::new();
+        for seg in r.coords.windows(2) {
+            if line_bbox(seg).is_some_and(|b| meets(b, lo, hi)) {
+                if run.is_empty() {
+                    run.push(seg[0]);
                 }
-            })
-            .collect();
-        MapView {
-            min,
-            max,
-            roads,
-            hazards,
+                run.push(seg[1]);
+            } else if !run.is_empty() {
+                view_roads.push(ViewRoad {
+                    coords: std::mem::take(&mut run),
+                    class: r.class,
+                });
+            }
         }
+        if !run.is_empty() {
+            view_roads.push(ViewRoad {
+                coords: run,
+                class: r.class,
+            });
+        }
+    }
+    let frame = geo::Rect::new((lo.lon, lo.lat), (hi.lon, hi.lat)).to_polygon();
+    let hazards = hazards
+        .filter_map(|h| {
+            // The overlay library does not panic on odd rings as far as we know; if it ever
+            // did, an unclipped zone (clipped by the SVG itself) is better than no sheet.
+            let clipped = std::panic::catch_unwind(|| h.geometry.intersection(&frame))
+                .unwrap_or_else(|_| h.geometry.clone());
+            (!clipped.0.is_empty()).then(|| ViewHazard {
+                kind: h.kind,
+                depth_rank: h.depth_rank,
+                geometry: clipped,
+            })
+        })
+        .collect();
+    MapView {
+        min,
+        max,
+        roads: view_roads,
+        hazards,
     }
 }
 

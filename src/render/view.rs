@@ -173,7 +173,7 @@ fn cut<'a>(
             // did, an unclipped zone (clipped by the SVG itself) is better than no sheet.
             let clipped = std::panic::catch_unwind(|| h.geometry.intersection(&frame))
                 .unwrap_or_else(|_| h.geometry.clone());
-            (!clipped.0.is_empty()).then(|| ViewHazard {
+            (!clipped.0.is_empty()).then_some(ViewHazard {
                 kind: h.kind,
                 depth_rank: h.depth_rank,
                 geometry: clipped,

@@ -354,3 +354,78 @@ fn an_unknown_volunteer_in_a_scenario_is_refused_by_name() {
     assert!(e.to_string().contains("V99999"), "{e}");
     let _ = Skill::Car;
 }
+
+#[test]
+fn the_written_outputs_are_valid_and_agree_with_each_other() {
+    let map = load_map(&root().join("maps/sample-district")).unwrap();
+    let graph = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+    let run = plan(
+        &map,
+        &graph,
+        &Scenario::default(),
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    mimamori::io::plan_out::write_run(tmp.path(), &run).unwrap();
+    // plans.geojson passes the strict RFC 7946 reader, with one person point per plan.
+    let text = std::fs::read_to_string(tmp.path().join("plans.geojson")).unwrap();
+    let features =
+        mimamori::io::geojson_in::read_feature_collection(&tmp.path().join("plans.geojson"), &text)
+            .unwrap();
+    let layer = |name: &str| {
+        features
+            .iter()
+            .filter(|f| f.properties["layer"] == name)
+            .count()
+    };
+    assert_eq!(layer("person"), run.plans.len());
+    assert_eq!(
+        layer("route"),
+        run.plans.iter().filter(|p| p.route.len() >= 2).count()
+    );
+    // uncovered.csv: one row per uncovered person and reason.
+    let mut rdr = csv::Reader::from_path(tmp.path().join("uncovered.csv")).unwrap();
+    let rows = rdr.records().count();
+    assert_eq!(
+        rows,
+        run.uncovered.iter().map(|u| u.reasons.len()).sum::<usize>()
+    );
+    // summary.json has the documented keys and agrees with plans.json.
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("summary.json")).unwrap())
+            .unwrap();
+    for key in [
+        "people",
+        "consented",
+        "planned",
+        "covered",
+        "with_backup",
+        "uncovered",
+        "by_reason",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+    }
+    let plans: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("plans.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["planned"].as_u64().unwrap() as usize, plans.len());
+    let covered = plans.iter().filter(|p| p["covered"] == true).count();
+    assert_eq!(summary["covered"].as_u64().unwrap() as usize, covered);
+    for p in &plans {
+        for key in [
+            "person",
+            "helpers",
+            "destination",
+            "route_length_m",
+            "evacuation_secs",
+            "method",
+            "priority",
+            "reasons",
+            "warnings",
+        ] {
+            assert!(p.get(key).is_some(), "a plan lacks {key}");
+        }
+    }
+}

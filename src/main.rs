@@ -54,6 +54,10 @@ enum Cmd {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+        /// Real 国土地理院 shelter files (CSV or GeoJSON, sites and/or shelters) to use instead of
+        /// generated shelters; may be given more than once.
+        #[arg(long)]
+        shelters: Vec<PathBuf>,
     },
     /// Counts of a map: people, volunteers, shelters, road graph, components, off-network points.
     Info {
@@ -166,11 +170,28 @@ fn load(dir: &Path) -> Result<Map> {
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Import { cmd } => import_cmd::run(cmd)?,
-        Cmd::Generate { preset, seed, out } => {
+        Cmd::Generate {
+            preset,
+            seed,
+            out,
+            shelters,
+        } => {
             let Some(p) = synth::Preset::by_name(&preset) else {
                 bail!("unknown preset {preset:?}: expected asahikawa-fy2023 or sample-district");
             };
-            let map = synth::generate(&p, seed, None);
+            use mimamori::io::import::shelters::{ShelterFormat, read_shelters, source_for};
+            let mut real = Vec::new();
+            let mut sources = Vec::new();
+            for f in &shelters {
+                let (list, stats) = read_shelters(f, ShelterFormat::Gsi, None)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                if let Some(kind) = stats.kind {
+                    sources.push(source_for(ShelterFormat::Gsi, kind, f));
+                }
+                real.extend(list);
+            }
+            let mut map = synth::generate(&p, seed, (!shelters.is_empty()).then_some(real));
+            map.meta.sources.extend(sources);
             mapdir::write_map(&out, &map)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!(

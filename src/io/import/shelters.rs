@@ -447,7 +447,7 @@ pub fn read_shelters(
 }
 
 /// The attribution the source's licence requires.
-fn source_for(format: ShelterFormat, kind: ShelterKind, file: &Path) -> DataSource {
+pub fn source_for(format: ShelterFormat, kind: ShelterKind, file: &Path) -> DataSource {
     match format {
         ShelterFormat::Gsi => DataSource {
             name: match kind {

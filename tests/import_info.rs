@@ -96,3 +96,31 @@ fn liechtenstein_pbf_imports_and_info_counts_the_graph() {
         8000,
     );
 }
+
+#[test]
+fn generate_takes_real_gsi_shelters_with_their_attribution() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/asahikawa/shelters");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("city");
+    mimamori(&[
+        "generate",
+        "--preset",
+        "sample-district",
+        "--out",
+        dir.to_str().unwrap(),
+        "--shelters",
+        data.join("gsi_emergency_evacuation_sites_012041.csv")
+            .to_str()
+            .unwrap(),
+        "--shelters",
+        data.join("gsi_designated_shelters_012041.geojson")
+            .to_str()
+            .unwrap(),
+    ]);
+    let info: Value =
+        serde_json::from_str(&mimamori(&["info", dir.to_str().unwrap(), "--json"])).unwrap();
+    assert_eq!(info["shelters"], 79 + 212);
+    assert_eq!(info["shelters_by_kind"]["evacuation_site"], 79);
+    let toml = std::fs::read_to_string(dir.join("map.toml")).unwrap();
+    assert!(toml.contains("出典：国土地理院"), "{toml}");
+}

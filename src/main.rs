@@ -116,6 +116,9 @@ enum Cmd {
         /// Only this district's packet (its people's sheets, their helpers' cards, its index).
         #[arg(long)]
         district: Option<String>,
+        /// Also save a PNG of each sheet (A4 at 150 dpi) in OUT/png, made with headless Chromium.
+        #[arg(long)]
+        screenshot: bool,
         #[arg(long)]
         as_of: Option<String>,
     },
@@ -245,6 +248,7 @@ fn run(cli: Cli) -> Result<()> {
             lang,
             person,
             district,
+            screenshot,
             as_of,
         } => {
             let (m, mut run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
@@ -269,6 +273,13 @@ fn run(cli: Cli) -> Result<()> {
                 stats.cards,
                 out.join("index.html").display()
             );
+            if screenshot {
+                let ids = run.plans.iter().filter(|p| {
+                    p.consent_plan && person.as_deref().is_none_or(|id| id == p.person)
+                });
+                let n = screenshots(&out, ids.map(|p| p.person.as_str()))?;
+                println!("{n} PNG screenshots → {}", out.join("png").display());
+            }
         }
         Cmd::Report {
             kind:
@@ -551,6 +562,63 @@ fn explain(run: &PlanRun, person: &str, lang: Lang, json: bool) -> Result<()> {
         println!("  {}", t("（なし）", "(none)"));
     }
     Ok(())
+}
+
+/// Saves `out/png/<id>.png` for each sheet with headless Chromium (Debian's `chromium`).
+fn screenshots<'a>(out: &Path, ids: impl Iterator<Item = &'a str>) -> Result<usize> {
+    let chrome = [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .find(|c| Path::new(c).exists())
+    .context("--screenshot needs Chromium: apt-get install chromium")?;
+    let png_dir = out.join("png");
+    std::fs::create_dir_all(&png_dir)
+        .with_context(|| format!("cannot create {}", png_dir.display()))?;
+    let profile = tempfile_dir(out)?;
+    let mut n = 0;
+    for id in ids {
+        let stem = mimamori::render::file_stem(id);
+        let html = std::fs::canonicalize(out.join("sheets").join(format!("{stem}.html")))?;
+        let png = png_dir.join(format!("{stem}.png"));
+        let status = std::process::Command::new(chrome)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+            ])
+            .args([
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--screenshot={}", png.display()))
+            .arg("--window-size=1240,1754")
+            .arg(format!("file://{}", html.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("cannot run chromium")?;
+        if !status.success() || !png.exists() {
+            bail!("chromium made no screenshot of {}", html.display());
+        }
+        n += 1;
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    Ok(n)
+}
+
+/// A fresh Chromium profile folder under `out`.
+fn tempfile_dir(out: &Path) -> Result<PathBuf> {
+    let dir = out.join(format!(".chromium-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {

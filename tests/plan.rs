@@ -434,15 +434,25 @@ fn the_written_outputs_are_valid_and_agree_with_each_other() {
 fn scenario_files_are_refused_with_the_line_or_field_at_fault() {
     let tmp = tempfile::tempdir().unwrap();
     let f = tmp.path().join("s.toml");
-    std::fs::write(&f, "name = \"x\"\nhazard = \"flood\"\nlead_time_minutes = 30\n").unwrap();
+    std::fs::write(
+        &f,
+        "name = \"x\"\nhazard = \"flood\"\nlead_time_minutes = 30\n",
+    )
+    .unwrap();
     let e = read_scenario(&f).unwrap_err().to_string();
-    assert!(e.contains("s.toml:3:") && e.contains("lead_time_minutes"), "{e}");
+    assert!(
+        e.contains("s.toml:3:") && e.contains("lead_time_minutes"),
+        "{e}"
+    );
     std::fs::write(&f, "hazard = \"meteor\"\n").unwrap();
     let e = read_scenario(&f).unwrap_err().to_string();
     assert!(e.contains("s.toml:1:"), "{e}");
     std::fs::write(&f, "lead_time_min = -5\n").unwrap();
     let e = read_scenario(&f).unwrap_err().to_string();
-    assert!(e.contains("field `lead_time_min`") && e.contains("-5"), "{e}");
+    assert!(
+        e.contains("field `lead_time_min`") && e.contains("-5"),
+        "{e}"
+    );
     // Every shipped scenario reads.
     for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
         read_scenario(&entry.unwrap().path()).unwrap();

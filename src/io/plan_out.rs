@@ -5,6 +5,8 @@ use super::{DataError, Location, decode_text, read_bytes, write_atomic};
 use crate::model::Lang;
 use crate::plan::engine::PlanRun;
 use crate::plan::{Plan, Scenario};
+use geojson::feature::Id;
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -31,64 +33,70 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, DataError> {
     Ok(sc)
 }
 
-fn pos(p: crate::model::LonLat) -> Value {
-    json!([(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7])
+fn pos(p: crate::model::LonLat) -> [f64; 2] {
+    [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7]
 }
 
-fn line(coords: &[crate::model::LonLat]) -> Value {
-    json!({"type": "LineString", "coordinates": coords.iter().map(|c| pos(*c)).collect::<Vec<_>>()})
+fn line(coords: &[crate::model::LonLat]) -> GeometryValue {
+    GeometryValue::new_line_string(coords.iter().map(|c| pos(*c)))
 }
 
-/// The plans as an RFC 7946 FeatureCollection: per plan the person (Point), the destination
-/// (Point), the evacuation route and each helper's route (LineStrings), and each helper's home.
-/// Properties carry ids and figures, not names or health data, so the layer can be shared
-/// for maps without exposing personal details.
-pub fn plans_geojson(plans: &[Plan]) -> Value {
+fn feature(id: String, props: Value, geometry: GeometryValue) -> Feature {
+    Feature {
+        bbox: None,
+        geometry: Some(Geometry::new(geometry)),
+        id: Some(Id::String(id)),
+        properties: props.as_object().cloned(),
+        foreign_members: None,
+    }
+}
+
+/// The plans as an RFC 7946 FeatureCollection (built with the `geojson` crate's types): per
+/// plan the person (Point), the destination (Point), the evacuation route and each helper's
+/// route (LineStrings), and each helper's home. Properties carry ids and figures, not names or
+/// health data, so the layer can be shared for maps without exposing personal details.
+pub fn plans_geojson(plans: &[Plan]) -> FeatureCollection {
     let mut features = Vec::new();
-    let mut feature = |id: String, props: Value, geometry: Value| {
-        features
-            .push(json!({"type": "Feature", "id": id, "properties": props, "geometry": geometry}));
-    };
     for p in plans {
-        feature(
+        features.push(feature(
             format!("person/{}", p.person),
             json!({"layer": "person", "person": p.person, "district": p.district, "method": p.method,
                    "priority": p.priority.band, "covered": p.covered,
                    "reasons": p.reasons.iter().map(|r| r.code()).collect::<Vec<_>>()}),
-            json!({"type": "Point", "coordinates": pos(p.home)}),
-        );
+            GeometryValue::new_point(pos(p.home)),
+        ));
         if let Some(d) = &p.destination {
-            feature(
+            features.push(feature(
                 format!("destination/{}/{}", p.person, d.id),
                 json!({"layer": "destination", "person": p.person, "destination": d.id, "name": d.name, "kind": d.kind}),
-                json!({"type": "Point", "coordinates": pos(d.location)}),
-            );
+                GeometryValue::new_point(pos(d.location)),
+            ));
         }
         if p.route.len() >= 2 {
-            feature(
+            features.push(feature(
                 format!("route/{}", p.person),
                 json!({"layer": "route", "person": p.person, "length_m": p.route_length_m.round(),
                        "evacuation_secs": p.evacuation_secs.round(), "method": p.method}),
                 line(&p.route),
-            );
+            ));
         }
         for h in &p.helpers {
-            feature(
+            features.push(feature(
                 format!("helper/{}/{}", p.person, h.id),
                 json!({"layer": "helper", "person": p.person, "helper": h.id, "role": h.role}),
-                json!({"type": "Point", "coordinates": pos(h.home)}),
-            );
+                GeometryValue::new_point(pos(h.home)),
+            ));
             if h.route.len() >= 2 {
-                feature(
+                features.push(feature(
                     format!("helper_route/{}/{}", p.person, h.id),
                     json!({"layer": "helper_route", "person": p.person, "helper": h.id, "role": h.role,
                            "travel_secs": h.travel_secs.round()}),
                     line(&h.route),
-                );
+                ));
             }
         }
     }
-    json!({"type": "FeatureCollection", "features": features})
+    features.into_iter().collect()
 }
 
 /// One row per uncovered person and reason.

@@ -1336,7 +1336,11 @@ fn assemble(
                 age,
                 home: vol.home,
                 travel_secs: e.1,
-                route: crate::network::route::path_coords(graph, &e.3),
+                // From the helper's door to the person's, like the evacuation route.
+                route: std::iter::once(vol.home)
+                    .chain(crate::network::route::path_coords(graph, &e.3))
+                    .chain(std::iter::once(p.home))
+                    .collect(),
                 watches_person: prep.contact.contains_key(&(pid, v)),
             });
         }

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::model::{DepthRank, HazardKind, HazardZone, LonLat, Oneway, Road, RoadClass};
+use crate::rng::Rng;
 use crate::spatial::Frame;
 use geo::{MultiPolygon, polygon};
 
@@ -724,31 +725,9 @@ fn snap_for_a_profile_skips_edges_it_cannot_use() {
 
 // ---------------------------------------------------------------- random comparison
 
-/// SplitMix64: a tiny seeded generator, enough for test cases.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[self.below(xs.len() as u64) as usize]
-    }
-}
-
 /// Random roads over a 5 × 5 lattice of points (80 m apart, jittered by up to 0.3 m so the
 /// merge tolerance is exercised), with random classes, one-way tags and wheelchair tags.
-fn random_roads(rng: &mut SplitMix64) -> Vec<Road> {
+fn random_roads(rng: &mut Rng) -> Vec<Road> {
     let n_roads = 2 + rng.below(20) as usize;
     (0..n_roads)
         .map(|i| {
@@ -756,12 +735,12 @@ fn random_roads(rng: &mut SplitMix64) -> Vec<Road> {
             let pts: Vec<[f64; 2]> = (0..n_pts)
                 .map(|_| {
                     let (x, y) = (rng.below(5) as f64, rng.below(5) as f64);
-                    [x * 80.0 + rng.unit() * 0.3, y * 80.0 + rng.unit() * 0.3]
+                    [x * 80.0 + rng.f64() * 0.3, y * 80.0 + rng.f64() * 0.3]
                 })
                 .collect();
-            let mut r = road(&format!("r{i}"), &pts, rng.pick(RoadClass::ALL));
-            r.oneway = rng.pick(Oneway::ALL);
-            r.wheelchair = rng.pick(&[None, Some(true), Some(false)]);
+            let mut r = road(&format!("r{i}"), &pts, *rng.pick(RoadClass::ALL));
+            r.oneway = *rng.pick(Oneway::ALL);
+            r.wheelchair = *rng.pick(&[None, Some(true), Some(false)]);
             r
         })
         .collect()
@@ -888,7 +867,7 @@ fn check_path(
 
 #[test]
 fn one_to_many_matches_a_dense_reference_on_random_graphs() {
-    let mut rng = SplitMix64(0x5EED_2026);
+    let mut rng = Rng::new(0x5EED_2026);
     let params = RoutingParams::default();
     let weathers = [
         Weather::Clear,
@@ -915,16 +894,16 @@ fn one_to_many_matches_a_dense_reference_on_random_graphs() {
         }
         let cond = Conditions {
             night: rng.below(2) == 0,
-            weather: rng.pick(&weathers),
+            weather: *rng.pick(&weathers),
         };
         let factor = params.factor(&cond);
         for profile in Profile::ALL {
             for direction in [Direction::Forward, Direction::Backward] {
-                let source = NodeId(rng.below(g.node_count() as u64) as u32);
+                let source = NodeId(rng.below(g.node_count()) as u32);
                 let max_secs = if rng.below(3) == 0 {
                     f64::INFINITY
                 } else {
-                    rng.unit() * 800.0
+                    rng.f64() * 800.0
                 };
                 let want =
                     reference_times(&g, profile, &params, factor, &closures, source, direction);
@@ -973,7 +952,7 @@ fn one_to_many_matches_a_dense_reference_on_random_graphs() {
 
 #[test]
 fn route_matches_one_to_many_on_random_graphs() {
-    let mut rng = SplitMix64(7);
+    let mut rng = Rng::new(7);
     let params = RoutingParams::default();
     for _ in 0..100 {
         let g = build(&random_roads(&mut rng));
@@ -981,10 +960,10 @@ fn route_matches_one_to_many_on_random_graphs() {
             continue;
         }
         let closures = Closures::none(&g);
-        let profile = rng.pick(&Profile::ALL);
+        let profile = *rng.pick(&Profile::ALL);
         let (a, b) = (
-            NodeId(rng.below(g.node_count() as u64) as u32),
-            NodeId(rng.below(g.node_count() as u64) as u32),
+            NodeId(rng.below(g.node_count()) as u32),
+            NodeId(rng.below(g.node_count()) as u32),
         );
         let t = one_to_many(
             &g,

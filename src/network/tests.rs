@@ -728,10 +728,10 @@ fn snap_for_a_profile_skips_edges_it_cannot_use() {
 /// Random roads over a 5 × 5 lattice of points (80 m apart, jittered by up to 0.3 m so the
 /// merge tolerance is exercised), with random classes, one-way tags and wheelchair tags.
 fn random_roads(rng: &mut Rng) -> Vec<Road> {
-    let n_roads = 2 + rng.below(20) as usize;
+    let n_roads = 2 + rng.below(20);
     (0..n_roads)
         .map(|i| {
-            let n_pts = 2 + rng.below(3) as usize;
+            let n_pts = 2 + rng.below(3);
             let pts: Vec<[f64; 2]> = (0..n_pts)
                 .map(|_| {
                     let (x, y) = (rng.below(5) as f64, rng.below(5) as f64);

@@ -114,9 +114,7 @@ fn dumped_problem() -> Option<MatchingProblem> {
     let value: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     let key = std::env::var("MATCHING_BENCH_KEY").unwrap_or_else(|_| "helpers".to_string());
-    let problem = value
-        .pointer(&format!("/{key}/problem"))
-        .unwrap_or(&value);
+    let problem = value.pointer(&format!("/{key}/problem")).unwrap_or(&value);
     Some(serde_json::from_value(problem.clone()).unwrap_or_else(|e| panic!("{path}: {e}")))
 }
 

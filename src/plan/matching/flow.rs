@@ -325,6 +325,25 @@ impl Network {
         let mut done = vec![false; n];
         let mut prev = vec![usize::MAX; n];
         let mut heap = BinaryHeap::new();
+        // The residual edges laid out node by node in adjacency order (the same scan order),
+        // so a search reads heads, capacities and costs from contiguous memory; the
+        // capacities are copied back at the end. `rev` is the reverse's position, `edge` the
+        // network's edge.
+        let mut first = Vec::with_capacity(n + 1);
+        let mut edge = Vec::with_capacity(self.to.len());
+        let mut pos = vec![0; self.to.len()];
+        for list in &self.adj {
+            first.push(edge.len());
+            for &e in list {
+                pos[e] = edge.len();
+                edge.push(e);
+            }
+        }
+        first.push(edge.len());
+        let head: Vec<usize> = edge.iter().map(|&e| self.to[e]).collect();
+        let mut cap: Vec<i64> = edge.iter().map(|&e| self.cap[e]).collect();
+        let rc: Vec<K> = edge.iter().map(|&e| cost[e]).collect();
+        let rev: Vec<usize> = edge.iter().map(|&e| pos[e ^ 1]).collect();
         loop {
             dist.fill(None);
             done.fill(false);
@@ -343,15 +362,15 @@ impl Network {
                     break;
                 }
                 let base = d + pot[u];
-                for &e in &self.adj[u] {
-                    if self.cap[e] == 0 {
+                for e in first[u]..first[u + 1] {
+                    if cap[e] == 0 {
                         continue;
                     }
-                    let v = self.to[e];
+                    let v = head[e];
                     if done[v] {
                         continue;
                     }
-                    let nd = base + cost[e] - pot[v];
+                    let nd = base + rc[e] - pot[v];
                     if dist[v].is_none_or(|old| nd < old) {
                         dist[v] = Some(nd);
                         prev[v] = e;
@@ -394,18 +413,21 @@ impl Network {
             let mut v = t;
             while v != s {
                 let e = prev[v];
-                push = push.min(self.cap[e]);
-                v = self.from(e);
+                push = push.min(cap[e]);
+                v = head[rev[e]];
             }
             let mut v = t;
             while v != s {
                 let e = prev[v];
-                self.cap[e] -= push;
-                self.cap[e ^ 1] += push;
-                total.cost += self.cost[e].times(push);
-                v = self.from(e);
+                cap[e] -= push;
+                cap[rev[e]] += push;
+                total.cost += self.cost[edge[e]].times(push);
+                v = head[rev[e]];
             }
             total.flow += push;
+        }
+        for (&e, &c) in edge.iter().zip(&cap) {
+            self.cap[e] = c;
         }
         total
     }

@@ -24,9 +24,13 @@
 //! shortest-path search per person covered); every later one starts from its parent's optimal
 //! flow (`component`, step 5) and typically costs one or two searches, (arcs + 1) steps each.
 //! Measured on 2 cores: the synthetic city's saved plan (1,942 people, 8,453 arcs, 7
-//! components, 311 relaxations) solves in 0.23 s, against 12 s with every relaxation solved
-//! from scratch. The first relaxation is not warm-started: the benchmark's city-wide layout
-//! (3,418 people and 68,501 arcs in one component) still takes about 11 s, nearly all of it
+//! components, 311 relaxations) solves in 0.07 s, against 12 s with every relaxation solved
+//! from scratch, and its 2,358 shelter choices (13,957 arcs, 4 components) in 0.1 s. Two
+//! things besides the warm starts get there: the first relaxation's searches run on costs
+//! packed into one `i64` when the tiers allow (`flow`, `Packing`: the same comparisons, so the
+//! same flow), and components are solved in parallel. The first relaxation is not
+//! warm-started: the benchmark's city-wide layout (3,418 people and 68,501 arcs in one
+//! component) took about 11 s before the packing, nearly all of it
 //! there. Build arcs so that components stay district-sized (e.g. helpers from the person's
 //! own or neighbouring block).
 //! - Backup helpers ([`assign_backups`]) are a plain need-1 matching on a derived problem and

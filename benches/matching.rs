@@ -11,7 +11,10 @@
 //! overridden with `MATCHING_BENCH_NODES` and `MATCHING_BENCH_WORK`.
 //!
 //! `MATCHING_BENCH_DUMP=path.json` also benchmarks a saved problem: either a bare
-//! `MatchingProblem` or a plan dump whose `helpers.problem` holds one.
+//! `MatchingProblem` or a plan dump whose `helpers.problem` holds one; set
+//! `MATCHING_BENCH_KEY` to read another key's `problem` instead, e.g.
+//! `MATCHING_BENCH_KEY=destinations`. The first solve's line ends with a fingerprint of the
+//! assignment, to check that a change to the solver leaves the answer as it was.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mimamori::plan::matching::{
@@ -110,7 +113,8 @@ fn dumped_problem() -> Option<MatchingProblem> {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let value: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let problem = value.pointer("/helpers/problem").unwrap_or(&value);
+    let key = std::env::var("MATCHING_BENCH_KEY").unwrap_or_else(|_| "helpers".to_string());
+    let problem = value.pointer(&format!("/{key}/problem")).unwrap_or(&value);
     Some(serde_json::from_value(problem.clone()).unwrap_or_else(|e| panic!("{path}: {e}")))
 }
 
@@ -119,9 +123,16 @@ fn bench(c: &mut Criterion) {
         let params = MatchingParams::default();
         let started = std::time::Instant::now();
         let solution = solve(&problem, &params).expect("valid");
+        let elapsed = started.elapsed();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            solution.assigned.hash(&mut hasher);
+            hasher.finish()
+        };
         eprintln!(
-            "dump: first solve {:?}, {} people, {} arcs, weight {}, cost {}, {:?}",
-            started.elapsed(),
+            "dump: first solve {:?}, {} people, {} arcs, weight {}, cost {}, {:?}, assignment {fingerprint:016x}",
+            elapsed,
             problem.people.len(),
             problem.arcs.len(),
             solution.covered_weight,

@@ -104,6 +104,89 @@ impl Neg for Cost {
     }
 }
 
+/// What the shortest-path searches compute with: [`Cost`] itself, or its packed `i64` form.
+trait Key: Copy + Ord + Add<Output = Self> + Sub<Output = Self> + AddAssign {
+    const ZERO: Self;
+}
+
+impl Key for Cost {
+    const ZERO: Cost = Cost::ZERO;
+}
+
+impl Key for i64 {
+    const ZERO: i64 = 0;
+}
+
+/// Packs a [`Cost`] into one `i64` as `forced * f_radix + weight * w_radix + cost`, when a
+/// network's costs are small enough for every value a first solve computes.
+///
+/// Why that is exact: the packing is linear, so it turns sums and differences of costs into
+/// sums and differences of packed numbers; and with `|cost| <= c_bound`, `|weight| <=
+/// w_bound`, `w_radix = 2 c_bound + 1` and `f_radix = (2 w_bound + 1) w_radix` it is a
+/// balanced mixed-radix number, so packed numbers compare exactly as the triples do. The
+/// bounds hold for every value of a first solve: let `S` be the sum over the edges of a tier's
+/// absolute costs, which bounds the tier of every simple path. Potentials start as shortest
+/// path costs (`<= S`); a node the search settles gets the cost of its (simple) tree path, an
+/// unsettled one gains `d_t`, the change of the sink's potential, which is itself always a
+/// path cost, so a potential stays within `S + 2S`, and within `4S` after the final lift. A
+/// tentative distance is a tree path plus one edge minus a potential, within `S + S + 3S`.
+/// So `8S` per tier bounds everything, and [`Packing::for_costs`] declines when the largest
+/// packed number with those bounds would not fit an `i64`; the solve then runs on triples.
+#[derive(Clone, Copy, Debug)]
+struct Packing {
+    c_bound: i128,
+    w_bound: i128,
+    w_radix: i128,
+    f_radix: i128,
+}
+
+impl Packing {
+    fn for_costs(costs: &[Cost]) -> Option<Packing> {
+        let (mut f, mut w, mut c) = (0i128, 0i128, 0i128);
+        // Forward edges only: a simple path uses each edge in at most one direction.
+        for cost in costs.iter().step_by(2) {
+            f = f.checked_add(cost.forced.checked_abs()?)?;
+            w = w.checked_add(cost.weight.checked_abs()?)?;
+            c = c.checked_add(cost.cost.checked_abs()?)?;
+        }
+        let (f_bound, w_bound, c_bound) = (f.checked_mul(8)?, w.checked_mul(8)?, c.checked_mul(8)?);
+        let w_radix = c_bound.checked_mul(2)?.checked_add(1)?;
+        let f_radix = w_bound
+            .checked_mul(2)?
+            .checked_add(1)?
+            .checked_mul(w_radix)?;
+        let largest = f_bound
+            .checked_mul(f_radix)?
+            .checked_add(w_bound.checked_mul(w_radix)?)?
+            .checked_add(c_bound)?;
+        (largest <= i128::from(i64::MAX)).then_some(Packing {
+            c_bound,
+            w_bound,
+            w_radix,
+            f_radix,
+        })
+    }
+
+    fn pack(&self, c: Cost) -> i64 {
+        debug_assert!(c.cost.abs() <= self.c_bound && c.weight.abs() <= self.w_bound);
+        i64::try_from(c.forced * self.f_radix + c.weight * self.w_radix + c.cost)
+            .expect("within the bounds checked by for_costs")
+    }
+
+    fn unpack(&self, x: i64) -> Cost {
+        /// The remainder of `x / radix` in `-bound..=bound`, where `radix = 2 bound + 1`.
+        fn balanced(x: i128, radix: i128, bound: i128) -> i128 {
+            (x + bound).rem_euclid(radix) - bound
+        }
+        let x = i128::from(x);
+        let cost = balanced(x, self.w_radix, self.c_bound);
+        let rest = (x - cost) / self.w_radix;
+        let weight = balanced(rest, self.f_radix / self.w_radix, self.w_bound);
+        let forced = (rest - weight) / (self.f_radix / self.w_radix);
+        Cost::new(forced, weight, cost)
+    }
+}
+
 /// Handle of an edge added with [`Network::add_edge`], to read its flow afterwards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct EdgeId(usize);
@@ -198,22 +281,75 @@ impl Network {
             self.return_edge.is_none(),
             "min_cost_flow runs once per network"
         );
+        let pot = self.initial_potentials(s);
+        // The searches run on one i64 per cost when the tiers fit (see `Packing`), which gives
+        // the same comparisons, hence the same paths, as the triples, only faster.
+        let total = match Packing::for_costs(&self.cost) {
+            Some(packing) => {
+                let cost: Vec<i64> = self.cost.iter().map(|&c| packing.pack(c)).collect();
+                let mut packed: Vec<i64> = pot.iter().map(|&c| packing.pack(c)).collect();
+                let total = self.successive_shortest_paths(s, t, &cost, &mut packed);
+                self.pot = packed.iter().map(|&x| packing.unpack(x)).collect();
+                total
+            }
+            None => {
+                let cost = self.cost.clone();
+                let mut pot = pot;
+                let total = self.successive_shortest_paths(s, t, &cost, &mut pot);
+                self.pot = pot;
+                total
+            }
+        };
+        let back = self.add_edge(t, s, UNBOUNDED, Cost::ZERO);
+        self.cap[back.0] -= total.flow;
+        self.cap[back.0 ^ 1] += total.flow;
+        self.return_edge = Some(back.0);
+        total
+    }
+
+    /// The successive shortest paths of [`Network::min_cost_flow`], on edge costs `cost` and
+    /// potentials `pot` of any [`Key`] type that orders and adds like the [`Cost`]s.
+    fn successive_shortest_paths<K: Key>(
+        &mut self,
+        s: usize,
+        t: usize,
+        cost: &[K],
+        pot: &mut [K],
+    ) -> FlowOutcome {
         let n = self.adj.len();
-        let mut pot = self.initial_potentials(s);
         let mut total = FlowOutcome {
             flow: 0,
             cost: Cost::ZERO,
         };
-        let mut dist: Vec<Option<Cost>> = vec![None; n];
+        let mut dist: Vec<Option<K>> = vec![None; n];
         let mut done = vec![false; n];
         let mut prev = vec![usize::MAX; n];
         let mut heap = BinaryHeap::new();
+        // The residual edges laid out node by node in adjacency order (the same scan order),
+        // so a search reads heads, capacities and costs from contiguous memory; the
+        // capacities are copied back at the end. `rev` is the reverse's position, `edge` the
+        // network's edge.
+        let mut first = Vec::with_capacity(n + 1);
+        let mut edge = Vec::with_capacity(self.to.len());
+        let mut pos = vec![0; self.to.len()];
+        for list in &self.adj {
+            first.push(edge.len());
+            for &e in list {
+                pos[e] = edge.len();
+                edge.push(e);
+            }
+        }
+        first.push(edge.len());
+        let head: Vec<usize> = edge.iter().map(|&e| self.to[e]).collect();
+        let mut cap: Vec<i64> = edge.iter().map(|&e| self.cap[e]).collect();
+        let rc: Vec<K> = edge.iter().map(|&e| cost[e]).collect();
+        let rev: Vec<usize> = edge.iter().map(|&e| pos[e ^ 1]).collect();
         loop {
             dist.fill(None);
             done.fill(false);
             heap.clear();
-            dist[s] = Some(Cost::ZERO);
-            heap.push(Reverse((Cost::ZERO, s)));
+            dist[s] = Some(K::ZERO);
+            heap.push(Reverse((K::ZERO, s)));
             // Dijkstra on reduced costs, stopped as soon as the sink is settled.
             let mut reached = None;
             while let Some(Reverse((d, u))) = heap.pop() {
@@ -226,15 +362,15 @@ impl Network {
                     break;
                 }
                 let base = d + pot[u];
-                for &e in &self.adj[u] {
-                    if self.cap[e] == 0 {
+                for e in first[u]..first[u + 1] {
+                    if cap[e] == 0 {
                         continue;
                     }
-                    let v = self.to[e];
+                    let v = head[e];
                     if done[v] {
                         continue;
                     }
-                    let nd = base + self.cost[e] - pot[v];
+                    let nd = base + rc[e] - pot[v];
                     if dist[v].is_none_or(|old| nd < old) {
                         dist[v] = Some(nd);
                         prev[v] = e;
@@ -243,13 +379,13 @@ impl Network {
                 }
             }
             // Actual cost of the path = reduced cost + pot[t] - pot[s], with pot[s] = 0.
-            if reached.is_none_or(|d_t| d_t + pot[t] - pot[s] >= Cost::ZERO) {
+            if reached.is_none_or(|d_t| d_t + pot[t] - pot[s] >= K::ZERO) {
                 // Done. One last shift turns the potentials into a certificate for the
                 // circulation with the return edge t -> s (cost 0): that edge needs
                 // pot[t] >= pot[s], and its reverse (residual when flow > 0) pot[t] <= pot[s].
                 // Raising by min(dist, lift) keeps every other reduced cost non-negative (as
                 // below), and lift <= d_t is what the stopping test just checked.
-                let lift = (pot[s] - pot[t]).max(Cost::ZERO);
+                let lift = (pot[s] - pot[t]).max(K::ZERO);
                 for v in 0..n {
                     let dv = if done[v] {
                         dist[v].expect("settled nodes have a distance")
@@ -277,24 +413,22 @@ impl Network {
             let mut v = t;
             while v != s {
                 let e = prev[v];
-                push = push.min(self.cap[e]);
-                v = self.from(e);
+                push = push.min(cap[e]);
+                v = head[rev[e]];
             }
             let mut v = t;
             while v != s {
                 let e = prev[v];
-                self.cap[e] -= push;
-                self.cap[e ^ 1] += push;
-                total.cost += self.cost[e].times(push);
-                v = self.from(e);
+                cap[e] -= push;
+                cap[rev[e]] += push;
+                total.cost += self.cost[edge[e]].times(push);
+                v = head[rev[e]];
             }
             total.flow += push;
         }
-        self.pot = pot;
-        let back = self.add_edge(t, s, UNBOUNDED, Cost::ZERO);
-        self.cap[back.0] -= total.flow;
-        self.cap[back.0 ^ 1] += total.flow;
-        self.return_edge = Some(back.0);
+        for (&e, &c) in edge.iter().zip(&cap) {
+            self.cap[e] = c;
+        }
         total
     }
 
@@ -478,6 +612,32 @@ mod tests {
 
     fn c(cost: i128) -> Cost {
         Cost::new(0, 0, cost)
+    }
+
+    /// Packed costs round-trip and compare exactly as the triples within the bounds.
+    #[test]
+    fn packing_keeps_order_and_sums() {
+        let costs = [
+            Cost::new(1, -3, 7),
+            Cost::new(-1, 3, -7),
+            Cost::new(0, 2, -5),
+        ];
+        let p = Packing::for_costs(&costs).expect("small costs fit");
+        let mut values = Vec::new();
+        for f in -2..=2 {
+            for w in [-p.w_bound, -5, 0, 4, p.w_bound] {
+                for c in [-p.c_bound, -1, 0, 1, p.c_bound] {
+                    values.push(Cost::new(f, w, c));
+                }
+            }
+        }
+        for &a in &values {
+            assert_eq!(p.unpack(p.pack(a)), a);
+            for &b in &values {
+                assert_eq!(p.pack(a).cmp(&p.pack(b)), a.cmp(&b));
+            }
+        }
+        assert!(Packing::for_costs(&[Cost::new(0, 1 << 40, 1 << 40), Cost::ZERO]).is_none());
     }
 
     /// Greedy picks the cheapest pair (a, x) first and then cannot place b; the optimum

@@ -30,7 +30,7 @@
 //! [`Item`] (people before volunteers before shelters, then by ID), so equal distances never
 //! depend on the tree's internal layout.
 
-use crate::model::{LonLat, Map, PersonId, ShelterId, VolunteerId};
+use crate::model::{HazardId, HazardZone, LonLat, Map, PersonId, ShelterId, VolunteerId};
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::{Deserialize, Serialize};
@@ -385,5 +385,55 @@ mod tests {
         assert_eq!(got, items[..3]);
         assert!(idx.within(f.origin, -1.0).is_empty());
         assert_eq!(idx.len(), 5);
+    }
+}
+
+/// An R-tree over the bounding boxes of hazard zones, to find the zones containing a point
+/// without testing every polygon: real layers hold thousands (Tokyo's debris-flow layer has
+/// 1,688), and every person and shelter is looked up.
+///
+/// Boxes are in degrees: a bounding box in `(lon, lat)` contains exactly the points it contains
+/// in any affine frame, so no projection is needed.
+#[derive(Clone, Debug)]
+pub struct HazardIndex {
+    tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, u32>>,
+}
+
+impl HazardIndex {
+    pub fn new(zones: &[HazardZone]) -> Self {
+        use geo::BoundingRect;
+        let boxes = zones
+            .iter()
+            .enumerate()
+            .filter_map(|(i, z)| {
+                let b = z.geometry.bounding_rect()?;
+                Some(GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners(
+                        [b.min().x, b.min().y],
+                        [b.max().x, b.max().y],
+                    ),
+                    i as u32,
+                ))
+            })
+            .collect();
+        HazardIndex {
+            tree: RTree::bulk_load(boxes),
+        }
+    }
+
+    /// The zones of `zones` (the slice the index was built from) that contain `p`, on the
+    /// boundary included, in ascending id order.
+    pub fn containing(&self, zones: &[HazardZone], p: LonLat) -> Vec<HazardId> {
+        use geo::Intersects;
+        let pt = geo::Point::new(p.lon, p.lat);
+        let mut out: Vec<HazardId> = self
+            .tree
+            .locate_all_at_point(&[p.lon, p.lat])
+            .map(|g| g.data)
+            .filter(|i| zones[*i as usize].geometry.intersects(&pt))
+            .map(HazardId)
+            .collect();
+        out.sort_unstable();
+        out
     }
 }

@@ -458,3 +458,36 @@ fn scenario_files_are_refused_with_the_line_or_field_at_fault() {
         read_scenario(&entry.unwrap().path()).unwrap();
     }
 }
+
+#[test]
+fn indexed_hazard_lookups_agree_with_testing_every_zone() {
+    // The engine finds zones through an R-tree; `priority` tests every polygon.
+    let (map, run) = (&city().map, daytime());
+    for p in &run.plans {
+        let person = map.person(map.find_person(&p.person).unwrap());
+        assert_eq!(
+            p.priority,
+            mimamori::plan::engine::priority(map, person),
+            "{}",
+            p.person
+        );
+    }
+    let index = mimamori::spatial::HazardIndex::new(&map.hazards);
+    let mut rng = mimamori::rng::Rng::new(9);
+    for _ in 0..2000 {
+        let p = mimamori::model::LonLat::new(
+            rng.range_f64(142.24, 142.50),
+            rng.range_f64(43.68, 43.85),
+        );
+        let brute: Vec<_> = map
+            .hazards
+            .iter()
+            .enumerate()
+            .filter(|(_, z)| {
+                geo::Intersects::intersects(&z.geometry, &geo::Point::new(p.lon, p.lat))
+            })
+            .map(|(i, _)| mimamori::model::HazardId(i as u32))
+            .collect();
+        assert_eq!(index.containing(&map.hazards, p), brute);
+    }
+}

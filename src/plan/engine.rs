@@ -31,7 +31,8 @@ use crate::network::{
     close_roads, hazard_closures, one_to_many_into,
 };
 use crate::rng::Rng;
-use geo::Contains;
+use crate::spatial::HazardIndex;
+use geo::Intersects;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,6 +251,7 @@ struct Prep<'a> {
     shelter_block: Vec<Option<&'static str>>,
     /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
     shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
+    hazards: HazardIndex,
 }
 
 /// The routing profile and method for a mobility.
@@ -284,19 +286,25 @@ pub fn needs_welfare_shelter(p: &Person) -> bool {
             .any(|r| matches!(r, SupportReason::CareLevel(n) if *n >= 4))
 }
 
-fn in_zone(z: &HazardZone, p: LonLat) -> bool {
-    z.geometry.contains(&geo::Point::new(p.lon, p.lat))
+/// The priority of a person: hazard at home × need × household. Tests every hazard zone; the
+/// engine uses [`priority_in`] with the zones from its index.
+pub fn priority(map: &Map, p: &Person) -> Priority {
+    let pt = geo::Point::new(p.home.lon, p.home.lat);
+    priority_in(map.hazards.iter().filter(|z| z.geometry.intersects(&pt)), p)
 }
 
-/// The priority of a person: hazard at home × need × household.
-pub fn priority(map: &Map, p: &Person) -> Priority {
+/// [`priority`] given the hazard zones that contain the person's home.
+pub fn priority_in<'a>(
+    zones_at_home: impl Iterator<Item = &'a HazardZone>,
+    p: &Person,
+) -> Priority {
     let mut factors = Vec::new();
     let mut hazard = (
         1.0,
         String::from("浸水・土砂災害の想定区域外"),
         String::from("outside hazard zones"),
     );
-    for z in map.hazards.iter().filter(|z| in_zone(z, p.home)) {
+    for z in zones_at_home {
         let (m, ja, en) = match (z.kind, z.depth_rank) {
             (HazardKind::HouseCollapse, _) => (
                 3.0,
@@ -377,12 +385,12 @@ pub fn priority(map: &Map, p: &Person) -> Priority {
 
 /// The lowest floor above the expected water in the person's active flood zones, if staying
 /// upstairs is allowed there (no house-collapse or landslide zone) and the building has it.
-fn safe_floor(map: &Map, scenario: &Scenario, params: &PlanParams, p: &Person) -> Option<u8> {
+fn safe_floor(prep: &Prep, p: &Person) -> Option<u8> {
+    let (scenario, params) = (prep.scenario, prep.params);
     let mut depth: Option<f64> = None;
-    for z in map
-        .hazards
-        .iter()
-        .filter(|z| scenario.zone_active(z.kind) && in_zone(z, p.home))
+    for z in prep
+        .zones_at(p.home)
+        .filter(|z| scenario.zone_active(z.kind))
     {
         match (z.kind, z.depth_rank) {
             (HazardKind::HouseCollapse | HazardKind::Landslide, _) => return None,
@@ -493,6 +501,7 @@ impl<'a> Prep<'a> {
                 e.1 = e.1.max(r.date);
             }
         }
+        let hazards = HazardIndex::new(&map.hazards);
         let shelter_block = map
             .shelters
             .iter()
@@ -503,10 +512,10 @@ impl<'a> Prep<'a> {
                     Some("not_designated_for_hazard")
                 } else if scenario.indoor_only() && !s.indoor {
                     Some("outdoor_in_rain_or_winter")
-                } else if map
-                    .hazards
-                    .iter()
-                    .any(|z| scenario.zone_active(z.kind) && in_zone(z, s.location))
+                } else if hazards
+                    .containing(&map.hazards, s.location)
+                    .into_iter()
+                    .any(|id| scenario.zone_active(map.hazards[id.index()].kind))
                 {
                     Some("inside_active_hazard_zone")
                 } else {
@@ -529,6 +538,7 @@ impl<'a> Prep<'a> {
             })
             .collect();
         Ok(Prep {
+            hazards,
             shelter_snap,
             map,
             graph,
@@ -559,6 +569,15 @@ impl<'a> Prep<'a> {
             return Some("welfare_shelter_for_others");
         }
         None
+    }
+
+    /// The hazard zones containing `p`, in id order.
+    fn zones_at(&self, p: LonLat) -> impl Iterator<Item = &'a HazardZone> + 'a {
+        let zones = &self.map.hazards;
+        self.hazards
+            .containing(zones, p)
+            .into_iter()
+            .map(move |id| &zones[id.index()])
     }
 
     fn shelter_snap(&self, profile: Profile, s: ShelterId) -> Option<(NodeId, f64)> {
@@ -657,7 +676,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     let prep_secs = params.preparation_min.for_mobility(p.mobility) * 60.0;
     let mut w = Work {
         pid,
-        priority: priority(map, p),
+        priority: priority_in(prep.zones_at(p.home), p),
         method,
         prep_secs,
         home: None,
@@ -673,7 +692,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             ..Explanation::default()
         },
     };
-    if let Some(f) = safe_floor(map, scenario, params, p) {
+    if let Some(f) = safe_floor(prep, p) {
         w.stay_floor = Some(f);
         w.method = Method::StayUpstairs;
         return w;
@@ -1303,7 +1322,7 @@ fn assemble(
             uncovered.push(Uncovered {
                 person: p.ext_id.clone(),
                 district: district.code.clone(),
-                priority: priority(map, p).band,
+                priority: priority_in(prep.zones_at(p.home), p).band,
                 reasons: vec![Reason::NoConsent],
             });
             continue;

@@ -149,6 +149,15 @@ fn helpers_respect_capacity_skills_availability_consent_and_backups_differ() {
             .is_ok()
     );
     assert!(mimamori::plan::matching::check(&run.helpers.problem, &run.helpers.solution).is_ok());
+    let stats = &run.helpers.solution.stats;
+    assert!(
+        stats.optimal,
+        "the city's helper matching is not proven optimal: {stats:?}"
+    );
+    assert_eq!(
+        stats.covered_weight_bound,
+        run.helpers.solution.covered_weight
+    );
 }
 
 #[test]

@@ -373,7 +373,19 @@ pub fn solve(
     for ((people, helpers, _), (_, outcome)) in inputs.iter().zip(outcomes) {
         stats.branched_components += usize::from(outcome.branched);
         stats.nodes += outcome.nodes;
-        stats.covered_weight_bound += outcome.weight_bound;
+        // A proven optimum is its own tightest bound; otherwise the relaxation's bound says
+        // how much weight could be missing.
+        stats.covered_weight_bound += if outcome.optimal {
+            outcome
+                .assigned
+                .iter()
+                .enumerate()
+                .filter(|(_, hs)| !hs.is_empty())
+                .map(|(lp, _)| problem.people[people[lp]].weight)
+                .sum::<u64>()
+        } else {
+            outcome.weight_bound
+        };
         stats.max_component_nodes = stats.max_component_nodes.max(outcome.nodes);
         if !outcome.optimal {
             stats.unproven_components += 1;

@@ -186,6 +186,13 @@ impl Reason {
             (Reason::NoConsent, Lang::En) => {
                 "No consent to drafting a plan, so none was drafted.".into()
             }
+            // No usable road at all (an empty road layer, or none the person's mode can use).
+            (Reason::OffNetwork { distance_m }, l) if !distance_m.is_finite() => l
+                .pick(
+                    "この移動方法で使える道路が地図にないため、経路を計算できません。",
+                    "The map has no road this person can use, so no route can be computed.",
+                )
+                .into(),
             (Reason::OffNetwork { distance_m }, Lang::Ja) => {
                 format!("自宅から最寄りの道路まで{distance_m:.0} mあり、経路を計算できません。")
             }

@@ -252,6 +252,8 @@ struct Prep<'a> {
     /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
     shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
     hazards: HazardIndex,
+    /// Volunteers by external id (the map's own lookup is a linear scan).
+    volunteer_by_id: BTreeMap<&'a str, VolunteerId>,
 }
 
 /// The routing profile and method for a mobility.
@@ -537,7 +539,12 @@ impl<'a> Prep<'a> {
                     .collect()
             })
             .collect();
+        let volunteer_by_id = map
+            .volunteer_ids()
+            .map(|v| (map.volunteer(v).ext_id.as_str(), v))
+            .collect();
         Ok(Prep {
+            volunteer_by_id,
             hazards,
             shelter_snap,
             map,
@@ -1137,7 +1144,7 @@ fn match_helpers(
         let backup = backups[k].map(|h| vols[h]);
         person_backup[*wi] = backups[k];
         for c in w.explanation.helpers.iter_mut() {
-            let Some(v) = map.find_volunteer(&c.id) else {
+            let Some(&v) = prep.volunteer_by_id.get(c.id.as_str()) else {
                 continue;
             };
             if primaries.contains(&v) {
@@ -1291,10 +1298,7 @@ fn assemble(
     backups: Vec<Option<usize>>,
 ) -> PlanRun {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
-    let vol_of = |ext: &str| {
-        map.find_volunteer(ext)
-            .expect("helper ids come from the map")
-    };
+    let vol_of = |ext: &str| prep.volunteer_by_id[ext];
     let assigned: BTreeMap<String, Vec<String>> = helpers
         .people
         .iter()
@@ -1517,15 +1521,14 @@ fn assemble(
         &uncovered,
         helpers.solution.stats.optimal,
     );
+    let backup_of: BTreeMap<&str, String> = plans
+        .iter()
+        .filter_map(|p| Some((p.person.as_str(), p.backup_helper()?.id.clone())))
+        .collect();
     let backups_out = helpers
         .people
         .iter()
-        .map(|pe| {
-            plans
-                .iter()
-                .find(|p| &p.person == pe)
-                .and_then(|p| p.backup_helper().map(|h| h.id.clone()))
-        })
+        .map(|pe| backup_of.get(pe.as_str()).cloned())
         .collect();
     PlanRun {
         plans,

@@ -4,8 +4,8 @@
 //! Why this shape: coordinators hand plans out on paper, so every page is one self-contained
 //! HTML document (inline CSS, inline SVG, no external resources) laid out for A4 portrait print.
 //! Pages are askama templates with auto-escaping; every string a user typed reaches the page only
-//! through an escaped template expression (or, inside the SVG, through [`svg`]'s own escaping).
-//! Labels live in one [`labels::Labels`] value per language, so the Japanese and English pages
+//! through an escaped template expression (or, inside the SVG, through the `svg` module's own escaping).
+//! Labels live in one `labels::Labels` value per language, so the Japanese and English pages
 //! come from the same template.
 //!
 //! - [`render_sheet`]: one person's plan sheet (個別避難計画), one or two A4 pages.

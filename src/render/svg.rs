@@ -226,7 +226,7 @@ fn round_length(max_m: f64) -> f64 {
 }
 
 /// Draws the route map of `view` with `marks`, labels in `lang`. The result is one `<svg>`
-/// element with a viewBox 1000 units wide (the map area is [`MAP_W`] x [`MAP_H`], the
+/// element with a viewBox 1000 units wide (the map area is `MAP_W` x `MAP_H`, the
 /// legend strip under it one row per 36 units) that scales to its container's width.
 pub fn route_map_svg(view: &MapView, marks: &MapMarks, lang: Lang) -> String {
     let proj = Proj::new(view);

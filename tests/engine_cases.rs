@@ -446,3 +446,49 @@ fn priority_multiplies_hazard_need_and_household_into_bands() {
     assert!(ph.factors.iter().any(|f| f.ja.contains("浸水深")));
     assert!(ph.weight > pl.weight);
 }
+
+#[test]
+fn a_helper_just_across_a_river_without_a_bridge_is_named_as_blocked() {
+    let mut m = town();
+    // A 12 × 12 grid whose north-south streets are cut between y = 500 and 600 (a river),
+    // except the easternmost one (the only bridge, 1.1 km away).
+    m.roads = grid_roads(12)
+        .into_iter()
+        .flat_map(|r| {
+            let is_ns = r.ext_id.starts_with('V') && r.ext_id != "V11";
+            if !is_ns {
+                return vec![r];
+            }
+            let south = Road {
+                ext_id: format!("{}s", r.ext_id),
+                coords: r.coords[..6].to_vec(),
+                ..r.clone()
+            };
+            let north = Road {
+                ext_id: format!("{}n", r.ext_id),
+                coords: r.coords[6..].to_vec(),
+                ..r
+            };
+            vec![south, north]
+        })
+        .collect();
+    m.shelters = vec![shelter_at("S", 0.0, 300.0, 1000)];
+    m.people
+        .push(person_at("P", 100.0, 490.0, Mobility::WalksAlone));
+    m.volunteers.push(helper_at("V", 100.0, 610.0, &[]));
+    let r = run(&m, &Scenario::default());
+    match &r.plans[0].reasons[..] {
+        [
+            Reason::NoHelperInReach {
+                nearest_straight_m: Some(d),
+                ..
+            },
+        ] => assert!((*d - 120.0).abs() < 15.0, "{d}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        r.plans[0].reasons[0]
+            .sentence(Lang::En)
+            .contains("in a straight line")
+    );
+}

@@ -271,8 +271,24 @@ fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
                 Reason::NoHelperInReach {
                     limit_secs,
                     nearest_secs,
+                    nearest_straight_m,
                 } => {
                     assert!(nearest_secs.is_none_or(|n| n > *limit_secs - 1e-6));
+                    // The straight-line nearest helper, checked by scanning every helper.
+                    let brute = map
+                        .volunteers
+                        .iter()
+                        .filter(|v| v.has_role(Role::Helper) || v.has_role(Role::Commissioner))
+                        .map(|v| v.home.distance_m(person.home))
+                        .fold(f64::INFINITY, f64::min);
+                    // Named only when closer than half a limit's walk (450 m at 1 m/s in 15 min).
+                    match nearest_straight_m {
+                        Some(d) => assert!(
+                            (d - brute).abs() < brute * 0.005 + 1.0 && *d < 450.0,
+                            "{d} vs {brute}"
+                        ),
+                        None => assert!(brute > 449.0, "a helper {brute} m away is not named"),
+                    }
                 }
                 Reason::TooSlow {
                     evacuation_secs,

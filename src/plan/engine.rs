@@ -31,7 +31,7 @@ use crate::network::{
     close_roads, hazard_closures, one_to_many_into,
 };
 use crate::rng::Rng;
-use crate::spatial::HazardIndex;
+use crate::spatial::{HazardIndex, Item, ItemKind, SpatialIndex};
 use geo::Intersects;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -252,6 +252,8 @@ struct Prep<'a> {
     /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
     shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
     hazards: HazardIndex,
+    /// Helper-role volunteers' homes in an R-tree, for straight-line distances.
+    helper_points: SpatialIndex,
     /// Volunteers by external id (the map's own lookup is a linear scan).
     volunteer_by_id: BTreeMap<&'a str, VolunteerId>,
 }
@@ -543,7 +545,19 @@ impl<'a> Prep<'a> {
             .volunteer_ids()
             .map(|v| (map.volunteer(v).ext_id.as_str(), v))
             .collect();
+        let helper_points = SpatialIndex::new(
+            *graph.frame(),
+            map.volunteer_ids()
+                .filter(|v| {
+                    params
+                        .eligible_roles
+                        .iter()
+                        .any(|r| map.volunteer(*v).has_role(*r))
+                })
+                .map(|v| (Item::Volunteer(v), map.volunteer(v).home)),
+        );
         Ok(Prep {
+            helper_points,
             volunteer_by_id,
             hazards,
             shelter_snap,
@@ -1043,9 +1057,16 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
                     .min_by(f64::total_cmp)
             })
             .min_by(f64::total_cmp);
+        let straight = prep
+            .helper_points
+            .nearest_n(Some(ItemKind::Volunteer), p.home, 1)
+            .first()
+            .map(|h| h.distance_m)
+            .filter(|d| *d < walk * limit / 2.0);
         Reason::NoHelperInReach {
             limit_secs: limit,
             nearest_secs: nearest,
+            nearest_straight_m: straight,
         }
     } else if consent_ok == 0 {
         Reason::HelpersWithoutConsent {

@@ -125,10 +125,13 @@ pub enum Reason {
         available_secs: f64,
     },
     /// No helper within the travel limit; `nearest_secs` is the nearest helper's travel time, if
-    /// any was found within the search bound.
+    /// any was found within the search bound; `nearest_straight_m` the straight-line distance to
+    /// the nearest helper when it is under half of what could be walked in the limit: then the
+    /// streets themselves (a river, a missing bridge, a closure) are the obstacle.
     NoHelperInReach {
         limit_secs: f64,
         nearest_secs: Option<f64>,
+        nearest_straight_m: Option<f64>,
     },
     /// Helpers are in reach, but none is available at this time of day / week.
     NobodyAvailable { night: bool, in_reach: usize },
@@ -243,45 +246,37 @@ impl Reason {
             (
                 Reason::NoHelperInReach {
                     limit_secs,
-                    nearest_secs: Some(n),
+                    nearest_secs,
+                    nearest_straight_m,
                 },
-                Lang::Ja,
-            ) => format!(
-                "{}分以内に到着できる支援者がいません（最も近い支援者で{}分）。",
-                min(*limit_secs),
-                min(*n)
-            ),
-            (
-                Reason::NoHelperInReach {
-                    limit_secs,
-                    nearest_secs: Some(n),
-                },
-                Lang::En,
-            ) => format!(
-                "No helper can arrive within {} min (the nearest needs {} min).",
-                min(*limit_secs),
-                min(*n)
-            ),
-            (
-                Reason::NoHelperInReach {
-                    limit_secs,
-                    nearest_secs: None,
-                },
-                Lang::Ja,
-            ) => format!(
-                "{}分以内に到着できる支援者がいません（近隣に支援者がいません）。",
-                min(*limit_secs)
-            ),
-            (
-                Reason::NoHelperInReach {
-                    limit_secs,
-                    nearest_secs: None,
-                },
-                Lang::En,
-            ) => format!(
-                "No helper can arrive within {} min (none nearby at all).",
-                min(*limit_secs)
-            ),
+                l,
+            ) => {
+                let limit = min(*limit_secs);
+                let mut out = match (l, nearest_secs) {
+                    (Lang::Ja, Some(n)) => format!(
+                        "{limit}分以内に到着できる支援者がいません（最も近い支援者で{}分）。",
+                        min(*n)
+                    ),
+                    (Lang::En, Some(n)) => format!(
+                        "No helper can arrive within {limit} min (the nearest needs {} min).",
+                        min(*n)
+                    ),
+                    (Lang::Ja, None) => format!(
+                        "{limit}分以内に到着できる支援者がいません（近隣に支援者がいません）。"
+                    ),
+                    (Lang::En, None) => {
+                        format!("No helper can arrive within {limit} min (none nearby at all).")
+                    }
+                };
+                // A helper close in a straight line but far by road: say what stands between.
+                if let Some(d) = nearest_straight_m {
+                    out.push_str(&match l {
+                        Lang::Ja => format!("直線距離では{d:.0} mの支援者がいますが、川・橋・通行止めで道のりが遠くなっています。"),
+                        Lang::En => format!(" A helper lives {d:.0} m away in a straight line, but a river, a missing bridge or a closure lies between."),
+                    });
+                }
+                out
+            }
             (
                 Reason::NobodyAvailable {
                     night: true,

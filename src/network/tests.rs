@@ -8,6 +8,8 @@ use crate::rng::Rng;
 use crate::spatial::Frame;
 use geo::{MultiPolygon, polygon};
 
+mod timed_routing;
+
 const ORIGIN: LonLat = LonLat {
     lon: 142.365,
     lat: 43.771,

@@ -8,6 +8,7 @@ use crate::rng::Rng;
 use crate::spatial::Frame;
 use geo::{MultiPolygon, polygon};
 
+mod petgraph_routing;
 mod timed_routing;
 
 const ORIGIN: LonLat = LonLat {

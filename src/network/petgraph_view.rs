@@ -84,7 +84,7 @@ impl<'a> ProfileView<'a> {
             profile,
             params,
             closures,
-            factor: params.factor(conditions),
+            factor: params.factor(profile, conditions),
         }
     }
 

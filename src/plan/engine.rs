@@ -618,7 +618,7 @@ impl<'a> Prep<'a> {
             Profile::Stretcher => r.stretcher.flat_mps,
             Profile::Car => r.car_mps,
         };
-        base * r.factor(&self.scenario.conditions())
+        base * r.factor(profile, &self.scenario.conditions())
     }
 }
 

@@ -1,16 +1,22 @@
 //! Routing benchmarks on a generated grid of about 50,000 edges (160 × 160 crossings, 50 m
 //! blocks, 8 km across): building the graph, bounded one-to-many searches, hazard closures and
-//! snapping.
+//! snapping. Then, on the bundled city (`maps/asahikawa-synthetic`): our search against
+//! petgraph's `dijkstra` on a [`ProfileView`] (same queries, whole graph), and the
+//! time-dependent searches with the city's flood zones closing roads over time.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::{MultiPolygon, polygon};
+use mimamori::io::mapdir::load_map;
 use mimamori::model::{DepthRank, HazardKind, HazardZone, LonLat, Oneway, Road, RoadClass};
 use mimamori::network::{
-    Closures, Conditions, Direction, GraphParams, NodeId, Profile, RoadGraph, RoutingParams,
-    SearchTree, hazard_closures, one_to_many_into,
+    Closures, Conditions, Direction, EdgeClock, GraphParams, LatestTree, NodeId, Profile,
+    ProfileView, RoadGraph, RoutingParams, SearchTree, earliest_arrival_into, hazard_closures,
+    latest_departure_into, one_to_many_into,
 };
 use mimamori::spatial::Frame;
+use petgraph::visit::EdgeRef;
 use std::hint::black_box;
+use std::path::Path;
 
 const N: usize = 160;
 const BLOCK_M: f64 = 50.0;
@@ -170,5 +176,140 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// Our Dijkstra against petgraph's on the bundled city, and the timed searches.
+fn bench_city(c: &mut Criterion) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/asahikawa-synthetic");
+    let map = load_map(&dir).expect("bundled city loads");
+    let g = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default())
+        .expect("graph builds");
+    let params = RoutingParams::default();
+    let cond = Conditions::default();
+    let none = Closures::none(&g);
+    // Ten sources spread over the node ids (deterministic); each query searches the whole
+    // graph, since petgraph's dijkstra takes no bound.
+    let sources: Vec<NodeId> = (0..10)
+        .map(|k| NodeId((k * g.node_count() / 10) as u32))
+        .collect();
+    let view = ProfileView::new(&g, Profile::Walk, &params, &cond, &none);
+
+    let mut group = c.benchmark_group("city");
+    group.sample_size(20);
+    let mut tree = SearchTree::new();
+    group.bench_function(
+        format!("ours_walk_whole_graph_x10_{}_nodes", g.node_count()),
+        |b| {
+            b.iter(|| {
+                let mut settled = 0;
+                for s in &sources {
+                    one_to_many_into(
+                        &mut tree,
+                        &g,
+                        Profile::Walk,
+                        &params,
+                        &cond,
+                        &none,
+                        black_box(*s),
+                        Direction::Forward,
+                        f64::INFINITY,
+                    );
+                    settled += tree.settled().len();
+                }
+                settled
+            })
+        },
+    );
+    group.bench_function("petgraph_dijkstra_on_view_walk_whole_graph_x10", |b| {
+        b.iter(|| {
+            let mut settled = 0;
+            for s in &sources {
+                settled +=
+                    petgraph::algo::dijkstra(view, black_box(*s), None, |a| *a.weight()).len();
+            }
+            settled
+        })
+    });
+    group.bench_function("ours_walk_15min_x10", |b| {
+        b.iter(|| {
+            let mut settled = 0;
+            for s in &sources {
+                one_to_many_into(
+                    &mut tree,
+                    &g,
+                    Profile::Walk,
+                    &params,
+                    &cond,
+                    &none,
+                    black_box(*s),
+                    Direction::Forward,
+                    900.0,
+                );
+                settled += tree.settled().len();
+            }
+            settled
+        })
+    });
+
+    // Time-dependent: every flood zone closes its roads for walkers at a time of its own
+    // (30 min to 3 h after the alert, by zone order), 30 min margin.
+    let mut clock = EdgeClock::open(&g);
+    for (k, z) in map.hazards.iter().enumerate() {
+        clock.close_polygon_at(&g, &z.geometry, 1800.0 + (k % 10) as f64 * 900.0);
+    }
+    let closing = g
+        .edges()
+        .filter(|(id, _)| clock.closes_at(*id).is_finite())
+        .count();
+    group.bench_function(
+        format!("earliest_arrival_walk_whole_graph_x10_{closing}_edges_closing"),
+        |b| {
+            b.iter(|| {
+                let mut settled = 0;
+                for s in &sources {
+                    earliest_arrival_into(
+                        &mut tree,
+                        &g,
+                        Profile::Walk,
+                        &params,
+                        &cond,
+                        &none,
+                        &clock,
+                        1800.0,
+                        black_box(*s),
+                        0.0,
+                        f64::INFINITY,
+                    );
+                    settled += tree.settled().len();
+                }
+                settled
+            })
+        },
+    );
+    let mut latest = LatestTree::new();
+    group.bench_function("latest_departure_walk_whole_graph_x10", |b| {
+        b.iter(|| {
+            let mut settled = 0;
+            for s in &sources {
+                latest_departure_into(
+                    &mut latest,
+                    &g,
+                    Profile::Walk,
+                    &params,
+                    &cond,
+                    &none,
+                    &clock,
+                    1800.0,
+                    black_box(*s),
+                    3.0 * 3600.0,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                );
+                settled += latest.settled().len();
+            }
+            settled
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_city);
 criterion_main!(benches);

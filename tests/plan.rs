@@ -542,7 +542,7 @@ fn worst_lateness(
             mimamori::network::Profile::Stretcher => r.stretcher.flat_mps,
             mimamori::network::Profile::Car => r.car_mps,
         };
-        base * r.factor(&s.conditions())
+        base * r.factor(profile, &s.conditions())
     };
     let mut t = depart_secs + coords[0].distance_m(coords[1]) / speed(profile);
     let mut worst = f64::NEG_INFINITY;

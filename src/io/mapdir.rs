@@ -350,8 +350,9 @@ fn feature_id_or(f: &RawFeature, key: &str) -> String {
 /// Maps an OSM `highway` value (or one of our class codes) to a road class.
 pub fn road_class(highway: &str) -> Option<RoadClass> {
     RoadClass::parse(highway).or(match highway {
-        "motorway_link" | "trunk_link" => Some(RoadClass::Motorway),
-        "primary_link" => Some(RoadClass::Primary),
+        "motorway_link" => Some(RoadClass::Motorway),
+        // National routes (国道) have pavements in Japan: walkable like primary roads.
+        "trunk_link" | "primary_link" => Some(RoadClass::Primary),
         "secondary_link" | "tertiary_link" => Some(RoadClass::Secondary),
         "road" | "busway" => Some(RoadClass::Residential),
         "bridleway" | "crossing" | "hallway" | "elevator" => Some(RoadClass::Footway),

@@ -310,9 +310,13 @@ impl DepthRank {
 
 vocab!(
     /// Road class, from OSM `highway` (other values map to the nearest class on import).
+    /// `motorway` is any road closed to people on foot (高速道路・自動車専用道路): OSM
+    /// motorways, and on import any drivable road tagged `foot=no` or a trunk road without
+    /// a pavement. A `trunk` (national route, 国道) is a primary road: walkable, since in Japan
+    /// national routes have pavements.
     RoadClass {
-        Motorway = "motorway", "高速道路", "motorway", ["trunk"];
-        Primary = "primary", "幹線道路", "primary road";
+        Motorway = "motorway", "高速道路", "motorway";
+        Primary = "primary", "幹線道路", "primary road", ["trunk"];
         Secondary = "secondary", "補助幹線道路", "secondary road", ["tertiary"];
         Residential = "residential", "生活道路", "residential road", ["unclassified", "living_street"];
         Service = "service", "私道・構内道路", "service road", ["track"];
@@ -326,7 +330,8 @@ impl RoadClass {
     pub fn drivable(self) -> bool {
         !matches!(self, RoadClass::Footway | RoadClass::Steps)
     }
-    /// People on foot may use this class (motorways excluded).
+    /// People on foot may use this class: every class but `motorway` (roads closed to people
+    /// on foot).
     pub fn walkable(self) -> bool {
         !matches!(self, RoadClass::Motorway)
     }

@@ -9,11 +9,16 @@
 //!   of incidences `(edge, other node, along?)`. Each road segment is **one** edge carrying its
 //!   car direction (`oneway`), so a forward search and a backward search ("from every helper to
 //!   this person") walk the same incidence lists and only read the direction flag differently,
-//!   and a closure closes both directions with one bit. We do not use `petgraph::Graph` for the
-//!   search: its adjacency is a linked list threaded through the edge array, which is slower to
-//!   walk and gives no natural place for the direction flag. petgraph still provides the
-//!   union-find behind [`RoadGraph::component`], and [`RoadGraph::to_petgraph`] exports the graph
-//!   for its algorithms.
+//!   and a closure closes both directions with one bit. We do not store the graph in a
+//!   `petgraph::Graph`: its adjacency is a linked list threaded through the edge array, which is
+//!   slower to walk and gives no natural place for the direction flag. petgraph runs on our
+//!   graph instead: [`ProfileView`] ([`petgraph_view`]) implements petgraph's visit traits on
+//!   the graph as one profile sees it (nodes = [`NodeId`], arcs weighted by travel seconds), so
+//!   `petgraph::algo::dijkstra`, `astar`, `bellman_ford` and `Reversed` run on it directly and
+//!   are tested to give our times. petgraph also provides the union-find behind
+//!   [`RoadGraph::component`], and [`RoadGraph::to_petgraph`] exports an undirected copy. The
+//!   planner's searches stay our own (bounded, dense arrays, no hash maps, time-dependent):
+//!   `docs/performance.md` measures them against petgraph's `dijkstra` on the view.
 //! - Vertices of different roads are merged within a tolerance ([`GraphParams::merge_tolerance_m`])
 //!   by a grid hash in the planar [`Frame`](crate::spatial::Frame), in road order, so building is
 //!   O(n) and deterministic.
@@ -31,6 +36,7 @@
 
 pub mod graph;
 pub mod hazard;
+pub mod petgraph_view;
 pub mod route;
 pub mod timed;
 
@@ -39,6 +45,7 @@ mod tests;
 
 pub use graph::{ComponentId, EdgeData, GraphParams, NodeData, RoadGraph, Snap};
 pub use hazard::{Closures, close_polygon, close_roads, hazard_closures};
+pub use petgraph_view::{ArcId, ArcRef, ProfileView};
 pub use route::{
     Conditions, Direction, FootSpeeds, Profile, Route, RoutingParams, SearchTree, Weather,
     one_to_many, one_to_many_into, route,

@@ -1,8 +1,10 @@
 //! Routing profiles, speeds and the bounded one-to-many search.
 //!
 //! The travel time of an edge is `length_m / (speed × condition factor)`, where the speed
-//! depends on the [`Profile`] and the edge's class, and the factor on [`Conditions`] (night and
-//! weather, multiplied). An edge the profile may not use, or a closed edge, is skipped.
+//! depends on the [`Profile`] and the edge's class, and the factor on [`Conditions`] and the
+//! profile (night and weather multiplied; cars have their own weather factors; by default a
+//! wheelchair cannot move at all in heavy snow or on ice, [`RoutingParams::profile_usable`]).
+//! An edge the profile may not use, or a closed edge, is skipped.
 //!
 //! [`one_to_many`] is a binary-heap Dijkstra over dense `Vec<f64>` times, bounded by `max_secs`
 //! (nothing beyond it is settled or even queued). It searches [`Direction::Forward`] (from the
@@ -84,12 +86,28 @@ pub struct RoutingParams {
     /// × 1.0 in rain: no cited value found, so rain does not slow the route (outdoor sites are
     /// excluded in rain elsewhere).
     pub rain_factor: f64,
-    /// × 0.80 on snow cover (`domain.md`).
+    /// × 0.80 on snow cover, on foot (`domain.md`).
     pub snow_factor: f64,
-    /// × 0.48 in heavy snow (`domain.md`).
+    /// × 0.48 in heavy snow, on foot (`domain.md`).
     pub heavy_snow_factor: f64,
-    /// × 0.72 on ice (`domain.md`).
+    /// × 0.72 on ice, on foot (`domain.md`).
     pub ice_factor: f64,
+    /// × 0.70 on snow cover, cars: US FHWA Road Weather Management Program ("Snow and Ice"):
+    /// average arterial speeds decline by 30 to 40 % on snowy or slushy pavement; we take 30 %.
+    pub car_snow_factor: f64,
+    /// × 0.60 in heavy snow, cars: same source, freeway speeds fall by about 40 % in heavy
+    /// snow, the upper end of its arterial range too.
+    pub car_heavy_snow_factor: f64,
+    /// × 0.60 on ice, cars: our assumption, stated. The source gives no separate figure for
+    /// ice; we take it as slow as heavy snow.
+    pub car_ice_factor: f64,
+    /// Whether a wheelchair can be pushed through heavy snow or on ice. `false` (default): it
+    /// cannot, so the wheelchair profile is unusable in those conditions
+    /// ([`RoutingParams::profile_usable`]) and the planner must move the person another way
+    /// (by car). Our choice, stated: small front castors sink in deep snow and slip on ice, and
+    /// no guideline gives a wheelchair speed for either; a 0.8 m/s × 0.48 push through heavy
+    /// snow would be a figure nobody measured.
+    pub wheelchair_in_heavy_snow: bool,
 }
 
 impl Default for RoutingParams {
@@ -117,6 +135,10 @@ impl Default for RoutingParams {
             snow_factor: 0.80,
             heavy_snow_factor: 0.48,
             ice_factor: 0.72,
+            car_snow_factor: 0.70,
+            car_heavy_snow_factor: 0.60,
+            car_ice_factor: 0.60,
+            wheelchair_in_heavy_snow: false,
         }
     }
 }
@@ -141,19 +163,36 @@ pub struct Conditions {
 }
 
 impl RoutingParams {
-    /// The speed factor of `conditions` (night and weather multiplied), applied to every
-    /// profile, cars included.
-    pub fn factor(&self, conditions: &Conditions) -> f64 {
+    /// Whether `profile` can move at all in `conditions`: false only for a wheelchair in heavy
+    /// snow or on ice unless [`RoutingParams::wheelchair_in_heavy_snow`].
+    pub fn profile_usable(&self, profile: Profile, conditions: &Conditions) -> bool {
+        !(profile == Profile::Wheelchair
+            && matches!(conditions.weather, Weather::HeavySnow | Weather::Ice)
+            && !self.wheelchair_in_heavy_snow)
+    }
+
+    /// The speed factor of `conditions` for `profile`: night and weather multiplied, with the
+    /// cars' own weather factors for [`Profile::Car`] and the walkers' for every other profile.
+    /// 0 when the profile cannot move at all ([`RoutingParams::profile_usable`]), which makes
+    /// every edge unusable for it in every search.
+    pub fn factor(&self, profile: Profile, conditions: &Conditions) -> f64 {
+        if !self.profile_usable(profile, conditions) {
+            return 0.0;
+        }
         let night = if conditions.night {
             self.night_factor
         } else {
             1.0
         };
+        let car = profile == Profile::Car;
         let weather = match conditions.weather {
             Weather::Clear => 1.0,
             Weather::Rain => self.rain_factor,
+            Weather::Snow if car => self.car_snow_factor,
             Weather::Snow => self.snow_factor,
+            Weather::HeavySnow if car => self.car_heavy_snow_factor,
             Weather::HeavySnow => self.heavy_snow_factor,
+            Weather::Ice if car => self.car_ice_factor,
             Weather::Ice => self.ice_factor,
         };
         night * weather
@@ -195,7 +234,7 @@ impl RoutingParams {
         edge: &EdgeData,
         along: bool,
     ) -> Option<f64> {
-        let v = self.speed_mps(profile, edge, along)? * self.factor(conditions);
+        let v = self.speed_mps(profile, edge, along)? * self.factor(profile, conditions);
         (v.is_finite() && v > 0.0).then(|| edge.length_m / v)
     }
 }
@@ -490,7 +529,7 @@ pub(super) fn search(
     tree.max_secs = max_secs;
     tree.start_secs = start_secs;
 
-    let factor = params.factor(conditions);
+    let factor = params.factor(profile, conditions);
     let ok = |v: f64| (v.is_finite() && v > 0.0).then_some(v);
 
     tree.secs[source.index()] = start_secs;

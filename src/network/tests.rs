@@ -8,6 +8,7 @@ use crate::rng::Rng;
 use crate::spatial::Frame;
 use geo::{MultiPolygon, polygon};
 
+mod petgraph_routing;
 mod timed_routing;
 
 const ORIGIN: LonLat = LonLat {
@@ -452,6 +453,87 @@ fn night_and_winter_change_times_exactly_by_their_factors() {
 }
 
 #[test]
+fn cars_have_their_own_winter_factors_and_wheelchairs_stop_in_heavy_snow_and_ice() {
+    let g = build(&grid_roads(4, 4));
+    let none = Closures::none(&g);
+    let params = RoutingParams::default();
+    let src = node_at(&g, [0.0, 0.0]);
+    let far = node_at(&g, [300.0, 300.0]);
+    let at = |profile: Profile, night: bool, weather: Weather, p: &RoutingParams| {
+        let cond = Conditions { night, weather };
+        let t = one_to_many(
+            &g,
+            profile,
+            p,
+            &cond,
+            &none,
+            src,
+            Direction::Forward,
+            f64::INFINITY,
+        );
+        t.secs(far)
+    };
+    let car_day = at(Profile::Car, false, Weather::Clear, &params).unwrap();
+    let walk_day = at(Profile::Walk, false, Weather::Clear, &params).unwrap();
+    // Cars: 0.70 on snow, 0.60 in heavy snow and on ice (not the walkers' 0.80/0.48/0.72).
+    for (weather, car, walk) in [
+        (Weather::Snow, 0.70, 0.80),
+        (Weather::HeavySnow, 0.60, 0.48),
+        (Weather::Ice, 0.60, 0.72),
+    ] {
+        let c = at(Profile::Car, false, weather, &params).unwrap();
+        assert!((c - car_day / car).abs() < 1e-6, "car {weather:?}: {c}");
+        let w = at(Profile::Walk, false, weather, &params).unwrap();
+        assert!((w - walk_day / walk).abs() < 1e-6, "walk {weather:?}: {w}");
+        assert_eq!(
+            params.factor(
+                Profile::Car,
+                &Conditions {
+                    night: true,
+                    weather
+                }
+            ),
+            0.8 * car
+        );
+    }
+    // A wheelchair moves in snow, not in heavy snow or on ice, unless the setting allows it.
+    assert!(at(Profile::Wheelchair, false, Weather::Snow, &params).is_some());
+    for weather in [Weather::HeavySnow, Weather::Ice] {
+        let cond = Conditions {
+            night: false,
+            weather,
+        };
+        assert!(!params.profile_usable(Profile::Wheelchair, &cond));
+        assert_eq!(at(Profile::Wheelchair, false, weather, &params), None);
+        let e = g.edge(EdgeId(0));
+        assert_eq!(params.edge_secs(Profile::Wheelchair, &cond, e, true), None);
+        // Every other profile still moves.
+        for p in Profile::ALL
+            .into_iter()
+            .filter(|p| *p != Profile::Wheelchair)
+        {
+            assert!(params.profile_usable(p, &cond) && at(p, false, weather, &params).is_some());
+        }
+        let allowed = RoutingParams {
+            wheelchair_in_heavy_snow: true,
+            ..params
+        };
+        assert!(allowed.profile_usable(Profile::Wheelchair, &cond));
+        assert!(at(Profile::Wheelchair, false, weather, &allowed).is_some());
+    }
+    // Old settings files without the new keys still load, with the defaults.
+    let old: RoutingParams = serde_json::from_str(r#"{"snow_factor": 0.9}"#).unwrap();
+    assert_eq!(
+        (
+            old.snow_factor,
+            old.car_snow_factor,
+            old.wheelchair_in_heavy_snow
+        ),
+        (0.9, 0.70, false)
+    );
+}
+
+#[test]
 fn bounded_search_reaches_only_nodes_within_max_secs() {
     let g = build(&grid_roads(5, 5));
     let none = Closures::none(&g);
@@ -779,6 +861,25 @@ fn reference_speed(p: &RoutingParams, profile: Profile, e: &EdgeData, along: boo
     }
 }
 
+/// The reference's own reading of the condition factors (walkers' and cars' weather factors,
+/// wheelchairs stopped by heavy snow and ice), written from the settings' docs.
+fn reference_factor(p: &RoutingParams, profile: Profile, c: &Conditions) -> f64 {
+    let car = profile == Profile::Car;
+    let weather = match c.weather {
+        Weather::Clear => 1.0,
+        Weather::Rain => p.rain_factor,
+        Weather::Snow => [p.snow_factor, p.car_snow_factor][car as usize],
+        Weather::HeavySnow | Weather::Ice
+            if profile == Profile::Wheelchair && !p.wheelchair_in_heavy_snow =>
+        {
+            0.0
+        }
+        Weather::HeavySnow => [p.heavy_snow_factor, p.car_heavy_snow_factor][car as usize],
+        Weather::Ice => [p.ice_factor, p.car_ice_factor][car as usize],
+    };
+    weather * if c.night { p.night_factor } else { 1.0 }
+}
+
 /// Dense matrix of direct travel times `m[u][v]` (u -> v), then O(n²) Dijkstra.
 fn reference_times(
     g: &RoadGraph,
@@ -900,8 +1001,8 @@ fn one_to_many_matches_a_dense_reference_on_random_graphs() {
             night: rng.below(2) == 0,
             weather: *rng.pick(&weathers),
         };
-        let factor = params.factor(&cond);
         for profile in Profile::ALL {
+            let factor = reference_factor(&params, profile, &cond);
             for direction in [Direction::Forward, Direction::Backward] {
                 let source = NodeId(rng.below(g.node_count()) as u32);
                 let max_secs = if rng.below(3) == 0 {

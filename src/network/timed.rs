@@ -326,7 +326,7 @@ pub fn latest_departure_into(
     tree.target = Some(target);
     tree.arrive_by_secs = arrive_by_secs;
 
-    let factor = params.factor(conditions);
+    let factor = params.factor(profile, conditions);
     let ok = |v: f64| (v.is_finite() && v > 0.0).then_some(v);
 
     tree.latest[target.index()] = arrive_by_secs;

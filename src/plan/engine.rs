@@ -765,7 +765,7 @@ impl<'a> Prep<'a> {
             Profile::Stretcher => r.stretcher.flat_mps,
             Profile::Car => r.car_mps,
         };
-        base * r.factor(&self.scenario.conditions())
+        base * r.factor(profile, &self.scenario.conditions())
     }
 }
 
@@ -905,7 +905,15 @@ pub fn plan_with_progress(
 fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     let (map, graph, params) = (prep.map, prep.graph, prep.params);
     let p = map.person(pid);
-    let (profile, method) = profile_for(p.mobility);
+    let (mut profile, mut method) = profile_for(p.mobility);
+    if !params
+        .routing
+        .profile_usable(profile, &prep.scenario.conditions())
+    {
+        // A wheelchair cannot be pushed through heavy snow or on ice
+        // (`routing.wheelchair_in_heavy_snow`): the person goes by car, driven by a helper.
+        (profile, method) = (Profile::Car, Method::Car);
+    }
     let prep_secs = params.preparation_min.for_mobility(p.mobility) * 60.0;
     let assessment = assess(prep, p);
     let mut w = Work {
@@ -1274,6 +1282,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
     }
     in_reach.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     let skill = match w.assessment.need {
+        EvacuationNeed::Leave if w.method == Method::Car => Some(Skill::Car),
         EvacuationNeed::Leave => skill_needed(p.mobility, &params.helpers),
         _ => None,
     };

@@ -18,6 +18,13 @@
 //!   use it, and evacuation is on foot first);
 //! - a `highway` value [`crate::io::mapdir::road_class`] cannot map (reported by value).
 //!
+//! **Walking** ([`classify`]): only `motorway` and `motorway_link` are closed to people on foot
+//! by their `highway` value. `trunk` and `trunk_link` (national routes, 国道) become primary
+//! roads, walkable, because in Japan they have pavements; a trunk tagged `sidewalk` = no or
+//! none (or `sidewalk:both` = no) has none, and is imported as `motorway` (closed to walkers).
+//! Any road cars may use that is tagged `foot` = no is imported as `motorway` too, so the
+//! tag's meaning survives in the map file's class.
+//!
 //! `oneway` = yes/true/1 is forward, -1/reverse backward, anything else two-way;
 //! `junction` = roundabout or circular without an `oneway` tag is forward (OSM convention).
 //!
@@ -65,6 +72,7 @@ pub const EXTRA_TAGS: &[&str] = &[
 /// Tags read from ways; everything else is dropped in the first pass to save memory.
 const WANTED_TAGS: &[&str] = &[
     "highway",
+    "sidewalk:both",
     "name",
     "oneway",
     "junction",
@@ -239,7 +247,16 @@ pub fn classify(tags: &dyn Fn(&str) -> Option<String>) -> Result<RoadClass, Stri
     {
         return Err(format!("access={access}"));
     }
-    road_class(&highway).ok_or_else(|| format!("highway={highway} (no road class)"))
+    let class = road_class(&highway).ok_or_else(|| format!("highway={highway} (no road class)"))?;
+    let foot_no = tags("foot").as_deref() == Some("no");
+    let trunk_without_pavement = matches!(highway.as_str(), "trunk" | "trunk_link")
+        && (matches!(tags("sidewalk").as_deref(), Some("no" | "none"))
+            || tags("sidewalk:both").as_deref() == Some("no"));
+    if class.drivable() && (foot_no || trunk_without_pavement) {
+        // Cars only: the one class people on foot may not use.
+        return Ok(RoadClass::Motorway);
+    }
+    Ok(class)
 }
 
 /// Accumulates the first pass.
@@ -804,6 +821,51 @@ mod tests {
             Ok(RoadClass::Service)
         );
         assert!(classify(&tags(&[("highway", "via_ferrata")])).is_err());
+    }
+
+    #[test]
+    fn trunk_roads_are_walkable_unless_tagged_otherwise() {
+        // Regression: trunk and trunk_link were imported as motorways, closing national routes
+        // (with pavements) to people on foot.
+        for highway in ["trunk", "trunk_link"] {
+            let class = classify(&tags(&[("highway", highway)])).unwrap();
+            assert_eq!(class, RoadClass::Primary, "{highway}");
+            assert!(class.walkable() && class.drivable());
+            for (k, v) in [
+                ("foot", "no"),
+                ("sidewalk", "no"),
+                ("sidewalk", "none"),
+                ("sidewalk:both", "no"),
+            ] {
+                let class = classify(&tags(&[("highway", highway), (k, v)])).unwrap();
+                assert_eq!(class, RoadClass::Motorway, "{highway} {k}={v}");
+                assert!(!class.walkable() && class.drivable());
+            }
+            for (k, v) in [("foot", "yes"), ("sidewalk", "both"), ("sidewalk", "left")] {
+                assert_eq!(
+                    classify(&tags(&[("highway", highway), (k, v)])),
+                    Ok(RoadClass::Primary),
+                    "{highway} {k}={v}"
+                );
+            }
+        }
+        for highway in ["motorway", "motorway_link"] {
+            let class = classify(&tags(&[("highway", highway), ("foot", "yes")])).unwrap();
+            assert!(!class.walkable(), "{highway}");
+        }
+        // foot=no closes any drivable road to walkers; sidewalk=no on a residential street
+        // does not (people walk on the carriageway).
+        assert_eq!(
+            classify(&tags(&[("highway", "residential"), ("foot", "no")])),
+            Ok(RoadClass::Motorway)
+        );
+        assert_eq!(
+            classify(&tags(&[("highway", "residential"), ("sidewalk", "no")])),
+            Ok(RoadClass::Residential)
+        );
+        // A trunk written straight into a map file (our class codes or OSM values) is walkable.
+        assert_eq!(RoadClass::parse("trunk"), Some(RoadClass::Primary));
+        assert_eq!(road_class("trunk_link"), Some(RoadClass::Primary));
     }
 
     #[test]

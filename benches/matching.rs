@@ -70,6 +70,7 @@ fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
                 1
             },
             weight: rng.range(1, 5),
+            min_tagged: 0,
         })
         .collect();
     let helpers = (0..HELPERS)
@@ -97,6 +98,7 @@ fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
                 person: p,
                 helper: h,
                 cost: secs,
+                tagged: false,
             });
         }
     }

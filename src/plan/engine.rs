@@ -886,6 +886,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         problem.people.push(Demand {
             need: 1,
             weight: w.priority.weight,
+            min_tagged: 0,
         });
         index.push(wi);
         let welfare = needs_welfare_shelter(map.person(w.pid));
@@ -901,6 +902,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
                 person: k,
                 helper: sid.index(),
                 cost,
+                tagged: false,
             });
         }
     }
@@ -1136,6 +1138,7 @@ fn match_helpers(
         problem.people.push(Demand {
             need: map.person(w.pid).helpers_needed,
             weight: w.priority.weight,
+            min_tagged: 0,
         });
         index.push(wi);
         for e in &w.eligible {
@@ -1143,6 +1146,7 @@ fn match_helpers(
                 person: k,
                 helper: vol_index[&e.0],
                 cost: e.2,
+                tagged: false,
             });
         }
     }

@@ -58,19 +58,30 @@ fn place(rng: &mut SplitMix64) -> (usize, f64, f64) {
     (d, x, y)
 }
 
-fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
+/// `car_percent > 0`: that share of helpers own a car (arcs from them are tagged) and every
+/// need-2 person needs at least one of them (`min_tagged` 1); drawn from a separate generator
+/// so that the other layouts stay as they were.
+fn city(seed: u64, city_wide: bool, need2_percent: u64, car_percent: u64) -> MatchingProblem {
     let mut rng = SplitMix64(seed);
+    let mut car_rng = SplitMix64(seed ^ 0xCA);
     let people_at: Vec<_> = (0..PEOPLE).map(|_| place(&mut rng)).collect();
     let helpers_at: Vec<_> = (0..HELPERS).map(|_| place(&mut rng)).collect();
     let people = (0..PEOPLE)
-        .map(|_| Demand {
-            need: if rng.range(0, 99) < need2_percent {
+        .map(|_| {
+            let need = if rng.range(0, 99) < need2_percent {
                 2
             } else {
                 1
-            },
-            weight: rng.range(1, 5),
+            };
+            Demand {
+                need,
+                weight: rng.range(1, 5),
+                min_tagged: u8::from(need == 2 && car_percent > 0),
+            }
         })
+        .collect();
+    let has_car: Vec<bool> = (0..HELPERS)
+        .map(|_| car_rng.range(0, 99) < car_percent)
         .collect();
     let helpers = (0..HELPERS)
         .map(|_| Supply {
@@ -97,6 +108,7 @@ fn city(seed: u64, city_wide: bool, need2_percent: u64) -> MatchingProblem {
                 person: p,
                 helper: h,
                 cost: secs,
+                tagged: has_car[h],
             });
         }
     }
@@ -145,16 +157,19 @@ fn bench(c: &mut Criterion) {
     }
     // About 8% need two helpers (wheelchair carried over steps, stretcher); the 25% layout
     // (about 18 per district) stresses the branch and bound.
+    // The `_car` layout asks every need-2 person for at least one helper with a car, half
+    // the helpers having one (a bench setting, not a survey figure).
     let layouts = [
-        ("districts", false, 8),
-        ("districts_need2_25pct", false, 25),
-        ("city_wide", true, 8),
+        ("districts", false, 8, 0),
+        ("districts_need2_25pct", false, 25, 0),
+        ("districts_need2_25pct_car", false, 25, 50),
+        ("city_wide", true, 8, 0),
     ];
-    for (name, city_wide, need2_percent) in layouts {
+    for (name, city_wide, need2_percent, car_percent) in layouts {
         if city_wide && std::env::var("MATCHING_BENCH_CITY_WIDE").is_err() {
             continue;
         }
-        let problem = city(2023, city_wide, need2_percent);
+        let problem = city(2023, city_wide, need2_percent, car_percent);
         let mut params = MatchingParams::default();
         // Lets a run cap the search to see how it degrades, e.g. MATCHING_BENCH_NODES=50.
         if let Some(n) = std::env::var("MATCHING_BENCH_NODES")

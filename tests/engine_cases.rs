@@ -273,18 +273,32 @@ fn wheelchair_training_is_a_warning_by_default_and_a_bar_when_the_district_says_
 }
 
 #[test]
-fn a_bedridden_person_needs_two_helpers_with_cars() {
+fn a_bedridden_person_needs_two_helpers_and_one_car() {
     let mut m = town();
     m.people
         .push(person_at("P", 10.0, 20.0, Mobility::Bedridden));
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[Skill::Car]));
     assert_eq!(reasons(&run(&m, &leave_all()), "P"), ["not_enough_helpers"]);
-    m.volunteers
-        .push(helper_at("W", 110.0, 10.0, &[Skill::Car]));
+    // A second helper without a car: one drives, the other helps carry.
+    m.volunteers.push(helper_at("W", 110.0, 10.0, &[]));
     let r = run(&m, &leave_all());
-    assert!(covered(&r, "P"));
+    assert!(covered(&r, "P"), "{:?}", r.plans[0].reasons);
     assert_eq!(r.plans[0].method, Method::Car);
     assert_eq!(r.plans[0].primary_helpers().count(), 2);
+    // Two helpers, neither with a car: nobody can drive.
+    m.volunteers[0].skills.clear();
+    let r = run(&m, &leave_all());
+    match &r.plans[0].reasons[..] {
+        [Reason::SkillMissing { skill, .. }] => assert!(skill.contains("車両"), "{skill}"),
+        other => panic!("{other:?}"),
+    }
+    // A district that asks both helpers for a car (the old rule) refuses the mixed pair.
+    m.volunteers[0].skills = vec![Skill::Car];
+    let mut both = PlanParams::default();
+    both.helpers.vehicle_helpers = 2;
+    let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
+    let r = plan(&m, &g, &leave_all(), &both, date!(2024 - 04 - 01)).unwrap();
+    assert!(!covered(&r, "P"));
 }
 
 #[test]
@@ -301,7 +315,11 @@ fn one_helper_for_two_people_covers_the_higher_priority_and_names_whom_for_the_o
     assert!(covered(&r, "B"));
     let a = r.plans.iter().find(|p| p.person == "A").unwrap();
     match &a.reasons[..] {
-        [Reason::HelpersAtCapacity { helpers, free: 0 }] => {
+        [
+            Reason::HelpersAtCapacity {
+                helpers, free: 0, ..
+            },
+        ] => {
             assert_eq!(helpers[0].id, "V");
             assert_eq!(helpers[0].helps, ["B"]);
         }

@@ -212,13 +212,13 @@ pub fn profile_for(m: Mobility) -> (Profile, Method) {
     }
 }
 
-/// The skill every helper of a person who leaves must have: a car for bedridden people;
-/// wheelchair training for wheelchair users only when `helpers.wheelchair_training_required`
-/// (by default it is not a bar: a neighbour can push a wheelchair, and the plan warns when
-/// nobody named is trained).
+/// The skill every helper of a person who leaves must have: wheelchair training for
+/// wheelchair users, only when `helpers.wheelchair_training_required` (by default it is not a
+/// bar: a neighbour can push a wheelchair, and the plan warns when nobody named is trained).
+/// A car is not asked of every helper: a person who goes by car needs one vehicle among their
+/// helpers (`helpers.vehicle_helpers`), which the matching enforces for the pair.
 pub fn skill_needed(m: Mobility, params: &super::params::HelperParams) -> Option<Skill> {
     match m {
-        Mobility::Bedridden => Some(Skill::Car),
         Mobility::Wheelchair if params.wheelchair_training_required => Some(Skill::Wheelchair),
         _ => None,
     }
@@ -790,6 +790,8 @@ struct EligibleHelper {
     cost: u64,
     /// Road nodes from the helper's side to the person's.
     nodes: Vec<NodeId>,
+    /// Owns a car (a person going by car needs `helpers.vehicle_helpers` such helpers).
+    has_car: bool,
 }
 
 /// Per-person working state.
@@ -837,6 +839,19 @@ impl Work {
                     - prep.params.stay.climb_min * 60.0,
             ),
             _ => None,
+        }
+    }
+
+    /// Helpers with a car the person needs among their helpers: going by car, one drives
+    /// (`helpers.vehicle_helpers`, at most the number of helpers).
+    fn vehicles_needed(&self, prep: &Prep) -> u8 {
+        if self.assessment.need == EvacuationNeed::Leave && self.method == Method::Car {
+            prep.params
+                .helpers
+                .vehicle_helpers
+                .min(self.assessment.helpers)
+        } else {
+            0
         }
     }
 
@@ -1183,6 +1198,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         problem.people.push(Demand {
             need: 1,
             weight: w.priority.weight,
+            min_tagged: 0,
         });
         index.push(wi);
         let welfare = needs_welfare_shelter(map.person(w.pid));
@@ -1198,6 +1214,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
                 person: k,
                 helper: d.shelter.index(),
                 cost,
+                tagged: false,
             });
         }
     }
@@ -1281,8 +1298,10 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
         }
     }
     in_reach.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    // Going by car is a need of the pair (one helper drives), checked after the filters and
+    // enforced by the matching; other skills bar each helper.
     let skill = match w.assessment.need {
-        EvacuationNeed::Leave if w.method == Method::Car => Some(Skill::Car),
+        EvacuationNeed::Leave if w.method == Method::Car => None,
         EvacuationNeed::Leave => skill_needed(p.mobility, &params.helpers),
         _ => None,
     };
@@ -1345,6 +1364,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
                     travel_secs: *secs,
                     cost: c,
                     nodes,
+                    has_car: vol.has_skill(Skill::Car),
                 });
             }
         }
@@ -1358,9 +1378,21 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
     }
     w.eligible
         .sort_by(|a, b| a.cost.cmp(&b.cost).then(a.volunteer.cmp(&b.volunteer)));
-    w.eligible.truncate(params.helpers.candidates.max(2));
+    // Keep the cheapest candidates, and enough drivers among them when one must drive.
+    let vehicles = w.vehicles_needed(prep) as usize;
+    let keep = params.helpers.candidates.max(2);
+    let mut kept_cars = 0;
+    let mut kept = 0;
+    w.eligible.retain(|e| {
+        let take = kept < keep || (e.has_car && kept_cars < vehicles);
+        if take {
+            kept += 1;
+            kept_cars += usize::from(e.has_car);
+        }
+        take
+    });
     let need = w.assessment.helpers as usize;
-    if w.eligible.len() >= need {
+    if w.eligible.len() >= need && kept_cars >= vehicles {
         return;
     }
     let reason = if in_reach.is_empty() {
@@ -1397,7 +1429,12 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
             night: scenario.night(),
             in_reach: consent_ok,
         }
-    } else if skill_ok == 0 {
+    } else if skill_ok == 0 || (!w.eligible.is_empty() && kept_cars < vehicles) {
+        let skill = if skill_ok == 0 {
+            skill
+        } else {
+            Some(Skill::Car)
+        };
         let skill = skill
             .map(|s| s.label_ja().to_owned() + " / " + s.label_en())
             .unwrap_or_default();
@@ -1452,6 +1489,7 @@ fn match_helpers(
         problem.people.push(Demand {
             need: w.assessment.helpers,
             weight: w.weight(prep),
+            min_tagged: w.vehicles_needed(prep),
         });
         index.push(wi);
         for e in &w.eligible {
@@ -1459,6 +1497,7 @@ fn match_helpers(
                 person: k,
                 helper: vol_index[&e.volunteer],
                 cost: e.cost,
+                tagged: e.has_car,
             });
         }
     }
@@ -1499,25 +1538,40 @@ fn match_helpers(
         if primaries.is_empty() {
             // Only helpers whose capacity is used up are named busy; with an exact optimum,
             // fewer free eligible helpers than needed remain.
+            // When enough helpers are free but too few of them drive, the drivers are the
+            // shortage: name the busy drivers and count the free ones.
+            let is_free = |e: &EligibleHelper| {
+                escorts.get(&vol_index[&e.volunteer]).map_or(0, Vec::len)
+                    < map.volunteer(e.volunteer).capacity as usize
+            };
+            let vehicles = w.vehicles_needed(prep) as usize;
+            let free_all = w.eligible.iter().filter(|e| is_free(e)).count();
+            let free_drivers = w
+                .eligible
+                .iter()
+                .filter(|e| e.has_car && is_free(e))
+                .count();
+            let drivers = vehicles > 0
+                && free_all >= w.assessment.helpers as usize
+                && free_drivers < vehicles;
             let mut busy = Vec::new();
-            let mut free = 0;
-            for e in &w.eligible {
-                let helps = escorts
-                    .get(&vol_index[&e.volunteer])
-                    .cloned()
-                    .unwrap_or_default();
-                if helps.len() >= map.volunteer(e.volunteer).capacity as usize {
-                    busy.push(BusyHelper {
-                        id: map.volunteer(e.volunteer).ext_id.clone(),
-                        helps,
-                    });
-                } else {
-                    free += 1;
-                }
+            for e in w
+                .eligible
+                .iter()
+                .filter(|e| !is_free(e) && (!drivers || e.has_car))
+            {
+                busy.push(BusyHelper {
+                    id: map.volunteer(e.volunteer).ext_id.clone(),
+                    helps: escorts
+                        .get(&vol_index[&e.volunteer])
+                        .cloned()
+                        .unwrap_or_default(),
+                });
             }
             w.reasons.push(Reason::HelpersAtCapacity {
                 helpers: busy,
-                free,
+                free: if drivers { free_drivers } else { free_all },
+                drivers,
             });
         }
     }

@@ -7,6 +7,11 @@
 //! none. [`solve`] maximises the total weight of covered people and then minimises the total
 //! cost of the arcs used.
 //!
+//! A person may also ask for at least `min_tagged` helpers whose arc is tagged
+//! ([`Demand::min_tagged`], [`Arc::tagged`]), e.g. "of the two helpers of a bedridden person,
+//! at least one brings a car". That is a constraint on the helper *set*, not on one arc, and
+//! the solver enforces it exactly (`component`, step 6).
+//!
 //! Why this way:
 //! - The person–helper graph splits into connected components that cannot affect each other;
 //!   each is solved on its own (in parallel, largest first) and the answers are merged in
@@ -63,6 +68,11 @@ pub struct Demand {
     /// Priority weight, normally >= 1. A person with weight 0 is never covered, since
     /// covering them gains nothing and costs something.
     pub weight: u64,
+    /// A covered person has at least this many helpers joined by a tagged arc
+    /// ([`Arc::tagged`]); 0 (the default, also for input without the field) means no
+    /// constraint. At most `need`.
+    #[serde(default)]
+    pub min_tagged: u8,
 }
 
 /// A helper who can escort people.
@@ -81,10 +91,15 @@ pub struct Arc {
     pub helper: usize,
     /// Cost of this helper escorting this person, e.g. seconds.
     pub cost: u64,
+    /// This helper brings what the person's [`Demand::min_tagged`] asks for (e.g. a car).
+    /// Default false, also for input without the field.
+    #[serde(default)]
+    pub tagged: bool,
 }
 
 /// The matching problem. Several arcs for the same pair are allowed; only the cheapest
-/// counts (the first of equal ones), everywhere in this module.
+/// counts (the first of equal ones), everywhere in this module, and the pair counts as tagged
+/// when any of its arcs is (tagging does not depend on which arc is cheapest).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MatchingProblem {
     pub people: Vec<Demand>,
@@ -205,6 +220,15 @@ pub enum MatchingError {
     },
     #[error("person {person} needs {need} helpers; only 1 or 2 is supported")]
     UnsupportedNeed { person: usize, need: u8 },
+    #[error(
+        "person {person} asks for {min_tagged} tagged helpers (min_tagged) but needs only {need}; \
+         expected min_tagged <= need"
+    )]
+    MinTaggedAboveNeed {
+        person: usize,
+        min_tagged: u8,
+        need: u8,
+    },
     #[error("the total weight of all people does not fit in 64 bits")]
     WeightOverflow,
     #[error("the total cost of all arcs does not fit in 64 bits")]
@@ -216,18 +240,51 @@ pub enum MatchingError {
 }
 
 /// A component in global indices: its people (ascending), helpers (unsorted, repeated) and
-/// arcs `(person, helper, cost)`.
-type RawComponent = (Vec<usize>, Vec<usize>, Vec<(usize, usize, u64)>);
+/// arcs `(person, helper, pair)`.
+type RawComponent = (Vec<usize>, Vec<usize>, Vec<(usize, usize, Pair)>);
 
-/// Checks the problem and returns the cheapest cost per pair, in `(person, helper)` order.
+/// One eligible (person, helper) pair after merging its arcs: the cheapest cost, and whether
+/// any of its arcs is tagged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pair {
+    cost: u64,
+    tagged: bool,
+}
+
+/// The merged pairs of `arcs`, in `(person, helper)` order, without range checks.
+fn merge_pairs(arcs: &[Arc]) -> BTreeMap<(usize, usize), Pair> {
+    let mut pairs = BTreeMap::new();
+    for a in arcs {
+        pairs
+            .entry((a.person, a.helper))
+            .and_modify(|pair: &mut Pair| {
+                pair.cost = pair.cost.min(a.cost);
+                pair.tagged |= a.tagged;
+            })
+            .or_insert(Pair {
+                cost: a.cost,
+                tagged: a.tagged,
+            });
+    }
+    pairs
+}
+
+/// Checks the problem and returns its merged pairs ([`Pair`]), in `(person, helper)` order.
 ///
 /// Limiting the sum of all (deduplicated) arc costs and weights to `u64` makes every
 /// solution's totals fit the `u64` fields of [`MatchingSolution`].
-fn validate(problem: &MatchingProblem) -> Result<BTreeMap<(usize, usize), u64>, MatchingError> {
+fn validate(problem: &MatchingProblem) -> Result<BTreeMap<(usize, usize), Pair>, MatchingError> {
     for (person, d) in problem.people.iter().enumerate() {
         if !(1..=2).contains(&d.need) {
             return Err(MatchingError::UnsupportedNeed {
                 person,
+                need: d.need,
+            });
+        }
+        if d.min_tagged > d.need {
+            return Err(MatchingError::MinTaggedAboveNeed {
+                person,
+                min_tagged: d.min_tagged,
                 need: d.need,
             });
         }
@@ -237,7 +294,6 @@ fn validate(problem: &MatchingProblem) -> Result<BTreeMap<(usize, usize), u64>, 
         .iter()
         .try_fold(0u64, |acc, d| acc.checked_add(d.weight))
         .ok_or(MatchingError::WeightOverflow)?;
-    let mut pairs = BTreeMap::new();
     for (i, a) in problem.arcs.iter().enumerate() {
         if a.person >= problem.people.len() {
             return Err(MatchingError::PersonOutOfRange {
@@ -253,14 +309,11 @@ fn validate(problem: &MatchingProblem) -> Result<BTreeMap<(usize, usize), u64>, 
                 helpers: problem.helpers.len(),
             });
         }
-        pairs
-            .entry((a.person, a.helper))
-            .and_modify(|c: &mut u64| *c = (*c).min(a.cost))
-            .or_insert(a.cost);
     }
+    let pairs = merge_pairs(&problem.arcs);
     pairs
         .values()
-        .try_fold(0u64, |acc, &c| acc.checked_add(c))
+        .try_fold(0u64, |acc, pair| acc.checked_add(pair.cost))
         .ok_or(MatchingError::CostOverflow)?;
     Ok(pairs)
 }
@@ -268,8 +321,8 @@ fn validate(problem: &MatchingProblem) -> Result<BTreeMap<(usize, usize), u64>, 
 /// Finds an assignment of helpers to people that covers the most weight and, among those,
 /// costs least.
 ///
-/// Errors when an arc names a missing person or helper, a need is not 1 or 2, or the sums
-/// of weights or arc costs overflow `u64`. Check [`SolveStats::optimal`]: it is false only
+/// Errors when an arc names a missing person or helper, a need is not 1 or 2, a `min_tagged`
+/// exceeds its `need`, or the sums of weights or arc costs overflow `u64`. Check [`SolveStats::optimal`]: it is false only
 /// when a budget in [`MatchingParams`] ran out.
 pub fn solve(
     problem: &MatchingProblem,
@@ -278,19 +331,32 @@ pub fn solve(
     let pairs = validate(problem)?;
     let n_people = problem.people.len();
     // Arcs that cannot be part of any assignment are dropped before components are formed,
-    // which keeps components small: helpers without capacity, people with too few arcs.
+    // which keeps components small: helpers without capacity; untagged arcs of people whose
+    // helpers must all be tagged (`min_tagged == need`, e.g. a need-1 person with
+    // `min_tagged` 1), so in the components only need-2 people with `min_tagged` 1 have a
+    // tag constraint left; then people with fewer than `need` arcs left or fewer than
+    // `min_tagged` tagged ones.
+    let can_use = |p: usize, h: usize, pair: &Pair| {
+        let d = &problem.people[p];
+        problem.helpers[h].capacity > 0 && (pair.tagged || d.min_tagged < d.need)
+    };
     let mut arc_count = vec![0usize; n_people];
-    for &(p, h) in pairs.keys() {
-        if problem.helpers[h].capacity > 0 {
+    let mut tagged_count = vec![0usize; n_people];
+    for (&(p, h), pair) in &pairs {
+        if can_use(p, h, pair) {
             arc_count[p] += 1;
+            tagged_count[p] += usize::from(pair.tagged);
         }
     }
-    let usable: Vec<(usize, usize, u64)> = pairs
+    let usable: Vec<(usize, usize, Pair)> = pairs
         .iter()
-        .filter(|&(&(p, h), _)| {
-            problem.helpers[h].capacity > 0 && arc_count[p] >= usize::from(problem.people[p].need)
+        .filter(|&(&(p, h), pair)| {
+            let d = &problem.people[p];
+            can_use(p, h, pair)
+                && arc_count[p] >= usize::from(d.need)
+                && tagged_count[p] >= usize::from(d.min_tagged)
         })
-        .map(|(&(p, h), &c)| (p, h, c))
+        .map(|(&(p, h), &pair)| (p, h, pair))
         .collect();
 
     // Union-find over people (0..n_people) and helpers (n_people..).
@@ -343,6 +409,10 @@ pub fn solve(
                 helpers.iter().enumerate().map(|(i, &h)| (h, i)).collect();
             let input = ComponentInput {
                 need: people.iter().map(|&p| problem.people[p].need).collect(),
+                min_tagged: people
+                    .iter()
+                    .map(|&p| problem.people[p].min_tagged)
+                    .collect(),
                 weight: people.iter().map(|&p| problem.people[p].weight).collect(),
                 capacity: helpers
                     .iter()
@@ -350,8 +420,9 @@ pub fn solve(
                     .collect(),
                 arcs: arcs
                     .iter()
-                    .map(|&(p, h, c)| (local_person[&p], local_helper[&h], c))
+                    .map(|&(p, h, pair)| (local_person[&p], local_helper[&h], pair.cost))
                     .collect(),
+                tagged: arcs.iter().map(|&(_, _, pair)| pair.tagged).collect(),
             };
             (people, helpers, input)
         })
@@ -405,22 +476,15 @@ pub fn solve(
 }
 
 /// Recomputes the objective of `solution.assigned` from the problem (ignoring the totals
-/// stored in the solution). Covered means exactly `need` helpers; missing arcs count as free,
-/// so run [`check`] to validate first.
+/// stored in the solution). Covered means exactly `need` helpers; missing arcs count as free
+/// and `min_tagged` is not looked at, so run [`check`] to validate first.
 pub fn objective(problem: &MatchingProblem, solution: &MatchingSolution) -> Objective {
-    let mut pairs: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    for a in &problem.arcs {
-        pairs
-            .entry((a.person, a.helper))
-            .and_modify(|c| *c = (*c).min(a.cost))
-            .or_insert(a.cost);
-    }
-    objective_with(problem, &pairs, &solution.assigned)
+    objective_with(problem, &merge_pairs(&problem.arcs), &solution.assigned)
 }
 
 fn objective_with(
     problem: &MatchingProblem,
-    pairs: &BTreeMap<(usize, usize), u64>,
+    pairs: &BTreeMap<(usize, usize), Pair>,
     assigned: &[Vec<usize>],
 ) -> Objective {
     let mut value = Objective {
@@ -434,7 +498,7 @@ fn objective_with(
         if !hs.is_empty() && hs.len() == usize::from(demand.need) {
             value.covered_weight = value.covered_weight.saturating_add(demand.weight);
             for &h in hs {
-                let cost = pairs.get(&(p, h)).copied().unwrap_or(0);
+                let cost = pairs.get(&(p, h)).map_or(0, |pair| pair.cost);
                 value.total_cost = value.total_cost.saturating_add(cost);
             }
         }
@@ -444,7 +508,8 @@ fn objective_with(
 
 /// Checks that `solution` is a feasible assignment for `problem` and that its stored totals
 /// are right: one list per person, each empty or holding exactly `need` distinct helpers in
-/// ascending order, every pair an arc, no helper above capacity.
+/// ascending order, every pair an arc, at least `min_tagged` of a covered person's pairs
+/// tagged (any of the pair's arcs), no helper above capacity.
 pub fn check(problem: &MatchingProblem, solution: &MatchingSolution) -> Result<(), String> {
     if solution.assigned.len() != problem.people.len() {
         return Err(format!(
@@ -453,8 +518,7 @@ pub fn check(problem: &MatchingProblem, solution: &MatchingSolution) -> Result<(
             problem.people.len()
         ));
     }
-    let arcs: std::collections::BTreeSet<(usize, usize)> =
-        problem.arcs.iter().map(|a| (a.person, a.helper)).collect();
+    let pairs = merge_pairs(&problem.arcs);
     let mut load = vec![0u64; problem.helpers.len()];
     for (p, hs) in solution.assigned.iter().enumerate() {
         let need = usize::from(problem.people[p].need);
@@ -473,10 +537,17 @@ pub fn check(problem: &MatchingProblem, solution: &MatchingSolution) -> Result<(
             if h >= problem.helpers.len() {
                 return Err(format!("person {p}: helper {h} does not exist"));
             }
-            if !arcs.contains(&(p, h)) {
+            if !pairs.contains_key(&(p, h)) {
                 return Err(format!("person {p}: no arc to helper {h}"));
             }
             load[h] += 1;
+        }
+        let min_tagged = usize::from(problem.people[p].min_tagged);
+        let tagged = hs.iter().filter(|&&h| pairs[&(p, h)].tagged).count();
+        if !hs.is_empty() && tagged < min_tagged {
+            return Err(format!(
+                "person {p} needs at least {min_tagged} tagged helpers and got {tagged}"
+            ));
         }
     }
     for (h, &l) in load.iter().enumerate() {
@@ -503,6 +574,7 @@ pub fn check(problem: &MatchingProblem, solution: &MatchingSolution) -> Result<(
 /// Returns one entry per person; `None` for uncovered people and for covered people no
 /// backup could be found for. This is an exact need-1 matching, solved by [`solve`] on a
 /// derived problem (all weights 1), so it is always optimal and never branches.
+/// Tags ([`Demand::min_tagged`]) play no part in choosing backups.
 pub fn assign_backups(
     problem: &MatchingProblem,
     solution: &MatchingSolution,
@@ -534,7 +606,14 @@ pub fn assign_backups(
         }
     };
     let derived = MatchingProblem {
-        people: vec![Demand { need: 1, weight: 1 }; problem.people.len()],
+        people: vec![
+            Demand {
+                need: 1,
+                weight: 1,
+                min_tagged: 0,
+            };
+            problem.people.len()
+        ],
         helpers,
         arcs: pairs
             .iter()
@@ -542,10 +621,11 @@ pub fn assign_backups(
                 let primaries = &solution.assigned[p];
                 !primaries.is_empty() && !primaries.contains(&h)
             })
-            .map(|(&(person, helper), &cost)| Arc {
+            .map(|(&(person, helper), pair)| Arc {
                 person,
                 helper,
-                cost,
+                cost: pair.cost,
+                tagged: pair.tagged,
             })
             .collect(),
     };

@@ -552,6 +552,9 @@ pub struct HelperParams {
     /// a wheelchair on the flat needs no course, so training is a warning on the plan
     /// (`no_wheelchair_training`), not a bar that leaves the person without anyone.
     pub wheelchair_training_required: bool,
+    /// Helpers with a car among those of a person who goes by car (bedridden, or a wheelchair
+    /// user in heavy snow): 1, one drives. 2 asks every helper of a bedridden person for a car.
+    pub vehicle_helpers: u8,
 }
 
 impl Default for HelperParams {
@@ -566,6 +569,7 @@ impl Default for HelperParams {
             candidates: 12,
             stale_contact_days: 90,
             wheelchair_training_required: false,
+            vehicle_helpers: 1,
         }
     }
 }

@@ -196,10 +196,14 @@ pub enum Reason {
     /// Needs two helpers; fewer than two are eligible.
     NotEnoughHelpers { needed: u8, eligible: usize },
     /// Eligible helpers are already escorting others up to their capacity (named, with whom);
-    /// `free` eligible helpers are left, fewer than the person needs.
+    /// `free` eligible helpers are left, fewer than the person needs. With `drivers`, enough
+    /// helpers are free but too few of them drive: `helpers` are the busy drivers and `free`
+    /// the free ones.
     HelpersAtCapacity {
         helpers: Vec<BusyHelper>,
         free: usize,
+        #[serde(default)]
+        drivers: bool,
     },
 }
 
@@ -426,23 +430,36 @@ impl Reason {
             (Reason::NotEnoughHelpers { needed, eligible }, Lang::En) => {
                 format!("Needs {needed} helpers, but only {eligible} are eligible.")
             }
-            (Reason::HelpersAtCapacity { helpers, free }, l) => {
+            (
+                Reason::HelpersAtCapacity {
+                    helpers,
+                    free,
+                    drivers,
+                },
+                l,
+            ) => {
                 let list = helpers
                     .iter()
                     .map(|h| format!("{} → {}", h.id, h.helps.join("・")))
                     .collect::<Vec<_>>()
                     .join(l.pick("、", "; "));
-                match (l, free) {
-                    (Lang::Ja, 0) => {
+                match (l, free, drivers) {
+                    (Lang::Ja, _, true) => format!(
+                        "車で避難するため運転できる支援者が必要ですが、車を持つ支援者は他の方の支援で手一杯です（{list}）。"
+                    ),
+                    (Lang::En, _, true) => format!(
+                        "Goes by car and needs a helper who drives, but every eligible helper with a car is already escorting others ({list})."
+                    ),
+                    (Lang::Ja, 0, false) => {
                         format!("条件を満たす支援者は全員、他の方の支援で手一杯です（{list}）。")
                     }
-                    (Lang::En, 0) => {
+                    (Lang::En, 0, false) => {
                         format!("Every eligible helper is already escorting others ({list}).")
                     }
-                    (Lang::Ja, f) => format!(
+                    (Lang::Ja, f, false) => format!(
                         "支援者が2人必要ですが、空いている支援者は{f}人だけで、他は手一杯です（{list}）。"
                     ),
-                    (Lang::En, f) => format!(
+                    (Lang::En, f, false) => format!(
                         "Needs two helpers, but only {f} eligible helper is free; the others are busy ({list})."
                     ),
                 }

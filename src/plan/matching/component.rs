@@ -30,6 +30,18 @@
 //!    same value a from-scratch solve gives, so steps 2 to 4 hold unchanged; only which of
 //!    several equally good flows comes back can differ, and with it the tie-break below.
 //!    A warm child typically needs one or two shortest paths instead of one per person.
+//! 6. **Tagged helpers.** A person with `min_tagged = k > 0` receives their tagged arcs'
+//!    edges directly (`helper -> person`) and their untagged ones through an own node:
+//!    `helper -> aux -> person`, with `aux -> person` of capacity `need - k` and cost 0. A
+//!    feasible assignment uses at most `need - k` untagged helpers for a covered person, so it
+//!    is still a flow with the same objective and steps 1 and 2 hold: the relaxation is a
+//!    valid bound. A flow with no undecided person at one unit gives every covered person
+//!    `need` units, at most `need - k` of them untagged, so it is an assignment. Rounding
+//!    (taking the single unit away) only loosens capacities and leaves other people as they
+//!    were, so it stays feasible. "Out" removes the aux edge together with the person's arc
+//!    and sink edges, so no flow is left on it and the aux node is cut off; the removal is an
+//!    ordinary edge removal in step 5. (`solve` already drops untagged arcs of people with
+//!    `k = need`, so in practice only need-2 people with `k = 1` get an aux node.)
 //!
 //! Search order (this is the tie-break rule): relaxations warm-started as in step 5; depth first; branch on the undecided person
 //! with the lowest index among those holding one unit; evaluate both children and enter the
@@ -44,10 +56,14 @@ use super::flow::{Cost, EdgeId, Network};
 #[derive(Clone, Debug, Default)]
 pub(super) struct ComponentInput {
     pub need: Vec<u8>,
+    /// Per person, the least number of tagged helpers when covered; at most `need`.
+    pub min_tagged: Vec<u8>,
     pub weight: Vec<u64>,
     pub capacity: Vec<u32>,
     /// `(person, helper, cost)`, local indices.
     pub arcs: Vec<(usize, usize, u64)>,
+    /// Per arc (same order as `arcs`), whether it is tagged.
+    pub tagged: Vec<bool>,
 }
 
 /// The component's answer and how hard it was to get.
@@ -143,7 +159,11 @@ pub(super) fn solve_component_with(
     let built = build(input, &decisions);
     // The root has every edge, so its edge handles serve every descendant (an edge removed
     // by a warm-started "out" child reports no flow).
-    let (arc_edges, sink_edges) = (built.arc_edges.clone(), built.sink_edges.clone());
+    let (arc_edges, sink_edges, aux_edges) = (
+        built.arc_edges.clone(),
+        built.sink_edges.clone(),
+        built.aux_edges.clone(),
+    );
     let root = solve_built(built, 0).expect("the root forces nobody, so it is feasible");
     let mut arc_start = vec![input.arcs.len(); input.need.len() + 1];
     for (a, &(p, _, _)) in input.arcs.iter().enumerate().rev() {
@@ -161,6 +181,7 @@ pub(super) fn solve_component_with(
         child_solve,
         arc_edges,
         sink_edges,
+        aux_edges,
         arc_start,
         max_nodes,
         max_work,
@@ -201,9 +222,11 @@ fn root_work(input: &ComponentInput) -> u64 {
 struct Search<'a> {
     input: &'a ComponentInput,
     child_solve: ChildSolve,
-    /// The root network's edge per arc and sink edge per person (all present).
+    /// The root network's edge per arc and sink edge per person (all present), and the
+    /// `aux -> person` edge of each person with `min_tagged > 0` (step 6).
     arc_edges: Vec<Option<EdgeId>>,
     sink_edges: Vec<Option<EdgeId>>,
+    aux_edges: Vec<Option<EdgeId>>,
     /// Person `p`'s arcs are `arc_start[p]..arc_start[p + 1]` (arcs are sorted by person).
     arc_start: Vec<usize>,
     max_nodes: u64,
@@ -250,6 +273,10 @@ impl Search<'_> {
                         let arcs = &self.arc_edges[self.arc_start[p]..self.arc_start[p + 1]];
                         for e in arcs.iter().chain([&self.sink_edges[p]]) {
                             net.remove_edge(e.expect("root edge"));
+                        }
+                        // Removing the aux edge too leaves no flow on it (step 6).
+                        if let Some(e) = self.aux_edges[p] {
+                            net.remove_edge(e);
                         }
                     }
                     Decision::In => {
@@ -302,12 +329,13 @@ impl Search<'_> {
     }
 }
 
-/// A relaxation's network and the handles of its arc and sink edges (`None` where the
-/// decisions leave an edge out).
+/// A relaxation's network and the handles of its arc, sink and aux edges (`None` where the
+/// decisions leave an edge out, and aux edges of people without `min_tagged`).
 struct Built {
     net: Network,
     arc_edges: Vec<Option<EdgeId>>,
     sink_edges: Vec<Option<EdgeId>>,
+    aux_edges: Vec<Option<EdgeId>>,
 }
 
 const SOURCE: usize = 0;
@@ -319,23 +347,43 @@ fn build(input: &ComponentInput, decisions: &[Decision]) -> Built {
     let people = input.need.len();
     let helper_node = |h: usize| 2 + h;
     let person_node = |p: usize| 2 + helpers + p;
-    let mut net = Network::new(2 + helpers + people);
-    // Added layer by layer (source, helpers, people) so Bellman-Ford settles in one sweep.
+    // Step 6: people with a tag constraint get an aux node, numbered after the people.
+    let mut aux_count = 0;
+    let aux_node: Vec<Option<usize>> = input
+        .min_tagged
+        .iter()
+        .map(|&k| {
+            (k > 0).then(|| {
+                aux_count += 1;
+                2 + helpers + people + aux_count - 1
+            })
+        })
+        .collect();
+    let mut net = Network::new(2 + helpers + people + aux_count);
+    // Added layer by layer (source, helpers, aux nodes, people) so Bellman-Ford settles in
+    // one sweep.
     for (h, &cap) in input.capacity.iter().enumerate() {
         net.add_edge(SOURCE, helper_node(h), i64::from(cap), Cost::ZERO);
     }
     let arc_edges = input
         .arcs
         .iter()
-        .map(|&(p, h, cost)| {
-            (decisions[p] != Decision::Out).then(|| {
-                net.add_edge(
-                    helper_node(h),
-                    person_node(p),
-                    1,
-                    Cost::new(0, 0, i128::from(cost)),
-                )
-            })
+        .zip(&input.tagged)
+        .map(|(&(p, h, cost), &tagged)| {
+            let head = match aux_node[p] {
+                Some(aux) if !tagged => aux,
+                _ => person_node(p),
+            };
+            (decisions[p] != Decision::Out)
+                .then(|| net.add_edge(helper_node(h), head, 1, Cost::new(0, 0, i128::from(cost))))
+        })
+        .collect();
+    let aux_edges = (0..people)
+        .map(|p| {
+            let aux = aux_node[p]?;
+            let untagged = input.need[p].saturating_sub(input.min_tagged[p]);
+            (decisions[p] != Decision::Out)
+                .then(|| net.add_edge(aux, person_node(p), i64::from(untagged), Cost::ZERO))
         })
         .collect();
     let mut sink_edges = Vec::with_capacity(people);
@@ -353,6 +401,7 @@ fn build(input: &ComponentInput, decisions: &[Decision]) -> Built {
         net,
         arc_edges,
         sink_edges,
+        aux_edges,
     }
 }
 

@@ -2,8 +2,9 @@
 //! helper matching and nothing else.
 //!
 //! Why this way: the matching networks are small per component (tens to a few thousand nodes),
-//! unit-capacity in the middle layer, and their only negative costs sit on the arcs into the
-//! sink. Successive shortest paths is the textbook exact method for that shape and short enough
+//! unit-capacity in the middle layer (plus, for people with a tag constraint, one small
+//! `aux -> person` edge, see `component` step 6), and their only negative costs sit on the
+//! arcs into the sink. Successive shortest paths is the textbook exact method for that shape and short enough
 //! to read in one sitting. Costs are a lexicographic triple ([`Cost`]) instead of one big-M
 //! integer, so no tier can overflow into the next whatever the weights and seconds are.
 //!

@@ -26,7 +26,19 @@ impl SplitMix64 {
 }
 
 fn person(need: u8, weight: u64) -> Demand {
-    Demand { need, weight }
+    Demand {
+        need,
+        weight,
+        min_tagged: 0,
+    }
+}
+
+fn tagged_person(need: u8, weight: u64, min_tagged: u8) -> Demand {
+    Demand {
+        need,
+        weight,
+        min_tagged,
+    }
 }
 
 fn helper(capacity: u32) -> Supply {
@@ -38,6 +50,14 @@ fn arc(person: usize, helper: usize, cost: u64) -> Arc {
         person,
         helper,
         cost,
+        tagged: false,
+    }
+}
+
+fn tagged_arc(person: usize, helper: usize, cost: u64) -> Arc {
+    Arc {
+        tagged: true,
+        ..arc(person, helper, cost)
     }
 }
 
@@ -55,6 +75,8 @@ struct Shape {
     need2_percent: u64,
     arc_percent: u64,
     max_weight: u64,
+    /// Draw `min_tagged` uniformly in `0..=need` and tag about half the arcs.
+    tags: bool,
 }
 
 fn random_problem(rng: &mut SplitMix64, shape: Shape) -> MatchingProblem {
@@ -67,7 +89,13 @@ fn random_problem(rng: &mut SplitMix64, shape: Shape) -> MatchingProblem {
             } else {
                 1
             };
-            person(need, rng.range(1, shape.max_weight))
+            let weight = rng.range(1, shape.max_weight);
+            let min_tagged = if shape.tags {
+                rng.range(0, u64::from(need)) as u8
+            } else {
+                0
+            };
+            tagged_person(need, weight, min_tagged)
         })
         .collect();
     let helpers = (0..n_helpers)
@@ -81,6 +109,16 @@ fn random_problem(rng: &mut SplitMix64, shape: Shape) -> MatchingProblem {
                 arcs.push(arc(p, h, rng.range(0, 12)));
                 if rng.chance(5) {
                     arcs.push(arc(p, h, rng.range(0, 12)));
+                }
+                if shape.tags {
+                    // Tag about half the pairs, sometimes on a duplicate arc only.
+                    for a in arcs
+                        .iter_mut()
+                        .rev()
+                        .take_while(|a| (a.person, a.helper) == (p, h))
+                    {
+                        a.tagged = rng.chance(50);
+                    }
                 }
             }
         }
@@ -109,10 +147,22 @@ fn pair_costs(problem: &MatchingProblem) -> BTreeMap<(usize, usize), u64> {
     pairs
 }
 
+/// Pairs with at least one tagged arc, as the module defines it.
+fn tagged_pairs(problem: &MatchingProblem) -> std::collections::BTreeSet<(usize, usize)> {
+    problem
+        .arcs
+        .iter()
+        .filter(|a| a.tagged)
+        .map(|a| (a.person, a.helper))
+        .collect()
+}
+
 /// The obviously correct reference: tries every assignment (each person gets nothing or
-/// one of the `need`-sized helper sets their arcs allow) and keeps the best objective.
+/// one of the `need`-sized helper sets their arcs allow with at least `min_tagged` tagged
+/// pairs) and keeps the best objective.
 fn brute_force(problem: &MatchingProblem) -> Objective {
     let pairs = pair_costs(problem);
+    let tagged = tagged_pairs(problem);
     let options: Vec<Vec<(Vec<usize>, u64)>> = problem
         .people
         .iter()
@@ -121,7 +171,7 @@ fn brute_force(problem: &MatchingProblem) -> Objective {
             let hs: Vec<usize> = (0..problem.helpers.len())
                 .filter(|&h| pairs.contains_key(&(p, h)))
                 .collect();
-            let mut sets = vec![];
+            let mut sets: Vec<(Vec<usize>, u64)> = vec![];
             if d.need == 1 {
                 for &h in &hs {
                     sets.push((vec![h], pairs[&(p, h)]));
@@ -133,6 +183,10 @@ fn brute_force(problem: &MatchingProblem) -> Objective {
                     }
                 }
             }
+            sets.retain(|(set, _)| {
+                set.iter().filter(|&&h| tagged.contains(&(p, h))).count()
+                    >= usize::from(d.min_tagged)
+            });
             sets
         })
         .collect();
@@ -197,6 +251,7 @@ fn matches_brute_force_on_mixed_needs() {
         need2_percent: 25,
         arc_percent: 55,
         max_weight: 5,
+        tags: false,
     };
     compare_with_brute_force(1, 400, shape);
 }
@@ -209,6 +264,7 @@ fn matches_brute_force_when_need_two_dominates() {
         need2_percent: 85,
         arc_percent: 75,
         max_weight: 4,
+        tags: false,
     };
     compare_with_brute_force(2, 400, shape);
 }
@@ -221,6 +277,7 @@ fn matches_brute_force_with_equal_weights_and_dense_arcs() {
         need2_percent: 50,
         arc_percent: 90,
         max_weight: 1,
+        tags: false,
     };
     compare_with_brute_force(3, 300, shape);
 }
@@ -233,6 +290,7 @@ fn matches_brute_force_on_slightly_larger_cases() {
         need2_percent: 50,
         arc_percent: 50,
         max_weight: 6,
+        tags: false,
     };
     compare_with_brute_force(4, 150, shape);
 }
@@ -278,6 +336,176 @@ fn matches_brute_force_when_pairs_compete_with_singles() {
             "case {case}: {problem:?}"
         );
     }
+}
+
+/// The four shapes above with tags: `min_tagged` drawn in `0..=need`, about half the arcs
+/// tagged (the brute force only accepts helper sets with enough tagged pairs).
+#[test]
+fn matches_brute_force_with_tagged_helpers() {
+    let shapes = [
+        (6, 4, 25, 55, 5),
+        (6, 4, 85, 75, 4),
+        (6, 4, 50, 90, 1),
+        (8, 5, 50, 50, 6),
+    ];
+    for (seed, (max_people, max_helpers, need2_percent, arc_percent, max_weight)) in
+        (11..).zip(shapes)
+    {
+        let shape = Shape {
+            max_people,
+            max_helpers,
+            need2_percent,
+            arc_percent,
+            max_weight,
+            tags: true,
+        };
+        compare_with_brute_force(seed, 300, shape);
+    }
+}
+
+/// The tag constraint must bind: over the tagged random cases, solving with the tags
+/// ignored covers more weight (or costs less) in a good share of them.
+#[test]
+fn tag_constraints_change_random_optima() {
+    let shape = Shape {
+        max_people: 6,
+        max_helpers: 4,
+        need2_percent: 60,
+        arc_percent: 70,
+        max_weight: 4,
+        tags: true,
+    };
+    let mut rng = SplitMix64(15);
+    let mut differ = 0;
+    for _ in 0..200 {
+        let problem = random_problem(&mut rng, shape);
+        let mut free = problem.clone();
+        free.people.iter_mut().for_each(|d| d.min_tagged = 0);
+        let (with, without) = (solve_ok(&problem), solve_ok(&free));
+        let (a, b) = (objective(&problem, &with), objective(&free, &without));
+        assert!(
+            !a.is_better_than(&b),
+            "a constraint cannot improve: {problem:?}"
+        );
+        differ += usize::from(a != b);
+    }
+    assert!(differ >= 20, "tags changed only {differ} of 200 optima");
+}
+
+/// Hand cases for "at least one of the two helpers has a car".
+#[test]
+fn a_need_two_person_needs_a_tagged_helper() {
+    let untagged = MatchingProblem {
+        people: vec![tagged_person(2, 5, 1)],
+        helpers: vec![helper(1), helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 2)],
+    };
+    let solution = solve_ok(&untagged);
+    assert_eq!(solution.assigned, vec![Vec::<usize>::new()]);
+    assert_eq!(solution.covered_weight, 0);
+
+    // One tagged arc among the two is enough.
+    let mut one = untagged.clone();
+    one.arcs[1].tagged = true;
+    let solution = solve_ok(&one);
+    assert_eq!(solution.assigned, vec![vec![0, 1]]);
+    assert_eq!((solution.covered_weight, solution.total_cost), (5, 3));
+
+    // The pair is tagged when any of its arcs is, at the cheapest arc's cost.
+    let mut duplicate = untagged.clone();
+    duplicate.arcs.push(tagged_arc(0, 1, 50));
+    let solution = solve_ok(&duplicate);
+    assert_eq!(solution.assigned, vec![vec![0, 1]]);
+    assert_eq!(solution.total_cost, 3);
+
+    // A cheaper untagged pair loses to a dearer set that has a tagged helper.
+    let mut choice = untagged.clone();
+    choice.arcs.push(tagged_arc(0, 2, 9));
+    let solution = solve_ok(&choice);
+    assert_eq!(solution.assigned, vec![vec![0, 2]]);
+    assert_eq!(solution.total_cost, 10);
+
+    // min_tagged 2: both helpers must be tagged.
+    let mut both = choice.clone();
+    both.people[0].min_tagged = 2;
+    assert_eq!(solve_ok(&both).covered_weight, 0);
+    both.arcs[1].tagged = true;
+    let solution = solve_ok(&both);
+    assert_eq!(solution.assigned, vec![vec![1, 2]]);
+
+    // Need-1 with min_tagged 1: only tagged arcs count.
+    let single = MatchingProblem {
+        people: vec![tagged_person(1, 2, 1), person(1, 1)],
+        helpers: vec![helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), tagged_arc(0, 1, 7), arc(1, 1, 1)],
+    };
+    let solution = solve_ok(&single);
+    assert_eq!(solution.assigned, vec![vec![1], vec![]]);
+}
+
+/// Two need-2 people each wanting one car, one car owner with capacity 1: the relaxation
+/// must branch, and only one of them can be covered.
+#[test]
+fn one_car_for_two_bedridden_people_is_branched() {
+    let problem = MatchingProblem {
+        people: vec![tagged_person(2, 3, 1), tagged_person(2, 3, 1)],
+        helpers: vec![helper(1), helper(1), helper(1)],
+        arcs: vec![
+            tagged_arc(0, 0, 1),
+            arc(0, 1, 1),
+            tagged_arc(1, 0, 1),
+            arc(1, 2, 1),
+        ],
+    };
+    let solution = solve_ok(&problem);
+    assert_eq!(objective(&problem, &solution), brute_force(&problem));
+    assert_eq!(solution.covered_weight, 3);
+    assert!(solution.stats.optimal);
+}
+
+#[test]
+fn check_rejects_too_few_tagged_helpers() {
+    let problem = MatchingProblem {
+        people: vec![tagged_person(2, 1, 1)],
+        helpers: vec![helper(1), helper(1), helper(1)],
+        arcs: vec![arc(0, 0, 1), arc(0, 1, 1), tagged_arc(0, 2, 1)],
+    };
+    let good = solve_ok(&problem);
+    assert_eq!(good.assigned, vec![vec![0, 2]]);
+    let mut bad = good.clone();
+    bad.assigned = vec![vec![0, 1]];
+    // Same totals, so only the tag rule can reject it.
+    assert_eq!(objective(&problem, &bad), objective(&problem, &good));
+    let err = check(&problem, &bad).unwrap_err();
+    assert!(err.contains("tagged"), "{err}");
+}
+
+#[test]
+fn min_tagged_above_need_is_rejected() {
+    let problem = MatchingProblem {
+        people: vec![person(1, 1), tagged_person(1, 1, 2)],
+        helpers: vec![helper(1)],
+        arcs: vec![tagged_arc(1, 0, 1)],
+    };
+    let err = solve(&problem, &MatchingParams::default()).unwrap_err();
+    assert_eq!(
+        err,
+        MatchingError::MinTaggedAboveNeed {
+            person: 1,
+            min_tagged: 2,
+            need: 1
+        }
+    );
+    assert!(err.to_string().contains("person 1"), "{err}");
+}
+
+#[test]
+fn old_dumps_without_tags_still_deserialize() {
+    let json = r#"{"people": [{"need": 2, "weight": 3}], "helpers": [{"capacity": 1}],
+        "arcs": [{"person": 0, "helper": 0, "cost": 4}]}"#;
+    let problem: MatchingProblem = serde_json::from_str(json).unwrap();
+    assert_eq!(problem.people, vec![person(2, 3)]);
+    assert_eq!(problem.arcs, vec![arc(0, 0, 4)]);
 }
 
 #[test]
@@ -357,6 +585,7 @@ fn identical_input_gives_identical_output_whatever_the_arc_order() {
         need2_percent: 40,
         arc_percent: 60,
         max_weight: 2,
+        tags: false,
     };
     let mut rng = SplitMix64(6);
     for _ in 0..50 {
@@ -392,6 +621,7 @@ fn disjoint_problems_solve_as_if_alone() {
         need2_percent: 40,
         arc_percent: 50,
         max_weight: 3,
+        tags: false,
     };
     let mut rng = SplitMix64(7);
     for _ in 0..50 {
@@ -594,6 +824,7 @@ fn backups_match_brute_force() {
         need2_percent: 30,
         arc_percent: 70,
         max_weight: 3,
+        tags: false,
     };
     let mut rng = SplitMix64(8);
     for case in 0..300 {
@@ -669,8 +900,11 @@ fn problems_and_solutions_round_trip_through_json() {
         need2_percent: 30,
         arc_percent: 60,
         max_weight: 3,
+        tags: true,
     };
     let problem = random_problem(&mut rng, shape);
+    assert!(problem.people.iter().any(|d| d.min_tagged > 0));
+    assert!(problem.arcs.iter().any(|a| a.tagged));
     let solution = solve_ok(&problem);
     let json = serde_json::to_string(&problem).unwrap();
     assert_eq!(
@@ -690,14 +924,15 @@ fn problems_and_solutions_round_trip_through_json() {
 /// `solve` hands them over), possibly disconnected, which the component solver allows.
 fn random_component(rng: &mut SplitMix64, shape: Shape) -> component::ComponentInput {
     let problem = random_problem(rng, shape);
+    let tagged = tagged_pairs(&problem);
+    let pairs = pair_costs(&problem);
     component::ComponentInput {
         need: problem.people.iter().map(|d| d.need).collect(),
+        min_tagged: problem.people.iter().map(|d| d.min_tagged).collect(),
         weight: problem.people.iter().map(|d| d.weight).collect(),
         capacity: problem.helpers.iter().map(|h| h.capacity).collect(),
-        arcs: pair_costs(&problem)
-            .into_iter()
-            .map(|((p, h), c)| (p, h, c))
-            .collect(),
+        arcs: pairs.iter().map(|(&(p, h), &c)| (p, h, c)).collect(),
+        tagged: pairs.keys().map(|k| tagged.contains(k)).collect(),
     }
 }
 
@@ -705,6 +940,12 @@ fn random_component(rng: &mut SplitMix64, shape: Shape) -> component::ComponentI
 fn component_objective(input: &component::ComponentInput, assigned: &[Vec<usize>]) -> Objective {
     let cost: BTreeMap<(usize, usize), u64> =
         input.arcs.iter().map(|&(p, h, c)| ((p, h), c)).collect();
+    let tagged: BTreeMap<(usize, usize), bool> = input
+        .arcs
+        .iter()
+        .zip(&input.tagged)
+        .map(|(&(p, h, _), &t)| ((p, h), t))
+        .collect();
     let mut load = vec![0u32; input.capacity.len()];
     let mut value = Objective {
         covered_weight: 0,
@@ -714,6 +955,8 @@ fn component_objective(input: &component::ComponentInput, assigned: &[Vec<usize>
         assert!(hs.is_empty() || hs.len() == usize::from(input.need[p]));
         if !hs.is_empty() {
             value.covered_weight += input.weight[p];
+            let t = hs.iter().filter(|&&h| tagged[&(p, h)]).count();
+            assert!(t >= usize::from(input.min_tagged[p]), "too few tagged");
         }
         for &h in hs {
             load[h] += 1;
@@ -737,6 +980,7 @@ fn warm_started_search_matches_search_from_scratch() {
             need2_percent: 50,
             arc_percent: 20,
             max_weight: 5,
+            tags: false,
         },
         Shape {
             max_people: 40,
@@ -744,6 +988,23 @@ fn warm_started_search_matches_search_from_scratch() {
             need2_percent: 30,
             arc_percent: 12,
             max_weight: 2,
+            tags: false,
+        },
+        Shape {
+            max_people: 30,
+            max_helpers: 16,
+            need2_percent: 50,
+            arc_percent: 20,
+            max_weight: 5,
+            tags: true,
+        },
+        Shape {
+            max_people: 40,
+            max_helpers: 30,
+            need2_percent: 60,
+            arc_percent: 15,
+            max_weight: 2,
+            tags: true,
         },
     ];
     let mut rng = SplitMix64(10);

@@ -332,27 +332,40 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         row(l.method, plan.method.label(lang)),
         row(
             l.start_when,
-            if plan.start_when.get(lang).is_empty() {
-                l.start_default.to_string()
-            } else {
-                plan.start_when.get(lang).to_string()
-            },
+            format!(
+                "{}{}{}: {}",
+                if plan.start_when.get(lang).is_empty() {
+                    l.start_default
+                } else {
+                    plan.start_when.get(lang)
+                },
+                lang.pick("／", " / "),
+                l.preparation,
+                minutes_text(plan.preparation_secs, lang)
+            ),
         ),
-        row(l.preparation, minutes_text(plan.preparation_secs, lang)),
     ];
-    if let Some(w) = plan.water_arrives_min {
-        method_rows.push(row(l.water_arrives, after_alert_text(w, alert_at, lang)));
-    }
+    // When: one row with the latest departure (or time to be upstairs), the time to spare and
+    // when the water comes, so the sheet stays within two pages.
     if let Some(b) = plan.leave_by_min {
         let label = if plan.method == crate::plan::Method::StayUpstairs {
             l.be_up_by
         } else {
             l.leave_by
         };
-        method_rows.push(row(label, after_alert_text(b, alert_at, lang)));
-    }
-    if let Some(s) = plan.slack_min {
-        method_rows.push(row(l.slack, minutes_text(s * 60.0, lang)));
+        let sep = lang.pick("／", " / ");
+        let mut text = after_alert_text(b, alert_at, lang);
+        if let Some(s) = plan.slack_min {
+            text = format!("{text}{sep}{}: {}", l.slack, minutes_text(s * 60.0, lang));
+        }
+        if let Some(w) = plan.water_arrives_min {
+            text = format!(
+                "{text}{sep}{}: {}",
+                l.water_arrives,
+                after_alert_text(w, alert_at, lang)
+            );
+        }
+        method_rows.push(row(label, text));
     }
     let consent_rows = vec![
         row(l.consent_plan, yes_no(plan.consent_plan)),

@@ -33,7 +33,7 @@ pub enum ImportCmd {
     },
     /// Evacuation sites or shelters (国土地理院 CSV/GeoJSON, Digital Agency standard dataset).
     Shelters {
-        /// File format: gsi or digital-agency (default: gsi).
+        /// File format: gsi or digital-agency.
         #[arg(long, default_value = "gsi")]
         format: String,
         /// Override the kind detected from the columns: evacuation_site or shelter.
@@ -72,7 +72,7 @@ pub enum ImportCmd {
         what: String,
         /// Roster CSV file with a header row (columns in docs/data-format.md).
         file: PathBuf,
-        /// Text encoding: shift_jis, utf-8 or auto (default: auto).
+        /// Text encoding: shift_jis, utf-8 or auto.
         #[arg(long, default_value = "auto")]
         encoding: String,
         #[command(flatten)]
@@ -92,8 +92,7 @@ pub struct Common {
     /// Write even if a layer would end empty or lose more than --max-drop of its records.
     #[arg(long)]
     force: bool,
-    /// Largest share (0 to 1) of a layer's records the import may drop without --force
-    /// (default: 0.5).
+    /// Largest share (0 to 1) of a layer's records the import may drop without --force.
     #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_MAX_DROP_SHARE)]
     max_drop: f64,
 }

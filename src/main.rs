@@ -80,7 +80,7 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
         /// Output folder for plans.json, plans.geojson, uncovered.csv, summary.json; replaced
-        /// whole (default: out/plan).
+        /// whole.
         #[arg(long, value_name = "FOLDER", default_value = "out/plan")]
         out: PathBuf,
         /// Date of drafting and of "recent contact", YYYY-MM-DD; default: the day after the last
@@ -90,7 +90,7 @@ enum Cmd {
         /// Also write the matching problems as solved (JSON) to this file.
         #[arg(long, value_name = "FILE")]
         dump_matching: Option<PathBuf>,
-        /// Language of the printed table: ja or en (default: ja).
+        /// Language of the printed table: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
     },
@@ -106,7 +106,7 @@ enum Cmd {
         /// Date of drafting, YYYY-MM-DD; default: the day after the last watch record.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
-        /// Language of the explanation: ja or en (default: ja).
+        /// Language of the explanation: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
         /// Print the explanation and the plan as JSON.
@@ -126,14 +126,14 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
         /// Output folder (index.html, sheets/, cards/, png/); replaced whole, so sheets of people
-        /// no longer planned disappear (default: out/sheets).
+        /// no longer planned disappear.
         #[arg(long, value_name = "FOLDER", default_value = "out/sheets")]
         out: PathBuf,
-        /// Language of the sheets: ja or en (default: ja).
+        /// Language of the sheets: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
-        /// Only this person's sheet (and their helpers' cards); other sheets already in --out are
-        /// kept while their person still has a plan.
+        /// Only this person's sheet (and their helpers' cards); pages already in --out are
+        /// refreshed, or removed if their person no longer has a consented plan.
         #[arg(long, value_name = "ID")]
         person: Option<String>,
         /// Only this district's packet (its people's sheets, their helpers' cards, its index).
@@ -162,7 +162,7 @@ enum ReportCmd {
         /// Fiscal year (April to March), as the calendar year it starts in, e.g. 2023 for 令和5年度.
         #[arg(long, value_name = "YEAR")]
         fiscal_year: i32,
-        /// Language of the report: ja or en (default: ja).
+        /// Language of the report: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
         /// Print the report as JSON.

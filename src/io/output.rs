@@ -214,7 +214,7 @@ impl Staged {
         if let Ok(m) = fs::symlink_metadata(target)
             && !m.is_dir()
         {
-            return Err(bad("a folder (this is a file)"));
+            return Err(bad("a folder (this is a file or a symbolic link)"));
         }
         fs::create_dir_all(&parent).map_err(io_err(&parent))?;
         clean_leftovers(&parent, &name, target)?;

@@ -187,9 +187,6 @@ fn index_links_exist(out: &Path) -> usize {
     n
 }
 
-/// P00001's address in maps/sample-district (unique in the map's files).
-const ADDRESS: &str = "北海道旭川市サンプル町4条4丁目29番5号";
-
 /// Pages (`sheets/…`, `cards/…`) of `out` that contain `text`.
 fn pages_with(out: &Path, text: &str) -> Vec<String> {
     snapshot(out)
@@ -208,11 +205,43 @@ fn a_person_who_withdraws_consent_loses_their_sheet() {
         let p = e.unwrap().path();
         std::fs::copy(&p, map.join(p.file_name().unwrap())).unwrap();
     }
+    // A person with a helper (their sheet and the helper's card show their address), whose
+    // address appears nowhere else in the map; and another person for the one-person mode.
+    let scratch = tempfile::tempdir().unwrap();
+    let plan_dir = scratch.path().join("plan");
+    ok(&["plan", s(&map), "--out", s(&plan_dir)]);
+    let plans: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plan_dir.join("plans.json")).unwrap()).unwrap();
+    let people = std::fs::read_to_string(map.join("people.csv")).unwrap();
+    let volunteers = std::fs::read_to_string(map.join("volunteers.csv")).unwrap();
+    let chosen = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            let a = p["address"].as_str().unwrap_or_default();
+            !p["helpers"].as_array().unwrap().is_empty()
+                && !a.is_empty()
+                && people.matches(a).count() == 1
+                && !volunteers.contains(a)
+        })
+        .expect("a planned person with a helper");
+    let id = chosen["person"].as_str().unwrap().to_owned();
+    let address = chosen["address"].as_str().unwrap().to_owned();
+    let other = plans
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["person"].as_str().unwrap())
+        .find(|p| *p != id)
+        .unwrap()
+        .to_owned();
+
     let out = tmp.path().join("sheets");
     ok(&["sheets", s(&map), "--out", s(&out)]);
-    let sheet = out.join("sheets/P00001.html");
+    let sheet = out.join(format!("sheets/{id}.html"));
     assert!(sheet.exists());
-    let before_leaks = pages_with(&out, ADDRESS);
+    let before_leaks = pages_with(&out, &address);
     assert!(
         before_leaks.len() >= 2,
         "the sheet and a helper card show the address: {before_leaks:?}"
@@ -220,23 +249,23 @@ fn a_person_who_withdraws_consent_loses_their_sheet() {
     let before = names(&out.join("sheets")).len();
     assert!(index_links_exist(&out) > before);
     // The one-person mode keeps the other sheets.
-    ok(&["sheets", s(&map), "--out", s(&out), "--person", "P00002"]);
+    ok(&["sheets", s(&map), "--out", s(&out), "--person", &other]);
     assert_eq!(names(&out.join("sheets")).len(), before);
 
-    withdraw_consent(&map.join("people.csv"), "P00001");
-    ok(&["sheets", s(&map), "--out", s(&out), "--person", "P00002"]);
+    withdraw_consent(&map.join("people.csv"), &id);
+    ok(&["sheets", s(&map), "--out", s(&out), "--person", &other]);
     assert!(
         !sheet.exists(),
         "the one-person mode removes the stale sheet too"
     );
     // No page left in the folder carries the withdrawn person's address (helper cards included).
-    let leaks: Vec<String> = pages_with(&out, ADDRESS);
+    let leaks: Vec<String> = pages_with(&out, &address);
     assert!(leaks.is_empty(), "pages still naming the person: {leaks:?}");
     ok(&["sheets", s(&map), "--out", s(&out)]);
     assert!(!sheet.exists());
     assert_eq!(names(&out.join("sheets")).len(), before - 1);
     let index = std::fs::read_to_string(out.join("index.html")).unwrap();
-    assert!(!index.contains("sheets/P00001.html"));
+    assert!(!index.contains(&format!("sheets/{id}.html")));
     index_links_exist(&out);
     assert_eq!(names(tmp.path()), ["map", "sheets"]);
 }

@@ -139,6 +139,20 @@ pub fn close_polygon(graph: &RoadGraph, area: &MultiPolygon<f64>) -> Closures {
 }
 
 fn close_edges_meeting(graph: &RoadGraph, poly: &Polygon<f64>, c: &mut Closures) {
+    for_edges_meeting(graph, poly, c, |c, id| c.is_closed(id), |c, id| c.close(id));
+}
+
+/// Calls `hit(state, e)` on every edge `e` that intersects (or touches) `poly` (given in
+/// `(lon, lat)`), skipping edges for which `done(state, e)` is already true (they are not
+/// tested again). Shared by [`Closures`] and [`EdgeClock`](super::EdgeClock), so both close
+/// exactly the same edges.
+pub(super) fn for_edges_meeting<S>(
+    graph: &RoadGraph,
+    poly: &Polygon<f64>,
+    state: &mut S,
+    done: impl Fn(&S, EdgeId) -> bool,
+    mut hit: impl FnMut(&mut S, EdgeId),
+) {
     let Some(bb) = poly.bounding_rect() else {
         return;
     };
@@ -147,8 +161,8 @@ fn close_edges_meeting(graph: &RoadGraph, poly: &Polygon<f64>, c: &mut Closures)
     let hi = frame.to_xy(crate::model::LonLat::new(bb.max().x, bb.max().y));
     for e in graph.edges_in_box(lo, hi) {
         let id = EdgeId(e);
-        if !c.is_closed(id) && graph.edge_line(id).intersects(poly) {
-            c.close(id);
+        if !done(state, id) && graph.edge_line(id).intersects(poly) {
+            hit(state, id);
         }
     }
 }

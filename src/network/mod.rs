@@ -21,13 +21,18 @@
 //!   a scenario can close roads thousands of times without rebuilding anything.
 //! - The search ([`mod@route`]) is our own binary-heap Dijkstra over dense `Vec<f64>` distances with
 //!   a reusable [`SearchTree`]; settle order is deterministic (ties by node id).
+//! - Time-dependent routing ([`timed`]): an [`EdgeClock`] per profile says when each edge closes
+//!   (water arrives too deep for that profile); [`earliest_arrival_into`] and
+//!   [`latest_departure_into`] use an edge only if it is left, with a safety margin, before it
+//!   closes. Speeds do not depend on time, so waiting never helps and both stay exact Dijkstras.
 //!
 //! Key types: [`RoadGraph`], [`GraphParams`], [`Snap`], [`Profile`], [`RoutingParams`],
-//! [`Conditions`], [`Closures`], [`SearchTree`], [`Route`].
+//! [`Conditions`], [`Closures`], [`SearchTree`], [`Route`], [`EdgeClock`], [`LatestTree`].
 
 pub mod graph;
 pub mod hazard;
 pub mod route;
+pub mod timed;
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +43,7 @@ pub use route::{
     Conditions, Direction, FootSpeeds, Profile, Route, RoutingParams, SearchTree, Weather,
     one_to_many, one_to_many_into, route,
 };
+pub use timed::{EdgeClock, LatestTree, earliest_arrival_into, latest_departure_into};
 
 use serde::{Deserialize, Serialize};
 

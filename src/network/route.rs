@@ -14,6 +14,7 @@
 
 use super::graph::EdgeData;
 use super::hazard::Closures;
+use super::timed::EdgeClock;
 use super::{EdgeId, NodeId, RoadGraph, Snap};
 use crate::model::{LonLat, RoadClass};
 use serde::{Deserialize, Serialize};
@@ -209,12 +210,12 @@ pub enum Direction {
     Backward,
 }
 
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug)]
-struct HeapEntry {
-    secs: f64,
-    node: u32,
+pub(super) struct HeapEntry {
+    pub(super) secs: f64,
+    pub(super) node: u32,
 }
 
 impl PartialEq for HeapEntry {
@@ -244,7 +245,10 @@ pub struct SearchTree {
     source: Option<NodeId>,
     direction: Direction,
     max_secs: f64,
-    /// Seconds per node; infinite if not settled.
+    /// Time at the source: 0 for [`one_to_many`], the departure time for
+    /// [`earliest_arrival_into`](super::earliest_arrival_into).
+    start_secs: f64,
+    /// Seconds per node (from the start of the clock); infinite if not settled.
     secs: Vec<f64>,
     /// Edge to the predecessor (towards the source), `NONE` for the source and unreached nodes.
     pred: Vec<u32>,
@@ -265,6 +269,7 @@ impl SearchTree {
             source: None,
             direction: Direction::Forward,
             max_secs: 0.0,
+            start_secs: 0.0,
             secs: Vec::new(),
             pred: Vec::new(),
             settled: Vec::new(),
@@ -295,18 +300,31 @@ impl SearchTree {
         self.direction
     }
 
-    /// The bound of the last search, seconds.
+    /// The bound of the last search, seconds (for a timed search, the latest arrival time).
     pub fn max_secs(&self) -> f64 {
         self.max_secs
     }
 
-    /// Travel seconds between the source and `node` (in the search's direction), if `node`
-    /// was reached within `max_secs`.
+    /// The time at the source: 0 after [`one_to_many`], the departure time after
+    /// [`earliest_arrival_into`](super::earliest_arrival_into).
+    pub fn start_secs(&self) -> f64 {
+        self.start_secs
+    }
+
+    /// Seconds between the source and `node` (in the search's direction), if `node` was
+    /// reached within `max_secs`. After a timed search this is the absolute arrival time
+    /// (seconds after the alert); [`SearchTree::travel_secs`] is the travel time.
     pub fn secs(&self, node: NodeId) -> Option<f64> {
         self.secs
             .get(node.index())
             .copied()
             .filter(|s| s.is_finite())
+    }
+
+    /// Travel seconds between the source and `node`: [`SearchTree::secs`] minus
+    /// [`SearchTree::start_secs`].
+    pub fn travel_secs(&self, node: NodeId) -> Option<f64> {
+        self.secs(node).map(|s| s - self.start_secs)
     }
 
     /// Nodes reached, in settle order (non-decreasing seconds, ties by node id).
@@ -349,14 +367,15 @@ impl SearchTree {
         Some(nodes)
     }
 
-    /// The path to or from `node` as a full [`Route`]; `None` if not reached.
+    /// The path to or from `node` as a full [`Route`] (its `secs` is the travel time);
+    /// `None` if not reached.
     pub fn route_to(&self, graph: &RoadGraph, node: NodeId) -> Option<Route> {
         let edges = self.path_edges(graph, node)?;
         let nodes = self.path(graph, node)?;
         Some(Route {
             coords: path_coords(graph, &nodes),
             length_m: path_length_m(graph, &edges),
-            secs: self.secs(node)?,
+            secs: self.travel_secs(node)?,
             nodes,
             edges,
         })
@@ -424,12 +443,30 @@ pub fn one_to_many_into(
     max_secs: f64,
 ) {
     search(
-        tree, graph, profile, params, conditions, closures, source, direction, max_secs, None,
+        tree, graph, profile, params, conditions, closures, source, direction, 0.0, max_secs, None,
+        None,
     );
 }
 
+/// When edges close, for a timed search: edge `e` may be left at time `t` only if
+/// `t + margin_secs <= clock.closes_at(e)`.
+#[derive(Clone, Copy)]
+pub(super) struct Deadlines<'a> {
+    pub(super) clock: &'a EdgeClock,
+    pub(super) margin_secs: f64,
+}
+
+/// Whether an edge left at `exit_secs` is left in time: `exit + margin <= closes`. False if
+/// any value is NaN, so a bad margin closes rather than opens.
+pub(super) fn in_time(exit_secs: f64, margin_secs: f64, closes_at: f64) -> bool {
+    exit_secs + margin_secs <= closes_at
+}
+
+/// The one Dijkstra behind [`one_to_many`], [`route`] and
+/// [`earliest_arrival_into`](super::earliest_arrival_into): labels start at `start_secs` at
+/// the source; with `deadlines`, an edge is relaxed only if it is left in time.
 #[allow(clippy::too_many_arguments)]
-fn search(
+pub(super) fn search(
     tree: &mut SearchTree,
     graph: &RoadGraph,
     profile: Profile,
@@ -438,8 +475,10 @@ fn search(
     closures: &Closures,
     source: NodeId,
     direction: Direction,
+    start_secs: f64,
     max_secs: f64,
     target: Option<NodeId>,
+    deadlines: Option<Deadlines<'_>>,
 ) {
     assert!(
         source.index() < graph.node_count(),
@@ -449,14 +488,14 @@ fn search(
     tree.source = Some(source);
     tree.direction = direction;
     tree.max_secs = max_secs;
+    tree.start_secs = start_secs;
 
-    // Per-search speed table: base speed × factor, so the inner loop only divides.
     let factor = params.factor(conditions);
     let ok = |v: f64| (v.is_finite() && v > 0.0).then_some(v);
 
-    tree.secs[source.index()] = 0.0;
+    tree.secs[source.index()] = start_secs;
     tree.heap.push(HeapEntry {
-        secs: 0.0,
+        secs: start_secs,
         node: source.0,
     });
     while let Some(HeapEntry { secs: d, node: u }) = tree.heap.pop() {
@@ -490,6 +529,11 @@ fn search(
                 continue;
             };
             let nd = d + edge.length_m / v;
+            if let Some(dl) = deadlines
+                && !in_time(nd, dl.margin_secs, dl.clock.closes_at(EdgeId(inc.edge)))
+            {
+                continue; // the edge closes before (or too soon after) we would leave it
+            }
             let w = inc.other as usize;
             if nd <= max_secs && nd < tree.secs[w] {
                 tree.secs[w] = nd;
@@ -524,8 +568,10 @@ pub fn route(
         closures,
         from,
         Direction::Forward,
+        0.0,
         f64::INFINITY,
         Some(to),
+        None,
     );
     tree.route_to(graph, to)
 }

@@ -47,58 +47,75 @@ impl From<LangArg> for Lang {
 enum Cmd {
     /// Build a deterministic synthetic city (map folder).
     Generate {
-        /// asahikawa-fy2023 (the seed's fiscal-2023 scale) or sample-district.
+        /// Preset: asahikawa-fy2023 (the seed's fiscal-2023 scale) or sample-district.
         #[arg(long, default_value = "asahikawa-fy2023")]
         preset: String,
+        /// Random seed (unsigned integer); the same seed gives the same city, byte for byte.
         #[arg(long, default_value_t = 2023)]
         seed: u64,
-        #[arg(long)]
+        /// Map folder to create; refused if it is not empty, unless --force.
+        #[arg(long, value_name = "FOLDER")]
         out: PathBuf,
         /// Real 国土地理院 shelter files (CSV or GeoJSON, sites and/or shelters) to use instead of
         /// generated shelters; may be given more than once.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         shelters: Vec<PathBuf>,
+        /// Replace the map files of a non-empty --out folder (other files still make it refuse).
+        #[arg(long)]
+        force: bool,
     },
     /// Counts of a map: people, volunteers, shelters, road graph, components, off-network points.
     Info {
+        /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
+        /// Print the counts as one JSON object instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Draft a plan for every person: helpers, destination, route; who is uncovered and why.
     Plan {
+        /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
-        /// Scenario file (scenarios/*.toml); default: a daytime river flood.
-        #[arg(long)]
+        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
+        #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        /// Output folder for plans.json, plans.geojson, uncovered.csv, summary.json.
-        #[arg(long, default_value = "out/plan")]
+        /// Output folder for plans.json, plans.geojson, uncovered.csv, summary.json; replaced
+        /// whole.
+        #[arg(long, value_name = "FOLDER", default_value = "out/plan")]
         out: PathBuf,
-        /// Date of drafting and of "recent contact"; default: the day after the last watch record.
-        #[arg(long)]
+        /// Date of drafting and of "recent contact", YYYY-MM-DD; default: the day after the last
+        /// watch record.
+        #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Also write the matching problems as solved (JSON) to this file.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         dump_matching: Option<PathBuf>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
+        /// Language of the printed table: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
     },
     /// Every helper and destination considered for one person, and why each was or was not chosen.
     Explain {
+        /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
+        /// The person's id, as in people.csv (e.g. P00042).
         person: String,
-        #[arg(long)]
+        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
+        #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        #[arg(long)]
+        /// Date of drafting, YYYY-MM-DD; default: the day after the last watch record.
+        #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
+        /// Language of the explanation: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
+        /// Print the explanation and the plan as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -111,26 +128,33 @@ enum Cmd {
     },
     /// Printable plan sheets (A4), helper route cards and an index, as HTML.
     Sheets {
+        /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
-        #[arg(long)]
+        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
+        #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        #[arg(long, default_value = "out/sheets")]
+        /// Output folder (index.html, sheets/, cards/, png/); replaced whole, so sheets of people
+        /// no longer planned disappear.
+        #[arg(long, value_name = "FOLDER", default_value = "out/sheets")]
         out: PathBuf,
+        /// Language of the sheets: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
-        /// Only this person's sheet (and their helpers' cards).
-        #[arg(long)]
+        /// Only this person's sheet (and their helpers' cards); pages already in --out are
+        /// refreshed, or removed if their person no longer has a consented plan.
+        #[arg(long, value_name = "ID")]
         person: Option<String>,
         /// Only this district's packet (its people's sheets, their helpers' cards, its index).
-        #[arg(long)]
+        #[arg(long, value_name = "CODE")]
         district: Option<String>,
         /// Also save a PNG of each sheet (A4 at 150 dpi) in OUT/png, made with headless Chromium.
         #[arg(long)]
         screenshot: bool,
-        #[arg(long)]
+        /// Date of drafting, YYYY-MM-DD; default: the day after the last watch record.
+        #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
     },
     /// Reports over a map's watch records.
@@ -144,11 +168,15 @@ enum Cmd {
 enum ReportCmd {
     /// The annual watch-over summary (安心見守り事業 実績).
     Annual {
+        /// Map folder (map.toml, watch_records.csv, ...).
         map: PathBuf,
-        #[arg(long)]
+        /// Fiscal year (April to March), as the calendar year it starts in, e.g. 2023 for 令和5年度.
+        #[arg(long, value_name = "YEAR")]
         fiscal_year: i32,
+        /// Language of the report: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
+        /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -189,6 +217,7 @@ fn run(cli: Cli) -> Result<()> {
             seed,
             out,
             shelters,
+            force,
         } => {
             let Some(p) = synth::Preset::by_name(&preset) else {
                 bail!("unknown preset {preset:?}: expected asahikawa-fy2023 or sample-district");
@@ -204,9 +233,20 @@ fn run(cli: Cli) -> Result<()> {
                 }
                 real.extend(list);
             }
+            let n = mimamori::io::output::entry_count(&out);
+            if n > 0 && !force {
+                bail!(
+                    "{}: refusing to write into a folder that is not empty ({n} entries): its rosters would be replaced; give --force to replace its map files (nothing was changed)",
+                    out.display()
+                );
+            }
+            let set =
+                mimamori::io::output::Staged::replace(&out, &mimamori::io::output::MAP_FOLDER)?;
             let mut map = synth::generate(&p, seed, (!shelters.is_empty()).then_some(real));
             map.meta.sources.extend(sources);
-            mapdir::write_map(&out, &map)
+            mapdir::write_map(set.dir(), &map)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            set.commit()
                 .with_context(|| format!("cannot write {}", out.display()))?;
             println!(
                 "{}: {} people, {} volunteers, {} shelters, {} roads, {} hazard zones, {} watch records",
@@ -237,10 +277,22 @@ fn run(cli: Cli) -> Result<()> {
                 params.as_deref(),
                 true,
             )?;
-            plan_out::write_run(&out, &run)
-                .with_context(|| format!("cannot write {}", out.display()))?;
+            // A dump inside the output folder belongs to the set; elsewhere it is its own file.
+            let mut extra = Vec::new();
+            let mut dump_outside = None;
             if let Some(f) = dump_matching {
-                mimamori::io::write_atomic(&f, plan_out::matching_json(&run).as_bytes())
+                let bytes = plan_out::matching_json(&run).into_bytes();
+                match (f.parent(), f.file_name()) {
+                    (Some(p), Some(name)) if same_dir(p, &out) => {
+                        extra.push((name.to_string_lossy().into_owned(), bytes))
+                    }
+                    _ => dump_outside = Some((f, bytes)),
+                }
+            }
+            plan_out::write_run_with(&out, &run, &extra)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            if let Some((f, bytes)) = dump_outside {
+                mimamori::io::write_atomic(&f, &bytes)
                     .with_context(|| format!("cannot write {}", f.display()))?;
             }
             print_plan_table(&m, &run, lang.into());
@@ -292,7 +344,7 @@ fn run(cli: Cli) -> Result<()> {
                 run.plans.retain(|p| &p.district == code);
                 run.uncovered.retain(|u| &u.district == code);
             }
-            let stats = sheets_cmd::write_sheets(
+            let (set, stats) = sheets_cmd::stage_sheets(
                 &out,
                 &m,
                 &run.plans,
@@ -300,17 +352,24 @@ fn run(cli: Cli) -> Result<()> {
                 lang.into(),
                 person.as_deref(),
             )?;
+            // Screenshots are taken of the staged pages, so they join the same set.
+            let shots = if screenshot {
+                let ids = run.plans.iter().filter(|p| {
+                    p.consent_plan && person.as_deref().is_none_or(|id| id == p.person)
+                });
+                Some(screenshots(set.dir(), ids.map(|p| p.person.as_str()))?)
+            } else {
+                None
+            };
+            set.commit()
+                .with_context(|| format!("cannot write {}", out.display()))?;
             println!(
                 "{} sheets, {} helper cards → {}",
                 stats.sheets,
                 stats.cards,
                 out.join("index.html").display()
             );
-            if screenshot {
-                let ids = run.plans.iter().filter(|p| {
-                    p.consent_plan && person.as_deref().is_none_or(|id| id == p.person)
-                });
-                let n = screenshots(&out, ids.map(|p| p.person.as_str()))?;
+            if let Some(n) = shots {
                 println!("{n} PNG screenshots → {}", out.join("png").display());
             }
         }
@@ -333,6 +392,19 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// True when `a` and `b` name the same folder (compared after resolving what exists).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    let a = if a.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        a
+    };
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => std::path::absolute(a).ok() == std::path::absolute(b).ok(),
+    }
 }
 
 fn build_graph(map: &Map) -> Result<RoadGraph> {
@@ -807,4 +879,72 @@ fn group(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every argument and option of every command, with the command path, and its help text.
+    fn all_args(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String, String)>) {
+        for a in cmd.get_arguments() {
+            let help = a
+                .get_help()
+                .or(a.get_long_help())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            out.push((path.to_owned(), a.get_id().to_string(), help));
+        }
+        for sub in cmd.get_subcommands() {
+            all_args(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_argument_of_every_command_has_help() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        cmd.clone().debug_assert();
+        let mut args = Vec::new();
+        all_args(&cmd, "mimamori", &mut args);
+        // The walk reaches the nested commands (import osm, report annual) and their positionals.
+        for (path, id) in [
+            ("mimamori import osm", "file"),
+            ("mimamori import osm", "into"),
+            ("mimamori report annual", "map"),
+            ("mimamori explain", "person"),
+        ] {
+            assert!(
+                args.iter().any(|(p, i, _)| p == path && i == id),
+                "{path} {id} not found"
+            );
+        }
+        let missing: Vec<String> = args
+            .iter()
+            .filter(|(_, _, help)| help.trim().is_empty())
+            .map(|(p, id, _)| format!("{p} --{id}"))
+            .collect();
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        // Formats are stated where a value has one.
+        for (p, id, help) in &args {
+            if id == "as_of" {
+                assert!(help.contains("YYYY-MM-DD"), "{p} {id}: {help}");
+            }
+            if id == "lang" {
+                assert!(help.contains("ja or en"), "{p} {id}: {help}");
+            }
+        }
+        // And every command says what it does.
+        fn about(cmd: &clap::Command, path: &str) {
+            for sub in cmd.get_subcommands() {
+                let p = format!("{path} {}", sub.get_name());
+                if sub.get_name() != "help" {
+                    assert!(sub.get_about().is_some(), "{p} has no description");
+                }
+                about(sub, &p);
+            }
+        }
+        about(&cmd, "mimamori");
+    }
 }

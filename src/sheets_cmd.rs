@@ -10,12 +10,17 @@
 //! ```
 //!
 //! File names go through `render::file_stem`, so ids typed by users cannot leave `out`.
+//!
+//! The folder is written as one staged set (`mimamori::io::output`): a killed run leaves the
+//! previous set whole, and a sheet whose person is no longer planned (consent withdrawn,
+//! moved away) disappears, so the index never lists a missing sheet.
 
 use anyhow::{Context, Result, bail};
+use mimamori::io::output::{OutputKind, Staged};
 use mimamori::model::{Lang, Map};
 use mimamori::plan::{Plan, Uncovered};
 use mimamori::render::{self, MAP_MARGIN_M, MapIndex};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What [`write_sheets`] wrote.
@@ -28,10 +33,26 @@ pub struct SheetStats {
     pub bytes: u64,
 }
 
+/// What `mimamori sheets` writes into its `--out` folder.
+pub const SHEETS_OUTPUT: OutputKind = OutputKind {
+    command: "sheets",
+    known: |rel| {
+        rel == "index.html"
+            || ["sheets/", "cards/"].iter().any(|d| {
+                rel.strip_prefix(d)
+                    .is_some_and(|f| !f.contains('/') && f.ends_with(".html"))
+            })
+            || rel
+                .strip_prefix("png/")
+                .is_some_and(|f| !f.contains('/') && f.ends_with(".png"))
+    },
+    manifest: true,
+};
+
 /// Writes `out/index.html`, `out/sheets/<person>.html` for each plan with `consent_plan`, and
-/// `out/cards/<helper>.html` for each helper named in those plans. With `only_person`, writes
-/// that person's sheet and their helpers' cards only (the index still lists everyone); fails if
-/// no plan has that person id.
+/// `out/cards/<helper>.html` for each helper named in those plans, replacing the folder whole
+/// (see [`stage_sheets`]); fails if no plan has the `only_person` id.
+#[allow(dead_code)] // the binary stages (for screenshots); tests/render_browser.rs calls this
 pub fn write_sheets(
     out: &Path,
     map: &Map,
@@ -40,42 +61,98 @@ pub fn write_sheets(
     lang: Lang,
     only_person: Option<&str>,
 ) -> Result<SheetStats> {
+    let (set, stats) = stage_sheets(out, map, plans, uncovered, lang, only_person)?;
+    set.commit()
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(stats)
+}
+
+/// Writes the sheets into a staged set for `out`, to be committed by the caller (after adding
+/// screenshots, say). Without `only_person` the set holds exactly this run's pages. With it,
+/// the set holds that person's sheet and their helpers' cards, plus fresh versions of the pages
+/// already in `out` whose person or helper is still in a consented plan; other pages and all
+/// old screenshots are dropped (the index lists everyone).
+pub fn stage_sheets(
+    out: &Path,
+    map: &Map,
+    plans: &[Plan],
+    uncovered: &[Uncovered],
+    lang: Lang,
+    only_person: Option<&str>,
+) -> Result<(Staged, SheetStats)> {
     if let Some(id) = only_person
         && !plans.iter().any(|p| p.person == id)
     {
         bail!("no plan for person {id:?}");
     }
-    let sheets_dir = out.join("sheets");
-    let cards_dir = out.join("cards");
-    for d in [out, &sheets_dir, &cards_dir] {
+    let consented: Vec<&Plan> = plans.iter().filter(|p| p.consent_plan).collect();
+    // Pages already in `out` (one-person mode): their people and helpers, by file stem.
+    let mut old_sheets = BTreeSet::new();
+    let mut old_cards = BTreeSet::new();
+    let set = if only_person.is_some() {
+        let set = Staged::update(out, Some(&SHEETS_OUTPUT))?;
+        for rel in set.files()? {
+            match rel.split_once('/') {
+                Some(("sheets", f)) => {
+                    old_sheets.insert(f.trim_end_matches(".html").to_owned());
+                }
+                Some(("cards", f)) => {
+                    old_cards.insert(f.trim_end_matches(".html").to_owned());
+                }
+                _ => {}
+            }
+            // Every old page is rewritten below or dropped; screenshots may show old content.
+            if rel.contains('/') {
+                set.remove(&rel)?;
+            }
+        }
+        set
+    } else {
+        Staged::replace(out, &SHEETS_OUTPUT)?
+    };
+    // The sheets to write: every consented plan, or the one person's and those already in
+    // `out` whose person still consents (refreshed, so no page shows outdated names).
+    let chosen: Vec<&Plan> = consented
+        .iter()
+        .copied()
+        .filter(|p| {
+            only_person.is_none_or(|id| {
+                p.person == id || old_sheets.contains(&render::file_stem(&p.person))
+            })
+        })
+        .collect();
+    let sheets_dir = set.dir().join("sheets");
+    let cards_dir = set.dir().join("cards");
+    for d in [&sheets_dir, &cards_dir] {
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
     }
     let mut stats = SheetStats::default();
-    let mut write = |path: &Path, html: String| -> Result<()> {
+    let mut write = |rel: String, html: String| -> Result<()> {
         stats.bytes += html.len() as u64;
-        std::fs::write(path, html).with_context(|| format!("cannot write {}", path.display()))
+        set.write(&rel, html.as_bytes())
+            .with_context(|| format!("cannot write {}", out.join(&rel).display()))
     };
     let index = MapIndex::new(map);
-    let consented: Vec<&Plan> = plans.iter().filter(|p| p.consent_plan).collect();
     let mut sheets = 0;
-    for plan in consented
-        .iter()
-        .filter(|p| only_person.is_none_or(|id| p.person == id))
-    {
+    for plan in &chosen {
         let view = index.view(&render::plan_points(plan), MAP_MARGIN_M);
         let html = render::render_sheet(plan, &view, lang);
-        let path = sheets_dir.join(format!("{}.html", render::file_stem(&plan.person)));
-        write(&path, html)?;
+        write(
+            format!("sheets/{}.html", render::file_stem(&plan.person)),
+            html,
+        )?;
         sheets += 1;
     }
-    // Helpers to write cards for: everyone named in a consented plan (or in the one person's).
+    // Helpers to write cards for: everyone named in a chosen plan, and (one-person mode) those
+    // whose card is already in `out` and who are still named in a consented plan.
     let mut helpers: BTreeMap<&str, ()> = BTreeMap::new();
-    for plan in consented
-        .iter()
-        .filter(|p| only_person.is_none_or(|id| p.person == id))
-    {
+    for plan in &consented {
         for h in &plan.helpers {
-            helpers.insert(&h.id, ());
+            if chosen.iter().any(|c| c.person == plan.person)
+                || old_cards.contains(&render::file_stem(&h.id))
+            {
+                helpers.insert(&h.id, ());
+            }
         }
     }
     let mut cards = 0;
@@ -86,16 +163,15 @@ pub fn write_sheets(
             .filter(|p| p.helpers.iter().any(|h| h.id == *helper))
             .collect();
         let html = render::render_card(helper, &theirs, &index, lang);
-        let path = cards_dir.join(format!("{}.html", render::file_stem(helper)));
-        write(&path, html)?;
+        write(format!("cards/{}.html", render::file_stem(helper)), html)?;
         cards += 1;
     }
     write(
-        &out.join("index.html"),
+        "index.html".into(),
         render::render_index(plans, uncovered, lang),
     )?;
     stats.sheets = sheets;
     stats.cards = cards;
     stats.skipped_no_consent = plans.len() - consented.len();
-    Ok(stats)
+    Ok((set, stats))
 }

@@ -1,4 +1,4 @@
-//! Every real GeoJSON case in `shared/data/geojson-cases` given as `roads.geojson`: invalid
+//! Every real GeoJSON case in `tests/data/geojson-cases` given as `roads.geojson`: invalid
 //! files are refused with a located message and no panic; files that RFC 7946 says parsers
 //! should accept, and the valid ones, either load or are refused for a stated domain reason.
 
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 fn cases(dir: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/geojson-cases")
+        .join("tests/data/geojson-cases")
         .join(dir);
     let mut out: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
@@ -19,7 +19,7 @@ fn cases(dir: &str) -> Vec<PathBuf> {
     out
 }
 
-/// Invalid-folder files that break only SHOULD-level rules (shared/data/README.md §3).
+/// Invalid-folder files that break only SHOULD-level rules (tests/data/README.md, geojson-cases).
 const SHOULD_ONLY: &[&str] = &[
     "polygon_winding_order",
     "bad-polygon-interiorring-rhr",

@@ -1,5 +1,5 @@
 //! Hazard polygon import: real Tokyo and PLATEAU Numazu layers, and an A31a-shaped file made
-//! here (no real A31 file is available, see shared/data/README.md §6).
+//! here (no real A31 file is available, see tests/data/README.md).
 
 use mimamori::io::import::hazards::{HazardOptions, plan_hazards, read_hazards};
 use mimamori::io::mapdir;
@@ -7,11 +7,7 @@ use mimamori::model::HazardKind;
 use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/hazards-real"
-    ))
-    .join(rel)
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/hazards")).join(rel)
 }
 
 /// A31a-shaped FeatureCollection: one square per rank, JGD2011 crs member like KSJ GeoJSON.
@@ -92,30 +88,31 @@ fn projected_crs_is_refused() {
 }
 
 #[test]
-fn tokyo_landslide_layers_import() {
+fn gsi_noto_slope_failure_layers_import_and_reimport_replaces() {
     let out = tempfile::tempdir().unwrap();
     let opts = HazardOptions {
-        id_property: Some("gid".into()),
-        source: Some("東京都 土砂災害警戒区域".into()),
+        source: Some("国土地理院 令和6年能登半島地震 斜面崩壊・堆積分布".into()),
         ..HazardOptions::geojson(HazardKind::Landslide)
     };
+    let dir = "gsi-noto-2024/slope-failure";
+    // Feature counts from tests/data/README.md (counted with GDAL, not with this crate).
     for (f, n) in [
-        ("tokyo_jisuberi.geojson", 65),
-        ("tokyo_dosekiryu_tokubetsu.geojson", 1_688),
+        ("hokai_all_20240118_nanao.geojson", 75),
+        ("hokai_all_20240118_anamizu.geojson", 162),
     ] {
-        let zones = read_hazards(&data(&format!("tokyo-landslide/{f}")), &opts).unwrap();
+        let zones = read_hazards(&data(&format!("{dir}/{f}")), &opts).unwrap();
         assert_eq!(zones.len(), n, "{f}");
-        plan_hazards(&data(&format!("tokyo-landslide/{f}")), out.path(), &opts)
+        plan_hazards(&data(&format!("{dir}/{f}")), out.path(), &opts)
             .unwrap()
             .write()
             .unwrap();
     }
     let text = std::fs::read_to_string(out.path().join(mapdir::HAZARDS)).unwrap();
     let fs = mimamori::io::geojson_in::read_feature_collection(Path::new("h"), &text).unwrap();
-    assert_eq!(fs.len(), 65 + 1_688);
+    assert_eq!(fs.len(), 75 + 162);
     // Importing a file again replaces its zones.
     plan_hazards(
-        &data("tokyo-landslide/tokyo_jisuberi.geojson"),
+        &data(&format!("{dir}/hokai_all_20240118_nanao.geojson")),
         out.path(),
         &opts,
     )
@@ -123,7 +120,8 @@ fn tokyo_landslide_layers_import() {
     .write()
     .unwrap();
     let again = std::fs::read_to_string(out.path().join(mapdir::HAZARDS)).unwrap();
-    assert_eq!(again.lines().count(), text.lines().count());
+    let fs = mimamori::io::geojson_in::read_feature_collection(Path::new("h"), &again).unwrap();
+    assert_eq!(fs.len(), 75 + 162);
 }
 
 #[test]
@@ -158,14 +156,42 @@ fn flood_kind_without_depth_property_is_an_option_error() {
     assert!(e.to_string().contains("--depth-property"), "{e}");
 }
 
+/// Moves the last position of the first ring of the first `k` features by `gap` degrees.
+fn open_rings(text: &str, k: usize, gap: f64) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let features = v["features"].as_array_mut().unwrap();
+    for f in features.iter_mut().take(k) {
+        let g = &mut f["geometry"];
+        let ring = if g["type"] == "MultiPolygon" {
+            &mut g["coordinates"][0][0]
+        } else {
+            &mut g["coordinates"][0]
+        };
+        let last = ring.as_array_mut().unwrap().last_mut().unwrap();
+        let lon = last[0].as_f64().unwrap();
+        last[0] = serde_json::json!(lon + gap);
+    }
+    v.to_string()
+}
+
 #[test]
 fn nearly_closed_rings_are_closed_and_reported_but_open_rings_refused() {
-    use mimamori::io::import::hazards::read_hazards_with_stats;
+    use mimamori::io::import::hazards::{RING_SNAP_DEG, read_hazards_with_stats};
     let opts = HazardOptions::geojson(HazardKind::Landslide);
-    let (_, stats) =
-        read_hazards_with_stats(&data("tokyo-landslide/tokyo_jisuberi.geojson"), &opts).unwrap();
-    assert_eq!(stats.rings_closed, 7);
+    let real = data("gsi-noto-2024/slope-failure/hokai_all_20240118_nanao.geojson");
+    let (zones, stats) = read_hazards_with_stats(&real, &opts).unwrap();
+    assert_eq!(stats.rings_closed, 0, "the GSI file has closed rings");
+    let text = std::fs::read_to_string(&real).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let mut rng = mimamori::rng::Rng::new(7);
+    for _ in 0..5 {
+        let k = 1 + rng.below(zones.len());
+        let p = dir.path().join("gap.geojson");
+        std::fs::write(&p, open_rings(&text, k, RING_SNAP_DEG / 2.0)).unwrap();
+        let (again, stats) = read_hazards_with_stats(&p, &opts).unwrap();
+        assert_eq!(stats.rings_closed, k);
+        assert_eq!(again.len(), zones.len());
+    }
     let p = dir.path().join("open.geojson");
     std::fs::write(&p, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0.001]]]}}]}"#).unwrap();
     let e = read_hazards(&p, &opts).unwrap_err().to_string();

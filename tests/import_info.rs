@@ -22,7 +22,7 @@ fn mimamori(args: &[&str]) -> String {
 /// Imports `file` and checks `info` against the distinct OSM nodes and segments of the roads.
 fn check(file: &str, min_roads: usize) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
+        .join("tests/data/osm")
         .join(file);
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("map");
@@ -83,23 +83,18 @@ fn check(file: &str, min_roads: usize) {
 
 #[test]
 fn osaka_abeno_overpass_json_imports_and_info_counts_the_graph() {
-    check(
-        "roads-real/osaka-abeno/osaka-abeno_overpass_2025-06-16.json",
-        5000,
-    );
+    check("osaka-abeno/osaka-abeno_overpass_2025-06-16.json", 5000);
 }
 
 #[test]
 fn liechtenstein_pbf_imports_and_info_counts_the_graph() {
-    check(
-        "roads-real/liechtenstein/liechtenstein-latest-2024-03-04.osm.pbf",
-        8000,
-    );
+    // The 2013 extract: 2,753 highway ways (tests/data/README.md).
+    check("liechtenstein/liechtenstein-2013-08-03.osm.pbf", 2500);
 }
 
 #[test]
 fn generate_takes_real_gsi_shelters_with_their_attribution() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/asahikawa/shelters");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/shelters");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("city");
     mimamori(&[

@@ -6,11 +6,7 @@ use mimamori::model::{HazardType, Shelter, ShelterKind, WelfareAccess};
 use std::path::{Path, PathBuf};
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/asahikawa/shelters"
-    ))
-    .join(rel)
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/shelters")).join(rel)
 }
 
 fn read(f: &Path) -> Vec<Shelter> {

@@ -22,7 +22,7 @@ fn near_road(rng: &mut Rng, roads: &[Road], north_m: f64) -> LonLat {
 #[test]
 fn plans_on_osaka_abeno_follow_real_streets() {
     let pbf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data/roads-real/osaka-abeno/osaka-abeno_2025-06-16.osm.pbf");
+        .join("tests/data/osm/osaka-abeno/osaka-abeno_2025-06-16.osm.pbf");
     let (osm, _) = read_osm(&pbf, None).unwrap();
     let roads: Vec<Road> = osm.into_iter().map(|r| r.road).collect();
     assert!(roads.len() > 5000);

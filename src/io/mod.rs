@@ -10,6 +10,7 @@ pub mod csv_in;
 pub mod geojson_in;
 pub mod import;
 pub mod mapdir;
+pub mod output;
 pub mod plan_out;
 
 use std::fmt;

@@ -1,7 +1,8 @@
 //! Writing a planning run: `plans.json`, `plans.geojson`, `uncovered.csv`, `summary.json`, and
 //! the matching dump; reading scenario files.
 
-use super::{DataError, Location, decode_text, read_bytes, write_atomic};
+use super::output::{OutputError, OutputKind, Staged};
+use super::{DataError, Location, decode_text, read_bytes};
 use crate::model::Lang;
 use crate::plan::engine::PlanRun;
 use crate::plan::{Plan, Scenario};
@@ -130,16 +131,58 @@ pub fn uncovered_csv(run: &PlanRun) -> Vec<u8> {
     w.into_inner().expect("writing to memory")
 }
 
-/// Writes `plans.json`, `plans.geojson`, `uncovered.csv` and `summary.json` into `dir`.
-pub fn write_run(dir: &Path, run: &PlanRun) -> std::io::Result<()> {
-    write_atomic(&dir.join("plans.json"), pretty(&run.plans).as_bytes())?;
-    write_atomic(
-        &dir.join("plans.geojson"),
-        plans_geojson(&run.plans).to_string().as_bytes(),
-    )?;
-    write_atomic(&dir.join("uncovered.csv"), &uncovered_csv(run))?;
-    write_atomic(&dir.join("summary.json"), pretty(&run.summary).as_bytes())?;
-    Ok(())
+/// The files of a run's output folder.
+pub const RUN_FILES: [&str; 4] = [
+    "plans.json",
+    "plans.geojson",
+    "uncovered.csv",
+    "summary.json",
+];
+
+/// What `mimamori plan` writes into its `--out` folder: the run's files, and a
+/// `--dump-matching` file given inside the folder (`matching.json` in folders written
+/// before the manifest; any name since).
+pub const PLAN_OUTPUT: OutputKind = OutputKind {
+    command: "plan",
+    known: |rel| RUN_FILES.contains(&rel) || rel == "matching.json",
+    manifest: true,
+};
+
+/// The run's files, named as in [`RUN_FILES`], with their content.
+pub fn run_files(run: &PlanRun) -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("plans.json", pretty(&run.plans).into_bytes()),
+        (
+            "plans.geojson",
+            plans_geojson(&run.plans).to_string().into_bytes(),
+        ),
+        ("uncovered.csv", uncovered_csv(run)),
+        ("summary.json", pretty(&run.summary).into_bytes()),
+    ]
+}
+
+/// Replaces the folder `dir` with `plans.json`, `plans.geojson`, `uncovered.csv` and
+/// `summary.json` of `run`, plus `extra` files (name, content): all of them or, on any
+/// failure or kill, none (the previous set stays whole). Files of an earlier run that this
+/// one does not write are removed; files `mimamori plan` did not write make it refuse.
+pub fn write_run_with(
+    dir: &Path,
+    run: &PlanRun,
+    extra: &[(String, Vec<u8>)],
+) -> Result<(), OutputError> {
+    let set = Staged::replace(dir, &PLAN_OUTPUT)?;
+    for (name, bytes) in run_files(run) {
+        set.write(name, &bytes)?;
+    }
+    for (name, bytes) in extra {
+        set.write(name, bytes)?;
+    }
+    set.commit()
+}
+
+/// [`write_run_with`] without extra files.
+pub fn write_run(dir: &Path, run: &PlanRun) -> Result<(), OutputError> {
+    write_run_with(dir, run, &[])
 }
 
 /// The matching problems as solved, for `--dump-matching`.

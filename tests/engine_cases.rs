@@ -743,3 +743,77 @@ fn a_helper_just_across_a_river_without_a_bridge_is_named_as_blocked() {
             .contains("in a straight line")
     );
 }
+
+/// A watch record: `v` visited `p` on `date`.
+fn record(m: &Map, p: &str, v: &str, date: time::Date) -> WatchRecord {
+    WatchRecord {
+        date,
+        person: m.find_person(p).unwrap(),
+        volunteer: m.find_volunteer(v).unwrap(),
+        method: WatchMethod::ALL[0],
+        outcome: WatchOutcome::ALL[0],
+        concern: None,
+        referral: None,
+    }
+}
+
+#[test]
+fn the_main_watcher_is_chosen_over_a_nearer_stranger() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("NEAR", 20.0, 10.0, &[]));
+    m.volunteers.push(helper_at("WATCHER", 300.0, 300.0, &[]));
+    m.volunteers.push(helper_at("SOMETIMES", 200.0, 100.0, &[]));
+    // The stranger next door wins while nobody watches the person.
+    assert_eq!(run(&m, &leave_all()).plans[0].helpers[0].id, "NEAR");
+    for d in [
+        date!(2023 - 06 - 01),
+        date!(2023 - 09 - 01),
+        date!(2024 - 01 - 10),
+    ] {
+        let r = record(&m, "P", "WATCHER", d);
+        m.records.push(r);
+    }
+    let r = record(&m, "P", "SOMETIMES", date!(2023 - 10 - 01));
+    m.records.push(r);
+    let r = run(&m, &leave_all());
+    let p = &r.plans[0];
+    assert_eq!(p.main_watcher.as_deref(), Some("WATCHER"));
+    assert_eq!(p.helpers[0].id, "WATCHER", "{:?}", p.helpers);
+    // The occasional watcher is preferred to the stranger as the backup.
+    assert_eq!(p.backup_helper().map(|h| h.id.as_str()), Some("SOMETIMES"));
+    // Coverage still comes first: with one more person only NEAR can reach in time... here
+    // both can, so the watcher keeps P and the stranger takes the other.
+    m.people
+        .push(person_at("Q", 30.0, 20.0, Mobility::WalksWithHelp));
+    let r = run(&m, &leave_all());
+    assert!(r.plans.iter().all(|p| p.covered));
+    assert_eq!(r.plans[0].helpers[0].id, "WATCHER");
+}
+
+#[test]
+fn a_caretaker_is_chosen_when_the_only_one_in_reach_and_a_coordinator_helps_one_person() {
+    let mut m = town();
+    m.people
+        .push(person_at("P", 10.0, 20.0, Mobility::WalksWithHelp));
+    let mut c = helper_at("C", 20.0, 10.0, &[]);
+    c.roles = vec![Role::Caretaker];
+    m.volunteers.push(c);
+    let r = run(&m, &leave_all());
+    assert!(covered(&r, "P"), "{:?}", r.plans[0].reasons);
+    assert_eq!(r.plans[0].helpers[0].id, "C");
+    // A coordinator with capacity 3 escorts one person at most (roles.coordinator).
+    m.volunteers[0].roles = vec![Role::Coordinator];
+    m.volunteers[0].capacity = 3;
+    m.people
+        .push(person_at("Q", 30.0, 20.0, Mobility::WalksWithHelp));
+    let r = run(&m, &leave_all());
+    assert_eq!(r.plans.iter().filter(|p| p.covered).count(), 1);
+    // A district that does not let coordinators help.
+    let mut p = PlanParams::default();
+    p.helpers.roles.coordinator.eligible = false;
+    let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
+    let r = plan(&m, &g, &leave_all(), &p, date!(2024 - 04 - 01)).unwrap();
+    assert!(r.plans.iter().all(|p| !p.covered));
+}

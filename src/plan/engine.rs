@@ -184,6 +184,10 @@ struct Prep<'a> {
     /// Watch contact per (person, volunteer) in the year before `as_of`: (count, last date).
     contact: BTreeMap<(PersonId, VolunteerId), (u32, Date)>,
     last_contact: Vec<Option<Date>>,
+    /// Each person's main watcher: most contacts in the year, then the latest, then lowest id.
+    main_watcher: Vec<Option<VolunteerId>>,
+    /// Escort capacity per volunteer: their own, capped by their role's setting.
+    capacity: Vec<u8>,
     /// Why each shelter is unusable for this scenario, if it is (independent of the person).
     shelter_block: Vec<Option<&'static str>>,
     /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
@@ -619,7 +623,7 @@ impl<'a> Prep<'a> {
             .collect();
         let no_closures = Closures::none(graph);
         let eligible_role =
-            |v: &Volunteer| params.helpers.eligible_roles.iter().any(|r| v.has_role(*r));
+            |v: &Volunteer| v.roles.iter().any(|r| params.helpers.role(*r).eligible);
         let mut helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>> = BTreeMap::new();
         let mut helper_snap_m = vec![f64::INFINITY; map.volunteers.len()];
         for id in map.volunteer_ids() {
@@ -650,6 +654,30 @@ impl<'a> Prep<'a> {
                 e.1 = e.1.max(r.date);
             }
         }
+        let mut main_watcher: Vec<Option<(u32, Date, std::cmp::Reverse<VolunteerId>)>> =
+            vec![None; map.people.len()];
+        for (&(p, v), &(n, last)) in &contact {
+            let key = (n, last, std::cmp::Reverse(v));
+            let m = &mut main_watcher[p.index()];
+            if m.is_none_or(|old| key > old) {
+                *m = Some(key);
+            }
+        }
+        let main_watcher = main_watcher
+            .into_iter()
+            .map(|m| m.map(|(_, _, std::cmp::Reverse(v))| v))
+            .collect();
+        let capacity = map
+            .volunteers
+            .iter()
+            .map(|v| {
+                v.roles
+                    .iter()
+                    .filter_map(|r| params.helpers.role(*r).max_capacity)
+                    .max()
+                    .map_or(v.capacity, |cap| v.capacity.min(cap))
+            })
+            .collect();
         let hazards = HazardIndex::new(&map.hazards);
         let shelter_block = map
             .shelters
@@ -720,6 +748,8 @@ impl<'a> Prep<'a> {
             helper_snap_m,
             contact,
             last_contact,
+            main_watcher,
+            capacity,
             shelter_block,
         })
     }
@@ -855,13 +885,17 @@ impl Work {
         }
     }
 
-    /// The matching weight: people who must leave first.
-    fn weight(&self, prep: &Prep) -> u64 {
+    /// The matching weight: people who must leave first. With `priority.leave_first`, a
+    /// person who must leave weighs `leave_scale` times their priority weight, where the
+    /// caller passes one more than the total weight of everyone helped upstairs: covering one
+    /// more person who must leave then always beats any number helped upstairs.
+    fn weight(&self, prep: &Prep, leave_scale: u64) -> u64 {
         match self.assessment.need {
             EvacuationNeed::Upstairs => ((self.priority.weight as f64
                 * prep.params.priority.upstairs_factor)
                 .round() as u64)
                 .max(1),
+            _ if prep.params.priority.leave_first => self.priority.weight * leave_scale,
             _ => self.priority.weight,
         }
     }
@@ -1252,6 +1286,37 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
     })
 }
 
+/// The matching cost of `v` helping `pid`, in two tiers (docs/data-format.md, "Helper
+/// choice"): relationship points × `helpers.tier_scale`, then door-to-door seconds. The scale
+/// exceeds any total travel of a solution, so among plans covering the same weight the matching
+/// first prefers the person's own watchers (the main watcher most), and only then less travel.
+fn helper_cost(prep: &Prep, pid: PersonId, v: VolunteerId, travel_secs: f64) -> u64 {
+    let h = &prep.params.helpers;
+    let vol = prep.map.volunteer(v);
+    let mut points = match (prep.main_watcher[pid.index()], prep.contact.get(&(pid, v))) {
+        (Some(m), _) if m == v => 0,
+        (Some(m), Some((n, _))) => {
+            // Other watchers of the last year, by how often they came against the main one.
+            let n_main = prep.contact.get(&(pid, m)).map_or(1, |c| c.0).max(1);
+            let share = (*n as f64 / n_main as f64).min(1.0);
+            h.watcher_points_min
+                + ((h.watcher_points_max - h.watcher_points_min) as f64 * (1.0 - share)).round()
+                    as u64
+        }
+        _ => h.stranger_points,
+    };
+    if prep.as_of.year() - vol.birth_year >= h.last_resort_age {
+        points += h.last_resort_points;
+    }
+    points += vol
+        .roles
+        .iter()
+        .map(|r| h.role(*r).points)
+        .min()
+        .unwrap_or(0);
+    points * h.tier_scale + travel_secs.round() as u64
+}
+
 fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
     let p = map.person(w.pid);
@@ -1337,26 +1402,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
         })();
         let mut cost = None;
         if status.is_none() {
-            let age = prep.as_of.year() - vol.birth_year;
-            let h = &params.helpers;
-            let bonus = contact.map_or(0.0, |(n, last)| {
-                let recency =
-                    (1.0 - (prep.as_of - last).whole_days() as f64 / 365.0).clamp(0.0, 1.0);
-                let frequency = (n as f64 / 24.0).min(1.0);
-                h.relationship_bonus_secs * (0.5 * recency + 0.5 * frequency)
-            });
-            let c = secs.round() as u64
-                + (h.relationship_bonus_secs - bonus).round() as u64
-                + if age >= h.last_resort_age {
-                    h.last_resort_penalty_secs
-                } else {
-                    0
-                }
-                + if vol.has_role(Role::Commissioner) && !vol.has_role(Role::Helper) {
-                    h.commissioner_penalty_secs
-                } else {
-                    0
-                };
+            let c = helper_cost(prep, w.pid, *v, *secs);
             cost = Some(c);
             if let Some(nodes) = tree.path(graph, *node) {
                 w.eligible.push(EligibleHelper {
@@ -1475,11 +1521,16 @@ fn match_helpers(
         helpers: vols
             .iter()
             .map(|v| Supply {
-                capacity: map.volunteer(*v).capacity as u32,
+                capacity: prep.capacity[v.index()] as u32,
             })
             .collect(),
         arcs: Vec::new(),
     };
+    let leave_scale = 1 + works
+        .iter()
+        .filter(|w| seeks(w) && w.assessment.need == EvacuationNeed::Upstairs)
+        .map(|w| w.weight(prep, 1))
+        .sum::<u64>();
     let mut index = Vec::new();
     for (wi, w) in works.iter().enumerate() {
         if !seeks(w) {
@@ -1488,7 +1539,7 @@ fn match_helpers(
         let k = problem.people.len();
         problem.people.push(Demand {
             need: w.assessment.helpers,
-            weight: w.weight(prep),
+            weight: w.weight(prep, leave_scale),
             min_tagged: w.vehicles_needed(prep),
         });
         index.push(wi);
@@ -1542,7 +1593,7 @@ fn match_helpers(
             // shortage: name the busy drivers and count the free ones.
             let is_free = |e: &EligibleHelper| {
                 escorts.get(&vol_index[&e.volunteer]).map_or(0, Vec::len)
-                    < map.volunteer(e.volunteer).capacity as usize
+                    < prep.capacity[e.volunteer.index()] as usize
             };
             let vehicles = w.vehicles_needed(prep) as usize;
             let free_all = w.eligible.iter().filter(|e| is_free(e)).count();
@@ -1929,6 +1980,7 @@ fn assemble(
             contacts: p.contacts.clone(),
             daytime_place: p.daytime_place.clone(),
             notes: p.notes.clone(),
+            main_watcher: prep.main_watcher[pid.index()].map(|v| map.volunteer(v).ext_id.clone()),
             helpers: plan_helpers,
             destination: dest.map(|d| {
                 let sh = map.shelter(d.shelter);

@@ -138,10 +138,6 @@ impl PlanParams {
             ),
             ("preparation_min.bedridden", self.preparation_min.bedridden),
             ("helpers.max_travel_min", self.helpers.max_travel_min),
-            (
-                "helpers.relationship_bonus_secs",
-                self.helpers.relationship_bonus_secs,
-            ),
             ("destinations.max_walk_m", self.destinations.max_walk_m),
         ] {
             check(k, v, v >= 0.0, NONNEG)?;
@@ -485,9 +481,12 @@ pub struct PriorityParams {
     /// Powered devices, oxygen or dialysis.
     pub medical: f64,
     pub household: HouseholdFactors,
-    /// People who may stay upstairs with help weigh this much of their score in the matching:
-    /// helpers go first to people who must leave.
+    /// People who may stay upstairs with help weigh this share of their score in the matching.
     pub upstairs_factor: f64,
+    /// Helpers go first to people who must leave: covering one more of them beats any number
+    /// of people helped upstairs (domain.md, "The hour after the alert"). false: only
+    /// `upstairs_factor` tips the balance.
+    pub leave_first: bool,
     /// Scores at or above this are high priority.
     pub high_from: f64,
     /// Scores at or above this (and below `high_from`) are middle priority.
@@ -518,6 +517,7 @@ impl Default for PriorityParams {
                 facility: 0.8,
             },
             upstairs_factor: 0.5,
+            leave_first: true,
             high_from: 6.0,
             middle_from: 3.0,
             weight_scale: 10.0,
@@ -526,6 +526,13 @@ impl Default for PriorityParams {
 }
 
 /// Who may help, and what choosing them costs.
+///
+/// The matching covers the most priority weight first; among plans that cover the same weight
+/// it prefers known relationships, then less travel. Costs are `points × tier_scale + seconds`:
+/// the person's main watcher (most watch contacts in the last 12 months) scores 0, other
+/// watchers of the year `watcher_points_min..=watcher_points_max` by how often they came
+/// against the main watcher, anyone else `stranger_points`; last-resort ages and some roles
+/// add points.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HelperParams {
@@ -533,16 +540,19 @@ pub struct HelperParams {
     pub max_travel_min: f64,
     /// Volunteers at or above this age are eligible only as a last resort.
     pub last_resort_age: i32,
-    /// Cost added to a last-resort helper, seconds: larger than any saving a younger helper
-    /// brings, so they are chosen only when coverage needs them.
-    pub last_resort_penalty_secs: u64,
-    /// Cost added to a welfare commissioner (民生委員): a helper of last resort, overloaded.
-    pub commissioner_penalty_secs: u64,
-    /// Cost saved when the helper already watches the person, at most, seconds; scaled by
-    /// recency and frequency of contact in the last year.
-    pub relationship_bonus_secs: f64,
-    /// Roles that may be named as helpers.
-    pub eligible_roles: Vec<Role>,
+    /// Points added to a last-resort helper: more than a stranger, so they are chosen only
+    /// when coverage needs them.
+    pub last_resort_points: u64,
+    /// Points of a helper who has not watched the person in the last 12 months.
+    pub stranger_points: u64,
+    /// Points of a watcher who came as often as the main watcher (min) or hardly at all (max).
+    pub watcher_points_min: u64,
+    pub watcher_points_max: u64,
+    /// Seconds per point: larger than any solution's total travel (3,418 people × 2 helpers ×
+    /// 15 min is under 10^7 s), so points decide before seconds.
+    pub tier_scale: u64,
+    /// Who may help by role, at what extra points and with what capacity cap.
+    pub roles: RoleRules,
     /// Eligible helpers kept per person (the cheapest) for the matching; the matching is exact
     /// over these.
     pub candidates: usize,
@@ -557,15 +567,63 @@ pub struct HelperParams {
     pub vehicle_helpers: u8,
 }
 
+/// The rule for one role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRule {
+    /// May be named as a helper.
+    pub eligible: bool,
+    /// Points added (a volunteer with several roles takes the lowest).
+    pub points: u64,
+    /// Most people escorted, whatever the volunteer's own capacity (absent: no cap).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_capacity: Option<u8>,
+}
+
+/// Rules per role: 担い手, 世話係, 地域コーディネーター, 民生委員.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRules {
+    pub helper: RoleRule,
+    pub caretaker: RoleRule,
+    pub coordinator: RoleRule,
+    pub commissioner: RoleRule,
+}
+
+impl HelperParams {
+    pub fn role(&self, r: Role) -> &RoleRule {
+        match r {
+            Role::Helper => &self.roles.helper,
+            Role::Caretaker => &self.roles.caretaker,
+            Role::Coordinator => &self.roles.coordinator,
+            Role::Commissioner => &self.roles.commissioner,
+        }
+    }
+}
+
 impl Default for HelperParams {
     fn default() -> Self {
+        let rule = |points, max_capacity| RoleRule {
+            eligible: true,
+            points,
+            max_capacity,
+        };
         HelperParams {
             max_travel_min: 15.0,
             last_resort_age: 80,
-            last_resort_penalty_secs: 7_200,
-            commissioner_penalty_secs: 600,
-            relationship_bonus_secs: 600.0,
-            eligible_roles: vec![Role::Helper, Role::Commissioner],
+            last_resort_points: 200,
+            stranger_points: 100,
+            watcher_points_min: 10,
+            watcher_points_max: 50,
+            tier_scale: 10_000_000,
+            roles: RoleRules {
+                helper: rule(0, None),
+                caretaker: rule(0, None),
+                // Coordinators organise the district on the day: one person at most.
+                coordinator: rule(30, Some(1)),
+                // Welfare commissioners are helpers of last resort, overloaded.
+                commissioner: rule(20, None),
+            },
             candidates: 12,
             stale_contact_days: 90,
             wheelchair_training_required: false,

@@ -606,6 +606,9 @@ pub struct Plan {
     pub daytime_place: String,
     pub notes: String,
     // The plan.
+    /// The person's main watcher (most watch contacts in the last 12 months), if any: the
+    /// helper the matching prefers.
+    pub main_watcher: Option<String>,
     /// Primary helper(s) first, then the backup.
     pub helpers: Vec<PlanHelper>,
     pub destination: Option<Destination>,

@@ -98,6 +98,7 @@ fn base_plan(map: &Map, person: &str, shelter: &str) -> Plan {
         contacts: p.contacts.clone(),
         daytime_place: p.daytime_place.clone(),
         notes: p.notes.clone(),
+        main_watcher: None,
         helpers: vec![],
         destination: Some(Destination {
             id: s.ext_id.clone(),

@@ -70,6 +70,8 @@ fn zones(f: &Frame, count: usize) -> Vec<HazardZone> {
             let (a, b) = (f.to_lonlat([x, y]), f.to_lonlat([x + 120.0, y + 120.0]));
             HazardZone {
                 ext_id: format!("z{k}"),
+                arrival_min: None,
+                duration_h: None,
                 kind: HazardKind::RiverFlood,
                 depth_rank: DepthRank::new(2),
                 source: String::new(),

@@ -80,6 +80,9 @@ enum Cmd {
         /// Also write the matching problems as solved (JSON) to this file.
         #[arg(long)]
         dump_matching: Option<PathBuf>,
+        /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
+        #[arg(long)]
+        params: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
     },
@@ -91,11 +94,16 @@ enum Cmd {
         scenario: Option<PathBuf>,
         #[arg(long)]
         as_of: Option<String>,
+        /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
+        #[arg(long)]
+        params: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
         #[arg(long)]
         json: bool,
     },
+    /// Print every planner parameter with its default, unit and source, as commented TOML.
+    Params,
     /// Import real data (OSM roads, GSI shelters, hazard polygons, rosters) into a map folder.
     Import {
         #[command(subcommand)]
@@ -121,6 +129,9 @@ enum Cmd {
         screenshot: bool,
         #[arg(long)]
         as_of: Option<String>,
+        /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
+        #[arg(long)]
+        params: Option<PathBuf>,
     },
     /// Reports over a map's watch records.
     Report {
@@ -209,15 +220,23 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Cmd::Info { map, json } => info(&map, json)?,
+        Cmd::Params => print!("{}", mimamori::plan::params::DEFAULT_PARAMS_TOML),
         Cmd::Plan {
             map,
             scenario,
             out,
             as_of,
             dump_matching,
+            params,
             lang,
         } => {
-            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            let (m, run) = run_plan(
+                &map,
+                scenario.as_deref(),
+                as_of.as_deref(),
+                params.as_deref(),
+                true,
+            )?;
             plan_out::write_run(&out, &run)
                 .with_context(|| format!("cannot write {}", out.display()))?;
             if let Some(f) = dump_matching {
@@ -232,10 +251,17 @@ fn run(cli: Cli) -> Result<()> {
             person,
             scenario,
             as_of,
+            params,
             lang,
             json,
         } => {
-            let (m, run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), false)?;
+            let (m, run) = run_plan(
+                &map,
+                scenario.as_deref(),
+                as_of.as_deref(),
+                params.as_deref(),
+                false,
+            )?;
             if m.find_person(&person).is_none() {
                 bail!("no person with id {person:?} in {}", map.display());
             }
@@ -250,8 +276,15 @@ fn run(cli: Cli) -> Result<()> {
             district,
             screenshot,
             as_of,
+            params,
         } => {
-            let (m, mut run) = run_plan(&map, scenario.as_deref(), as_of.as_deref(), true)?;
+            let (m, mut run) = run_plan(
+                &map,
+                scenario.as_deref(),
+                as_of.as_deref(),
+                params.as_deref(),
+                true,
+            )?;
             if let Some(code) = &district {
                 if m.find_district(code).is_none() {
                     bail!("no district with code {code:?} in {}", map.display());
@@ -382,8 +415,18 @@ fn run_plan(
     dir: &Path,
     scenario: Option<&Path>,
     as_of: Option<&str>,
+    params: Option<&Path>,
     progress: bool,
 ) -> Result<(Map, PlanRun)> {
+    let params = match params {
+        Some(f) => {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read parameter file {}", f.display()))?;
+            PlanParams::from_toml(&text)
+                .with_context(|| format!("parameter file {}", f.display()))?
+        }
+        None => PlanParams::default(),
+    };
     let map = load(dir)?;
     let scenario = match scenario {
         Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -408,36 +451,33 @@ fn run_plan(
     );
     bar.set_message("routing");
     let t = Instant::now();
-    let run = plan_with_progress(
-        &map,
-        &g,
-        &scenario,
-        &PlanParams::default(),
-        as_of,
-        &mut |done, _| {
-            if done.is_multiple_of(64) {
-                bar.set_position(done as u64);
-            }
-        },
-    )?;
+    let run = plan_with_progress(&map, &g, &scenario, &params, as_of, &mut |done, _| {
+        if done.is_multiple_of(64) {
+            bar.set_position(done as u64);
+        }
+    })?;
     bar.finish_and_clear();
     tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
     Ok((map, run))
 }
 
 fn counts_row(label: &str, c: &Counts) -> String {
-    format!(
-        "{} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        pad(label, 18),
+    let need = |k: &str| c.by_need.get(k).copied().unwrap_or(0);
+    [
         c.people,
         c.consented,
-        c.planned,
+        need("leave"),
+        need("upstairs"),
+        need("stay_home"),
+        need("facility"),
+        c.need_help,
         c.covered,
         c.with_backup,
-        c.stay_upstairs,
         c.uncovered,
-        c.high_priority_uncovered
-    )
+        c.high_priority_uncovered,
+    ]
+    .iter()
+    .fold(pad(label, 18), |row, n| format!("{row} {n:>7}"))
 }
 
 fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
@@ -452,17 +492,20 @@ fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
     let heads = [
         t("対象者", "people"),
         t("同意", "consent"),
-        t("作成", "planned"),
-        t("支援者有", "covered"),
-        t("予備有", "backup"),
+        t("要避難", "leave"),
         t("上階", "upstair"),
+        t("在宅", "home"),
+        t("施設", "facility"),
+        t("要支援", "need"),
+        t("確保", "covered"),
+        t("予備有", "backup"),
         t("未確保", "uncov."),
         t("うち高", "high"),
     ];
     println!(
         "{} {}",
         pad(t("地区", "district"), 18),
-        heads.map(|h| rpad(h, 8)).join(" ")
+        heads.map(|h| rpad(h, 7)).join(" ")
     );
     for d in &map.districts {
         if let Some(c) = run.summary.by_district.get(&d.code) {
@@ -470,6 +513,13 @@ fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
         }
     }
     println!("{}", counts_row(t("合計", "total"), &run.summary.total));
+    println!(
+        "{}",
+        t(
+            "要支援 = 今、支援者が必要な人（立ち退き避難、または上階への移動に介助が必要）。確保・未確保はその内数。",
+            "need = people who need a helper now (to leave, or to get upstairs); covered and uncovered count among them."
+        )
+    );
     println!();
     println!(
         "{}",
@@ -646,11 +696,14 @@ fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
             .into(),
         (HelperStatus::MissingSkill { skill }, Lang::Ja) => format!("× 必要な技能なし（{skill}）"),
         (HelperStatus::MissingSkill { skill }, Lang::En) => format!("lacks the skill: {skill}"),
-        (HelperStatus::TooLate { total_secs }, Lang::Ja) => {
-            format!("× 間に合わない（合計{}分）", min(*total_secs))
+        (HelperStatus::TooLate { arrival_secs }, Lang::Ja) => {
+            format!("× 間に合わない（到着は警報から{}分後）", min(*arrival_secs))
         }
-        (HelperStatus::TooLate { total_secs }, Lang::En) => {
-            format!("too late ({} min in all)", min(*total_secs))
+        (HelperStatus::TooLate { arrival_secs }, Lang::En) => {
+            format!(
+                "too late (arrives {} min after the alert)",
+                min(*arrival_secs)
+            )
         }
     }
 }

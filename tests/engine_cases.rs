@@ -4,7 +4,7 @@
 use mimamori::model::*;
 use mimamori::network::{GraphParams, RoadGraph, Weather};
 use mimamori::plan::engine::{PlanParams, PlanRun, plan};
-use mimamori::plan::{Method, Reason, Scenario, TimeOfDay};
+use mimamori::plan::{EvacuationNeed, Method, Reason, Scenario, TimeOfDay};
 use mimamori::spatial::Frame;
 use time::macros::date;
 
@@ -123,6 +123,8 @@ fn square_zone(
         .collect();
     HazardZone {
         ext_id: id.into(),
+        arrival_min: None,
+        duration_h: None,
         kind,
         depth_rank: rank.and_then(DepthRank::new),
         source: String::new(),
@@ -141,6 +143,15 @@ fn town() -> Map {
         roads: grid_roads(6),
         shelters: vec![shelter_at("S", 500.0, 500.0, 1000)],
         ..Map::default()
+    }
+}
+
+/// The default flood with an evacuation order for the whole town: people outside every zone
+/// leave too, so the helper rules can be tested on a town without zones.
+fn leave_all() -> Scenario {
+    Scenario {
+        evacuate_all: true,
+        ..Scenario::default()
     }
 }
 
@@ -178,7 +189,7 @@ fn a_helper_next_door_covers_a_person_and_the_route_reaches_the_shelter() {
     m.people
         .push(person_at("P", 10.0, 20.0, Mobility::WalksWithHelp));
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     let p = &r.plans[0];
     assert!(p.covered, "{:?}", p.reasons);
     assert_eq!(p.helpers[0].id, "V");
@@ -199,7 +210,7 @@ fn no_consent_means_no_plan_and_a_no_consent_reason() {
     p.consent.plan = false;
     m.people.push(p);
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     assert!(r.plans.is_empty());
     assert_eq!(r.uncovered[0].reasons, vec![Reason::NoConsent]);
 }
@@ -217,29 +228,48 @@ fn a_day_only_helper_leaves_the_person_uncovered_at_night() {
         weekend_night: false,
     };
     m.volunteers.push(v);
-    assert!(covered(&run(&m, &Scenario::default()), "P"));
+    assert!(covered(&run(&m, &leave_all()), "P"));
     let night = Scenario {
         time_of_day: TimeOfDay::Night,
-        ..Scenario::default()
+        ..leave_all()
     };
     assert_eq!(reasons(&run(&m, &night), "P"), ["nobody_available"]);
 }
 
 #[test]
-fn a_wheelchair_user_needs_a_wheelchair_trained_helper() {
+fn wheelchair_training_is_a_warning_by_default_and_a_bar_when_the_district_says_so() {
     let mut m = town();
     m.people
         .push(person_at("P", 10.0, 20.0, Mobility::Wheelchair));
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[Skill::Car]));
-    assert_eq!(
-        reasons(&run(&m, &Scenario::default()), "P"),
-        ["skill_missing"]
+    // An untrained neighbour pushes the wheelchair; the plan says training is missing.
+    let r = run(&m, &leave_all());
+    assert!(covered(&r, "P"), "{:?}", r.plans[0].reasons);
+    assert!(
+        r.plans[0]
+            .warnings
+            .iter()
+            .any(|w| w.code() == "no_wheelchair_training")
     );
+    // A district that requires training: the untrained one is not eligible.
+    let mut strict = PlanParams::default();
+    strict.helpers.wheelchair_training_required = true;
+    let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
+    let r = plan(&m, &g, &leave_all(), &strict, date!(2024 - 04 - 01)).unwrap();
+    assert_eq!(reasons(&r, "P"), ["skill_missing"]);
+    // A trained helper farther away: chosen under the strict rule, and no warning.
     m.volunteers
         .push(helper_at("W", 120.0, 10.0, &[Skill::Wheelchair]));
-    let r = run(&m, &Scenario::default());
+    let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
+    let r = plan(&m, &g, &leave_all(), &strict, date!(2024 - 04 - 01)).unwrap();
     assert!(covered(&r, "P"));
     assert_eq!(r.plans[0].helpers[0].id, "W");
+    assert!(
+        r.plans[0]
+            .warnings
+            .iter()
+            .all(|w| w.code() != "no_wheelchair_training")
+    );
 }
 
 #[test]
@@ -248,13 +278,10 @@ fn a_bedridden_person_needs_two_helpers_with_cars() {
     m.people
         .push(person_at("P", 10.0, 20.0, Mobility::Bedridden));
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[Skill::Car]));
-    assert_eq!(
-        reasons(&run(&m, &Scenario::default()), "P"),
-        ["not_enough_helpers"]
-    );
+    assert_eq!(reasons(&run(&m, &leave_all()), "P"), ["not_enough_helpers"]);
     m.volunteers
         .push(helper_at("W", 110.0, 10.0, &[Skill::Car]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     assert!(covered(&r, "P"));
     assert_eq!(r.plans[0].method, Method::Car);
     assert_eq!(r.plans[0].primary_helpers().count(), 2);
@@ -269,7 +296,7 @@ fn one_helper_for_two_people_covers_the_higher_priority_and_names_whom_for_the_o
         .push(person_at("B", 30.0, 20.0, Mobility::Wheelchair));
     m.volunteers
         .push(helper_at("V", 20.0, 10.0, &[Skill::Wheelchair]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     // The wheelchair user scores higher (need × 2.0 against × 1.0).
     assert!(covered(&r, "B"));
     let a = r.plans.iter().find(|p| p.person == "A").unwrap();
@@ -290,7 +317,7 @@ fn a_helper_beyond_fifteen_minutes_is_out_of_reach_and_the_sentence_says_how_far
     m.people
         .push(person_at("P", 0.0, 10.0, Mobility::WalksAlone));
     m.volunteers.push(helper_at("V", 1100.0, 1100.0, &[]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     match &r.plans[0].reasons[..] {
         [
             Reason::NoHelperInReach {
@@ -355,29 +382,235 @@ fn a_shallow_flood_with_an_upper_floor_means_staying_upstairs_but_not_in_a_colla
     );
 }
 
-#[test]
-fn a_home_inside_water_over_the_threshold_has_no_safe_route() {
+/// A town with a 3-5 m flood zone over its south-west quarter and a person in it.
+fn deep_town() -> Map {
     let mut m = town();
     m.people
-        .push(person_at("P", 210.0, 220.0, Mobility::WalksWithHelp));
-    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+        .push(person_at("P", 110.0, 120.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("V", 120.0, 10.0, &[]));
     m.hazards.push(square_zone(
         "F",
         HazardKind::RiverFlood,
         Some(3),
+        -50.0,
+        -50.0,
+        250.0,
+        250.0,
+    ));
+    m
+}
+
+fn lead(min: f64) -> Scenario {
+    Scenario {
+        lead_time_min: min,
+        ..Scenario::default()
+    }
+}
+
+#[test]
+fn a_person_deep_in_a_zone_leaves_in_time_with_three_hours_of_lead() {
+    let r = run(&deep_town(), &lead(180.0));
+    let p = &r.plans[0];
+    assert_eq!(p.evacuation_need, EvacuationNeed::Leave);
+    assert!(p.covered, "{:?}", p.reasons);
+    assert_eq!(p.helpers[0].id, "V");
+    // Water reaches the 3-5 m zone 20 min after the overflow (default model); every segment
+    // in the zone must be left 30 min before that.
+    let water = p.water_arrives_min.unwrap();
+    assert!((water - 200.0).abs() < 1e-9, "{water}");
+    let (leave_by, depart, slack) = (
+        p.leave_by_min.unwrap(),
+        p.departure_min.unwrap(),
+        p.slack_min.unwrap(),
+    );
+    assert!(leave_by < water - 30.0 + 1e-9, "{leave_by}");
+    assert!(depart <= leave_by && (slack - (leave_by - depart)).abs() < 1e-9);
+    // The helper is warned at 10 min and walks about 110 m: departure = arrival + 15 min prep.
+    let arrival = 10.0 + p.helpers[0].travel_secs / 60.0;
+    assert!(
+        (depart - (arrival + 15.0)).abs() < 1e-6,
+        "{depart} {arrival}"
+    );
+}
+
+#[test]
+fn the_same_person_with_ten_minutes_of_lead_has_no_safe_route_and_the_time_is_named() {
+    let r = run(&deep_town(), &lead(10.0));
+    let p = &r.plans[0];
+    assert!(!p.covered);
+    match &p.reasons[..] {
+        [
+            Reason::NoSafeRoute {
+                water_min: Some(w),
+                depart_min,
+                margin_min,
+            },
+        ] => {
+            assert!((w - 30.0).abs() < 1e-9, "{w}");
+            assert!((depart_min - 25.0).abs() < 1e-9, "{depart_min}");
+            assert_eq!(*margin_min, 30.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let ja = p.reasons[0].sentence(Lang::Ja);
+    assert!(ja.contains("30分後"), "{ja}");
+    assert!(r.uncovered.iter().any(|u| u.person == "P"));
+}
+
+#[test]
+fn a_person_outside_every_zone_stays_home_with_nobody_drafted_and_is_not_uncovered() {
+    let mut m = deep_town();
+    m.people
+        .push(person_at("Q", 450.0, 450.0, Mobility::Wheelchair));
+    let r = run(&m, &lead(180.0));
+    let q = r.plans.iter().find(|p| p.person == "Q").unwrap();
+    assert_eq!(q.evacuation_need, EvacuationNeed::StayHome);
+    assert!(q.helpers.is_empty() && q.destination.is_none() && q.route.is_empty());
+    assert!(!q.needs_help && q.covered);
+    assert!(r.uncovered.iter().all(|u| u.person != "Q"));
+    assert_eq!(r.summary.total.by_need["stay_home"], 1);
+    assert_eq!(r.summary.total.by_need["leave"], 1);
+    assert_eq!(r.summary.total.need_help, 1);
+    // An evacuation order for the whole area sends them too.
+    let all = Scenario {
+        evacuate_all: true,
+        ..lead(180.0)
+    };
+    let r = run(&m, &all);
+    let q = r.plans.iter().find(|p| p.person == "Q").unwrap();
+    assert_eq!(q.evacuation_need, EvacuationNeed::Leave);
+}
+
+#[test]
+fn a_facility_resident_is_listed_not_planned_and_not_uncovered() {
+    let mut m = deep_town();
+    m.people[0].household = Household::Facility;
+    let r = run(&m, &lead(10.0));
+    let p = &r.plans[0];
+    assert_eq!(p.evacuation_need, EvacuationNeed::Facility);
+    assert!(p.helpers.is_empty() && p.destination.is_none());
+    assert!(r.uncovered.is_empty());
+    assert_eq!(r.summary.total.by_need["facility"], 1);
+    assert_eq!(r.summary.total.uncovered, 0);
+}
+
+#[test]
+fn a_person_who_needs_help_upstairs_gets_a_helper_or_is_uncovered_with_the_reason() {
+    let mut m = town();
+    let mut p = person_at("P", 210.0, 220.0, Mobility::Wheelchair);
+    p.building.floors = 2;
+    m.people.push(p);
+    m.hazards.push(square_zone(
+        "F",
+        HazardKind::RiverFlood,
+        Some(2),
+        150.0,
+        150.0,
+        350.0,
+        350.0,
+    ));
+    // No helper: uncovered, and the reason names the missing helper.
+    let r = run(&m, &Scenario::default());
+    let plan = &r.plans[0];
+    assert_eq!(plan.evacuation_need, EvacuationNeed::Upstairs);
+    assert!(plan.needs_help && !plan.covered);
+    assert_eq!(reasons(&r, "P"), ["no_helper_in_reach"]);
+    // Two neighbours (a wheelchair user is carried up by two): covered, both named.
+    m.volunteers.push(helper_at("V", 220.0, 110.0, &[]));
+    m.volunteers.push(helper_at("W", 110.0, 220.0, &[]));
+    let r = run(&m, &Scenario::default());
+    let plan = &r.plans[0];
+    assert!(plan.covered, "{:?}", plan.reasons);
+    assert_eq!(plan.method, Method::StayUpstairs);
+    assert_eq!(plan.primary_helpers().count(), 2);
+    assert!(plan.destination.is_none());
+    // Be up before the water (rank 2: 45 min after the 180 min overflow), with the margin.
+    assert!((plan.leave_by_min.unwrap() - (225.0 - 30.0)).abs() < 1e-9);
+    // Someone who sleeps upstairs at night needs nobody.
+    m.people[0].building.bedroom_floor = 2;
+    let night = Scenario {
+        time_of_day: TimeOfDay::Night,
+        ..Scenario::default()
+    };
+    let plan = &run(&m, &night).plans[0];
+    assert_eq!(plan.evacuation_need, EvacuationNeed::Upstairs);
+    assert!(!plan.needs_help && plan.helpers.is_empty());
+}
+
+#[test]
+fn a_route_that_would_cross_a_segment_after_it_closes_takes_a_later_closing_detour() {
+    // The person lives in a shallow zone on the west edge that floods late; the shelter is
+    // due east. The straight way east crosses a deep zone on the middle row that floods at
+    // the overflow; the detour along the north edge stays dry.
+    let mut m = town();
+    m.shelters = vec![shelter_at("S", 500.0, 200.0, 1000)];
+    m.people
+        .push(person_at("P", 0.0, 210.0, Mobility::WalksAlone));
+    m.volunteers.push(helper_at("V", 10.0, 310.0, &[]));
+    let mut home = square_zone(
+        "H",
+        HazardKind::RiverFlood,
+        Some(2),
+        -30.0,
+        150.0,
+        30.0,
+        250.0,
+    );
+    home.arrival_min = Some(120.0);
+    m.hazards.push(home);
+    let mut deep = square_zone(
+        "D",
+        HazardKind::RiverFlood,
+        Some(4),
+        150.0,
+        -50.0,
+        350.0,
+        380.0,
+    );
+    deep.arrival_min = Some(0.0);
+    m.hazards.push(deep);
+    // With 200 min of lead, the deep zone is still open when the person passes: straight.
+    let early = run(&m, &lead(200.0));
+    let straight = early.plans[0].route_length_m;
+    assert!(early.plans[0].covered, "{:?}", early.plans[0].reasons);
+    assert!((straight - 520.0).abs() < 40.0, "{straight}");
+    // With 30 min of lead, it closes at 30 min: the route goes round it to the north.
+    let late = run(&m, &lead(30.0));
+    let p = &late.plans[0];
+    assert!(p.covered, "{:?}", p.reasons);
+    assert!(p.route_length_m > straight + 300.0, "{}", p.route_length_m);
+    // Every route point stays out of the deep zone's interior.
+    for c in &p.route {
+        let (x, y) = ((c.lon - LON0) / M_LON, (c.lat - LAT0) / M_LAT);
+        assert!(!(x > 151.0 && x < 349.0 && y < 379.0), "({x:.0}, {y:.0})");
+    }
+}
+
+#[test]
+fn helpers_go_first_to_people_who_must_leave() {
+    // One helper; a wheelchair user who must leave (a bungalow in a 0.5-3 m zone) and one who
+    // could stay upstairs with help (a two-storey house in the same zone), equal otherwise.
+    let mut m = town();
+    let leave = person_at("A", 210.0, 220.0, Mobility::WalksWithHelp);
+    let mut stay = person_at("B", 230.0, 220.0, Mobility::WalksWithHelp);
+    stay.building.floors = 2;
+    m.people.extend([leave, stay]);
+    m.volunteers.push(helper_at("V", 220.0, 110.0, &[]));
+    m.hazards.push(square_zone(
+        "F",
+        HazardKind::RiverFlood,
+        Some(2),
         150.0,
         150.0,
         350.0,
         350.0,
     ));
     let r = run(&m, &Scenario::default());
-    assert_eq!(reasons(&r, "P"), ["no_safe_route"]);
-    // With roads closed only from 5 m, the 3-5 m zone can be crossed.
-    let lenient = Scenario {
-        impassable_depth_m: 5.0,
-        ..Scenario::default()
-    };
-    assert!(covered(&run(&m, &lenient), "P"));
+    let a = r.plans.iter().find(|p| p.person == "A").unwrap();
+    let b = r.plans.iter().find(|p| p.person == "B").unwrap();
+    assert_eq!(a.evacuation_need, EvacuationNeed::Leave);
+    assert_eq!(b.evacuation_need, EvacuationNeed::Upstairs);
+    assert!(a.covered && !b.covered);
 }
 
 #[test]
@@ -392,14 +625,14 @@ fn a_full_shelter_and_an_outdoor_site_in_snow_leave_no_destination() {
         .push(helper_at("V", 20.0, 10.0, &[Skill::Wheelchair]));
     m.volunteers
         .push(helper_at("W", 40.0, 10.0, &[Skill::Wheelchair]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     assert!(covered(&r, "B"));
     assert_eq!(reasons(&r, "A"), ["destinations_full"]);
     m.shelters[0].capacity = 1000;
     m.shelters[0].indoor = false;
     let snow = Scenario {
         weather: Weather::Snow,
-        ..Scenario::default()
+        ..leave_all()
     };
     assert_eq!(reasons(&run(&m, &snow), "A"), ["no_destination"]);
 }
@@ -410,7 +643,7 @@ fn a_home_far_from_any_road_is_off_the_network() {
     m.people
         .push(person_at("P", -800.0, 20.0, Mobility::WalksAlone));
     m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
-    match &run(&m, &Scenario::default()).plans[0].reasons[..] {
+    match &run(&m, &leave_all()).plans[0].reasons[..] {
         [Reason::OffNetwork { distance_m }] => assert!((*distance_m - 800.0).abs() < 30.0),
         other => panic!("{other:?}"),
     }
@@ -476,7 +709,7 @@ fn a_helper_just_across_a_river_without_a_bridge_is_named_as_blocked() {
     m.people
         .push(person_at("P", 100.0, 490.0, Mobility::WalksAlone));
     m.volunteers.push(helper_at("V", 100.0, 610.0, &[]));
-    let r = run(&m, &Scenario::default());
+    let r = run(&m, &leave_all());
     match &r.plans[0].reasons[..] {
         [
             Reason::NoHelperInReach {

@@ -249,6 +249,35 @@ fn bool_prop(errs: &mut DataErrors, path: &Path, f: &RawFeature, key: &str, defa
     })
 }
 
+/// An optional number property within `lo..=hi` (empty or null: `None`).
+fn opt_number_prop(
+    errs: &mut DataErrors,
+    path: &Path,
+    f: &RawFeature,
+    key: &str,
+    lo: f64,
+    hi: f64,
+) -> Option<f64> {
+    let t = prop_text(f, key);
+    if t.is_empty() {
+        return None;
+    }
+    match normalize_digits(&t).parse::<f64>() {
+        Ok(v) if v.is_finite() && (lo..=hi).contains(&v) => Some(v),
+        _ => {
+            feature_err(
+                errs,
+                path,
+                f,
+                key,
+                &t,
+                format!("a number from {lo} to {hi}"),
+            );
+            None
+        }
+    }
+}
+
 /// The GeoJSON type name of a geometry, for messages.
 pub fn geometry_type(g: &Geometry<f64>) -> &'static str {
     match g {
@@ -603,10 +632,14 @@ pub fn hazards_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> Ve
                 "a depth rank 1-6 for a flood-type zone",
             );
         }
+        let arrival_min = opt_number_prop(errs, path, f, "arrival_min", 0.0, 7.0 * 24.0 * 60.0);
+        let duration_h = opt_number_prop(errs, path, f, "duration_h", 0.0, 365.0 * 24.0);
         out.push(HazardZone {
             ext_id: feature_id(f),
             kind,
             depth_rank,
+            arrival_min,
+            duration_h,
             source: prop_text(f, "source"),
             geometry,
         });
@@ -1063,6 +1096,12 @@ pub fn hazards_geojson(zones: &[HazardZone]) -> Vec<u8> {
                 let mut p = props(json!({"kind": z.kind.code(), "source": z.source}));
                 if let Some(r) = z.depth_rank {
                     p.insert("depth_rank".into(), json!(r.get()));
+                }
+                if let Some(a) = z.arrival_min {
+                    p.insert("arrival_min".into(), json!(a));
+                }
+                if let Some(d) = z.duration_h {
+                    p.insert("duration_h".into(), json!(d));
                 }
                 feature(&z.ext_id, p, multipolygon_json(&z.geometry))
             })

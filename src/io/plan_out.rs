@@ -61,7 +61,9 @@ pub fn plans_geojson(plans: &[Plan]) -> FeatureCollection {
         features.push(feature(
             format!("person/{}", p.person),
             json!({"layer": "person", "person": p.person, "district": p.district, "method": p.method,
-                   "priority": p.priority.band, "covered": p.covered,
+                   "priority": p.priority.band, "evacuation_need": p.evacuation_need,
+                   "needs_help": p.needs_help, "covered": p.covered,
+                   "leave_by_min": p.leave_by_min.map(f64::floor), "slack_min": p.slack_min.map(f64::floor),
                    "reasons": p.reasons.iter().map(|r| r.code()).collect::<Vec<_>>()}),
             GeometryValue::new_point(pos(p.home)),
         ));

@@ -258,6 +258,12 @@ impl HazardKind {
             HazardKind::StormSurge => HazardType::StormSurge,
         }
     }
+
+    /// Water that arrives and recedes (every kind but landslide): a zone of this kind has an
+    /// arrival time and a duration.
+    pub fn floods(self) -> bool {
+        self != HazardKind::Landslide
+    }
 }
 
 /// Flood depth rank as in 国土数値情報 A31a (`A31a_205`), 1 to 6.

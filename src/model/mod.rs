@@ -293,6 +293,12 @@ pub struct HazardZone {
     pub kind: HazardKind,
     /// Flood depth rank (A31a_205: 1 <0.5 m, 2 0.5-3 m, 3 3-5 m, 4 5-10 m, 5 10-20 m, 6 >=20 m).
     pub depth_rank: Option<DepthRank>,
+    /// Minutes after the overflow (the end of the scenario's lead time) that water reaches the
+    /// zone (到達時間, from municipal hazard maps); `None`: the default model by depth
+    /// (`plan::params::WaterParams`).
+    pub arrival_min: Option<f64>,
+    /// Hours the water stays (浸水継続時間); `None`: the default model by depth.
+    pub duration_h: Option<f64>,
     /// The river or source, e.g. "石狩川 L2" or "国土数値情報 A31a".
     pub source: String,
     pub geometry: geo::MultiPolygon<f64>,

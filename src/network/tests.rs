@@ -665,6 +665,8 @@ fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
 fn zone(kind: HazardKind, rank: Option<u8>, geometry: MultiPolygon<f64>) -> HazardZone {
     HazardZone {
         ext_id: "z".into(),
+        arrival_min: None,
+        duration_h: None,
         kind,
         depth_rank: rank.and_then(DepthRank::new),
         source: String::new(),

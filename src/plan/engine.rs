@@ -1,34 +1,50 @@
 //! The planning engine: from a map, its road graph and a scenario to one plan per person, the
 //! people left without help with their reasons, and the matching problems as solved.
 //!
+//! The model is the hour after the alert (警戒レベル3 高齢者等避難), not the flood itself: time
+//! runs from the alert (t = 0); the river overflows at the scenario's lead time and water then
+//! reaches each zone at its arrival time (deep zones by the river first), closing each road
+//! segment for the profiles its depth stops (`plan::params::WaterParams`). Routes are
+//! time-dependent: a segment may be used only if it is left a safety margin before it closes.
+//!
 //! The flow, per run:
-//! 1. Closures for the scenario (active hazard zones beyond the depth threshold, closed roads
-//!    and areas) as an overlay on the graph; volunteers available at this time.
-//! 2. Per person who consented: priority; staying on a safe upper floor (屋内安全確保) when the
-//!    home has a floor above the expected depth and is in no house-collapse or landslide zone;
-//!    otherwise a bounded search from home at the person's pace for suitable destinations.
+//! 1. Edge clocks for the scenario: per profile, when each road segment closes (water), plus
+//!    static closures (closed roads and areas) and, for landslide scenarios, the landslide
+//!    zones that routes avoid unless there is no other way; volunteers available at this time.
+//! 2. Per person who consented: the evacuation need ([`EvacuationNeed`]): leave, stay upstairs
+//!    (a floor above the water, short flooding, no collapse or landslide zone, and the person
+//!    can get up there, alone or with named helpers), stay home (outside every active zone), or
+//!    the facility's own plan. Priority. For people who must leave: a time-dependent search
+//!    from home at the person's pace, departing once warned and prepared, for suitable
+//!    destinations reached before the deadline; each candidate's route gives `leave_by`, the
+//!    latest departure for which every segment is still left in time.
 //! 3. Destinations assigned under capacity by the exact matching (shelters as suppliers),
 //!    nearest first, welfare shelters preferred for people who need one.
-//! 4. Per person with a destination: a bounded backward search for helpers, each candidate
-//!    passed through the eligibility filters in a fixed order (consent to be named, available,
-//!    skill, time), so that a person with no eligible helper gets the reason of the filter that
-//!    removed the last candidate.
-//! 5. The exact helper matching (coverage weighted by priority, then cost), then backups.
+//! 4. Per person needing help now: a backward latest-departure search from the home on the
+//!    helpers' clock, so a helper counts only if, setting off once warned, they reach the
+//!    person early enough to prepare and leave by `leave_by` (or to get them upstairs before
+//!    the water), every segment before it closes. Candidates pass the eligibility filters in a
+//!    fixed order (consent to be named, available, skill, time), so that a person with no
+//!    eligible helper gets the reason of the filter that removed the last candidate.
+//! 5. The exact helper matching (coverage weighted by priority, people who must leave first,
+//!    then cost), then backups.
 //! 6. Reasons for everyone left uncovered, warnings for the covered, plans and the summary.
 //!
 //! Every step is deterministic: people, helpers and shelters are visited in id order and ties
 //! are broken by id.
 
+pub use super::params::{PlanParams, PreparationMin};
+
 use super::matching::{
-    self, Arc, BackupParams, Demand, MatchingError, MatchingParams, MatchingProblem,
-    MatchingSolution, Supply,
+    self, Arc, BackupParams, Demand, MatchingError, MatchingProblem, MatchingSolution, Supply,
 };
+use super::params::PriorityParams;
 use super::scenario::Scenario;
 use super::types::*;
 use crate::model::*;
 use crate::network::{
-    Closures, Direction, NodeId, Profile, RoadGraph, RoutingParams, SearchTree, close_polygon,
-    close_roads, hazard_closures, one_to_many_into,
+    Closures, EdgeClock, LatestTree, NodeId, Profile, RoadGraph, SearchTree, close_polygon,
+    close_roads, earliest_arrival_into, latest_departure_into,
 };
 use crate::rng::Rng;
 use crate::spatial::{HazardIndex, Item, ItemKind, SpatialIndex};
@@ -38,101 +54,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 use time::{Date, Duration};
-
-/// Preparation time at home before leaving, minutes, by mobility (our assumptions, settings):
-/// dressing, medication, locking up; longer for a wheelchair transfer and for a bedridden
-/// person moved onto a stretcher or into a car.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PreparationMin {
-    pub walks_alone: f64,
-    pub walks_with_help: f64,
-    pub wheelchair: f64,
-    pub bedridden: f64,
-}
-
-impl PreparationMin {
-    pub fn for_mobility(&self, m: Mobility) -> f64 {
-        match m {
-            Mobility::WalksAlone => self.walks_alone,
-            Mobility::WalksWithHelp => self.walks_with_help,
-            Mobility::Wheelchair => self.wheelchair,
-            Mobility::Bedridden => self.bedridden,
-        }
-    }
-}
-
-/// Every setting of the engine, with documented defaults.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct PlanParams {
-    pub routing: RoutingParams,
-    /// A helper must reach the person within this, minutes (issue default 15 min).
-    pub max_helper_travel_min: f64,
-    /// Volunteers at or above this age are eligible only as a last resort.
-    pub last_resort_age: i32,
-    /// Cost added to a last-resort helper, seconds: larger than any saving a younger helper
-    /// brings, so they are chosen only when coverage needs them.
-    pub last_resort_penalty_secs: u64,
-    /// Cost added to a welfare commissioner (民生委員): a helper of last resort, overloaded.
-    pub commissioner_penalty_secs: u64,
-    /// Cost saved when the helper already watches the person, at most, seconds; scaled by
-    /// recency and frequency of contact in the last year.
-    pub relationship_bonus_secs: f64,
-    pub preparation_min: PreparationMin,
-    /// Roles that may be named as helpers.
-    pub eligible_roles: Vec<Role>,
-    /// A walk longer than this gets a warning, metres (recommended longest walk to a site).
-    pub max_walk_m: f64,
-    /// No watch contact for this many days gets a warning.
-    pub stale_contact_days: i64,
-    /// Share of a general shelter's or site's capacity reserved for people planned here (the
-    /// rest is for everyone else). Welfare shelters are wholly for them.
-    pub shelter_capacity_share: f64,
-    /// Seats assumed for a destination whose capacity is unknown (0 in the data).
-    pub unknown_capacity_seats: u32,
-    /// Cost added when a person who needs a welfare shelter is sent to a general one, seconds.
-    pub welfare_fallback_penalty_secs: u64,
-    /// Storey height used to decide which floor is above the water, metres.
-    pub floor_height_m: f64,
-    /// Destinations farther than this are not considered, minutes.
-    pub max_evacuation_min: f64,
-    /// Destinations kept per person for the capacity assignment.
-    pub destination_candidates: usize,
-    /// Eligible helpers kept per person (the cheapest) for the matching; the matching is exact
-    /// over these. Keeps the problem small where helpers are dense.
-    pub helper_candidates: usize,
-    pub matching: MatchingParams,
-}
-
-impl Default for PlanParams {
-    fn default() -> Self {
-        PlanParams {
-            routing: RoutingParams::default(),
-            max_helper_travel_min: 15.0,
-            last_resort_age: 80,
-            last_resort_penalty_secs: 7_200,
-            commissioner_penalty_secs: 600,
-            relationship_bonus_secs: 600.0,
-            preparation_min: PreparationMin {
-                walks_alone: 10.0,
-                walks_with_help: 15.0,
-                wheelchair: 20.0,
-                bedridden: 30.0,
-            },
-            eligible_roles: vec![Role::Helper, Role::Commissioner],
-            max_walk_m: 500.0,
-            stale_contact_days: 90,
-            shelter_capacity_share: 0.1,
-            unknown_capacity_seats: 50,
-            welfare_fallback_penalty_secs: 1_800,
-            floor_height_m: 3.0,
-            max_evacuation_min: 60.0,
-            destination_candidates: 8,
-            helper_candidates: 12,
-            matching: MatchingParams::default(),
-        }
-    }
-}
 
 /// What can stop a run (bad scenario references); data problems are reasons, not errors.
 #[derive(Debug, Error)]
@@ -166,8 +87,10 @@ pub enum HelperStatus {
     MissingSkill {
         skill: String,
     },
+    /// Cannot arrive in time: setting off once warned, arrives this many seconds after the
+    /// alert, later than the plan allows.
     TooLate {
-        total_secs: f64,
+        arrival_secs: f64,
     },
 }
 
@@ -230,6 +153,7 @@ pub struct PlanRun {
 }
 
 /// Travel-time tolerance for "fits in the lead time", seconds (floating-point noise).
+/// Travel-time tolerance, seconds (floating-point noise).
 const EPS: f64 = 1e-6;
 
 struct Prep<'a> {
@@ -238,8 +162,21 @@ struct Prep<'a> {
     scenario: &'a Scenario,
     params: &'a PlanParams,
     as_of: Date,
+    /// Closed from the start: the scenario's closed roads and areas.
     closures: Closures,
+    /// `closures` plus the active landslide zones' segments, avoided while another way exists.
+    avoid: Closures,
+    has_landslide: bool,
     no_closures: Closures,
+    /// When each segment closes, per profile (index: `Profile::ALL` order).
+    clocks: Vec<EdgeClock>,
+    /// Every segment open at every time (for "would a route exist without the water?").
+    open_clock: EdgeClock,
+    /// Every trip must end by this, seconds after the alert: when the last active zone floods,
+    /// or the lead time when no zone floods (a landslide).
+    deadline_secs: f64,
+    margin_secs: f64,
+    warning_secs: f64,
     available: Vec<bool>,
     /// Helper-role volunteers snapped for walking: node -> volunteers.
     helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>>,
@@ -258,6 +195,13 @@ struct Prep<'a> {
     volunteer_by_id: BTreeMap<&'a str, VolunteerId>,
 }
 
+fn profile_index(profile: Profile) -> usize {
+    Profile::ALL
+        .iter()
+        .position(|p| *p == profile)
+        .expect("every profile is in ALL")
+}
+
 /// The routing profile and method for a mobility.
 pub fn profile_for(m: Mobility) -> (Profile, Method) {
     match m {
@@ -268,13 +212,14 @@ pub fn profile_for(m: Mobility) -> (Profile, Method) {
     }
 }
 
-/// The skill a helper needs for a person's mobility: a car for bedridden people (each of the
-/// two helpers, so that one drives and neither depends on the other's car), wheelchair
-/// training for wheelchair users.
-pub fn skill_needed(m: Mobility) -> Option<Skill> {
+/// The skill every helper of a person who leaves must have: a car for bedridden people;
+/// wheelchair training for wheelchair users only when `helpers.wheelchair_training_required`
+/// (by default it is not a bar: a neighbour can push a wheelchair, and the plan warns when
+/// nobody named is trained).
+pub fn skill_needed(m: Mobility, params: &super::params::HelperParams) -> Option<Skill> {
     match m {
         Mobility::Bedridden => Some(Skill::Car),
-        Mobility::Wheelchair => Some(Skill::Wheelchair),
+        Mobility::Wheelchair if params.wheelchair_training_required => Some(Skill::Wheelchair),
         _ => None,
     }
 }
@@ -290,48 +235,66 @@ pub fn needs_welfare_shelter(p: &Person) -> bool {
             .any(|r| matches!(r, SupportReason::CareLevel(n) if *n >= 4))
 }
 
-/// The priority of a person: hazard at home × need × household. Tests every hazard zone; the
-/// engine uses [`priority_in`] with the zones from its index.
+/// Powered devices or oxygen: power must last as long as the person stays.
+fn on_power(p: &Person) -> bool {
+    p.has_need(Need::PoweredDevice) || p.has_need(Need::Oxygen)
+}
+
+/// The priority of a person with the default parameters: hazard at home × need × household.
+/// Tests every hazard zone; the engine uses [`priority_in`] with the zones from its index.
 pub fn priority(map: &Map, p: &Person) -> Priority {
     let pt = geo::Point::new(p.home.lon, p.home.lat);
-    priority_in(map.hazards.iter().filter(|z| z.geometry.intersects(&pt)), p)
+    priority_in(
+        map.hazards.iter().filter(|z| z.geometry.intersects(&pt)),
+        p,
+        &PriorityParams::default(),
+    )
 }
 
 /// [`priority`] given the hazard zones that contain the person's home.
 pub fn priority_in<'a>(
     zones_at_home: impl Iterator<Item = &'a HazardZone>,
     p: &Person,
+    params: &PriorityParams,
 ) -> Priority {
     let mut factors = Vec::new();
     let mut hazard = (
-        1.0,
+        params.outside_zones,
         String::from("浸水・土砂災害の想定区域外"),
         String::from("outside hazard zones"),
     );
     for z in zones_at_home {
         let (m, ja, en) = match (z.kind, z.depth_rank) {
             (HazardKind::HouseCollapse, _) => (
-                3.0,
+                params.deep_or_collapse,
                 "家屋倒壊等氾濫想定区域".into(),
                 "house-collapse zone".into(),
             ),
-            (HazardKind::Landslide, _) => (3.0, "土砂災害警戒区域".into(), "landslide zone".into()),
+            (HazardKind::Landslide, _) => (
+                params.deep_or_collapse,
+                "土砂災害警戒区域".into(),
+                "landslide zone".into(),
+            ),
             (_, Some(r)) if r.min_m() >= 3.0 => (
-                3.0,
+                params.deep_or_collapse,
                 format!("浸水深{}", r.label()),
                 format!("flood depth {}", r.label()),
             ),
             (_, Some(r)) if r.min_m() >= 0.5 => (
-                2.0,
+                params.ground_floor_floods,
                 format!("浸水深{}", r.label()),
                 format!("flood depth {}", r.label()),
             ),
             (_, Some(r)) => (
-                1.3,
+                params.shallow,
                 format!("浸水深{}", r.label()),
                 format!("flood depth {}", r.label()),
             ),
-            (k, None) => (2.0, k.label_ja().into(), k.label_en().into()),
+            (k, None) => (
+                params.unknown_depth,
+                k.label_ja().into(),
+                k.label_en().into(),
+            ),
         };
         if m > hazard.0 {
             hazard = (m, ja, en);
@@ -342,39 +305,27 @@ pub fn priority_in<'a>(
         en: hazard.2,
         multiplier: hazard.0,
     });
-    let need = match p.mobility {
-        Mobility::WalksAlone => 1.0,
-        Mobility::WalksWithHelp => 1.5,
-        Mobility::Wheelchair => 2.0,
-        Mobility::Bedridden => 2.5,
-    };
     factors.push(PriorityFactor {
         ja: p.mobility.label_ja().into(),
         en: p.mobility.label_en().into(),
-        multiplier: need,
+        multiplier: params.mobility.get(p.mobility),
     });
     if p.has_need(Need::PoweredDevice) || p.has_need(Need::Oxygen) || p.has_need(Need::Dialysis) {
         factors.push(PriorityFactor {
             ja: "医療機器・医療的ケア".into(),
             en: "medical devices or care".into(),
-            multiplier: 1.5,
+            multiplier: params.medical,
         });
     }
-    let household = match p.household {
-        Household::Alone => 1.5,
-        Household::ElderlyCouple => 1.3,
-        Household::WithFamily => 1.0,
-        Household::Facility => 0.8,
-    };
     factors.push(PriorityFactor {
         ja: p.household.label_ja().into(),
         en: p.household.label_en().into(),
-        multiplier: household,
+        multiplier: params.household.get(p.household),
     });
     let score = factors.iter().map(|f| f.multiplier).product::<f64>();
-    let band = if score >= 6.0 {
+    let band = if score >= params.high_from {
         Band::High
-    } else if score >= 3.0 {
+    } else if score >= params.middle_from {
         Band::Middle
     } else {
         Band::Low
@@ -382,33 +333,199 @@ pub fn priority_in<'a>(
     Priority {
         score,
         band,
-        weight: ((score * 10.0).round() as u64).max(1),
+        weight: ((score * params.weight_scale).round() as u64).max(1),
         factors,
     }
 }
 
-/// The lowest floor above the expected water in the person's active flood zones, if staying
-/// upstairs is allowed there (no house-collapse or landslide zone) and the building has it.
-fn safe_floor(prep: &Prep, p: &Person) -> Option<u8> {
+/// What the person must do, and the facts behind it.
+struct Assessment {
+    need: EvacuationNeed,
+    reason: LocalText,
+    /// For `Upstairs`: the first floor above the water.
+    safe_floor: Option<u8>,
+    /// Helpers needed now: to leave (the roster's count), to get upstairs (by mobility), or 0.
+    helpers: u8,
+    /// When water reaches the home, seconds after the alert (flood zones at home).
+    water_home_secs: Option<f64>,
+}
+
+/// The evacuation need of `p` in this scenario (issue "Evacuation in time" §2).
+fn assess(prep: &Prep, p: &Person) -> Assessment {
     let (scenario, params) = (prep.scenario, prep.params);
-    let mut depth: Option<f64> = None;
-    for z in prep
+    let water = &params.water;
+    let zones: Vec<&HazardZone> = prep
         .zones_at(p.home)
         .filter(|z| scenario.zone_active(z.kind))
-    {
-        match (z.kind, z.depth_rank) {
-            (HazardKind::HouseCollapse | HazardKind::Landslide, _) => return None,
-            (_, Some(r)) => depth = Some(depth.unwrap_or(0.0).max(r.max_m())),
-            (_, None) => return None,
-        }
+        .collect();
+    let water_home_secs = zones
+        .iter()
+        .filter_map(|z| water.arrival_min(z))
+        .map(|a| scenario.lead_secs() + a * 60.0)
+        .min_by(f64::total_cmp);
+    let mk = |need, ja: String, en: String, helpers: u8| Assessment {
+        need,
+        reason: LocalText { ja, en },
+        safe_floor: None,
+        helpers,
+        water_home_secs,
+    };
+    let leave = |ja: String, en: String| mk(EvacuationNeed::Leave, ja, en, p.helpers_needed);
+    if p.household == Household::Facility {
+        return mk(
+            EvacuationNeed::Facility,
+            "入所施設の避難確保計画で避難します（この計画では支援者を割り当てません）。".into(),
+            "Lives in a facility: the facility's own evacuation plan covers them; no neighbourhood helper is drafted."
+                .into(),
+            0,
+        );
     }
-    let depth = depth?;
-    if !depth.is_finite() {
-        return None;
+    let battery_h = params.stay.device_battery_h;
+    if zones.is_empty() {
+        if scenario.evacuate_all {
+            return leave(
+                "地域全体に避難の指示が出る想定のため、避難先へ移動します。".into(),
+                "The scenario orders the whole area to evacuate.".into(),
+            );
+        }
+        if on_power(p) && scenario.power_outage_h > battery_h {
+            return leave(
+                format!(
+                    "自宅は想定区域外ですが、停電が{}時間続く想定で、医療機器のバッテリー（{}時間）が持たないため、電源のある避難先へ移動します。",
+                    scenario.power_outage_h, battery_h
+                ),
+                format!(
+                    "The home is outside every zone, but the {} h power outage outlasts the medical device's battery ({} h): move to a destination with power.",
+                    scenario.power_outage_h, battery_h
+                ),
+            );
+        }
+        return mk(
+            EvacuationNeed::StayHome,
+            "自宅は想定される浸水・土砂災害の区域外です。移動せず在宅で安全を確保し、水・食料・常備薬を備えてください。".into(),
+            "The home is outside every hazard zone of this scenario: stay at home with water, food and medicines ready.".into(),
+            0,
+        );
+    }
+    let mut depth_m: f64 = 0.0;
+    let mut duration_h: f64 = 0.0;
+    for z in &zones {
+        match z.kind {
+            HazardKind::HouseCollapse => {
+                return leave(
+                    "自宅が家屋倒壊等氾濫想定区域にあり、建物ごと流される恐れがあるため、立ち退き避難が必要です。".into(),
+                    "The home is in a house-collapse zone and may be swept away: the person must leave.".into(),
+                );
+            }
+            HazardKind::Landslide => {
+                return leave(
+                    "自宅が土砂災害警戒区域にあるため、立ち退き避難が必要です。".into(),
+                    "The home is in a landslide zone: the person must leave.".into(),
+                );
+            }
+            _ => {}
+        }
+        match z.depth_rank {
+            Some(r) => depth_m = depth_m.max(r.max_m()),
+            None => depth_m = f64::INFINITY,
+        }
+        duration_h = duration_h.max(water.duration_h(z).unwrap_or(0.0));
+    }
+    if !depth_m.is_finite() && zones.iter().all(|z| z.depth_rank.is_none()) {
+        return leave(
+            "浸水想定区域内で浸水深が不明なため、立ち退き避難とします。".into(),
+            "The home is in a flood zone of unknown depth: the person must leave.".into(),
+        );
     }
     // Floor k's surface is (k-1) storeys above ground; it is dry if that is at or above the depth.
-    let floor = (depth / params.floor_height_m).ceil() as u32 + 1;
-    (floor <= p.building.floors as u32).then_some(floor as u8)
+    let floor = if depth_m.is_finite() {
+        (depth_m / params.stay.floor_height_m).ceil() as u32 + 1
+    } else {
+        u32::MAX
+    };
+    if floor > p.building.floors as u32 {
+        return leave(
+            format!(
+                "想定浸水深が{}に達し、{}階建ての自宅には水より上の階がないため、立ち退き避難が必要です。",
+                depth_label(depth_m),
+                p.building.floors
+            ),
+            format!(
+                "Water may reach {} and the {}-storey home has no floor above it: the person must leave.",
+                depth_label(depth_m),
+                p.building.floors
+            ),
+        );
+    }
+    if duration_h > params.stay.max_isolation_h {
+        return leave(
+            format!(
+                "浸水が{duration_h:.0}時間続く想定で、上階にとどまると電気・水・医療のない孤立が{:.0}時間を超えるため、立ち退き避難が必要です。",
+                params.stay.max_isolation_h
+            ),
+            format!(
+                "Water stays {duration_h:.0} h: staying upstairs would mean isolation without power, water or medical supply for more than {:.0} h, so the person must leave.",
+                params.stay.max_isolation_h
+            ),
+        );
+    }
+    if on_power(p) && duration_h > battery_h {
+        return leave(
+            format!(
+                "浸水が{duration_h:.0}時間続く想定で、医療機器のバッテリー（{battery_h}時間）が持たないため、立ち退き避難が必要です。"
+            ),
+            format!(
+                "Water stays {duration_h:.0} h, longer than the medical device's battery ({battery_h} h): the person must leave."
+            ),
+        );
+    }
+    let floor = floor as u8;
+    // Already on a safe floor: a bedridden person is in the bedroom, and so is everyone at night.
+    let already_up = p.building.bedroom_floor >= floor
+        && (scenario.night() || p.mobility == Mobility::Bedridden);
+    let helpers = if already_up {
+        0
+    } else {
+        params.stay.climb_helpers.get(p.mobility)
+    };
+    let (ja, en) = match helpers {
+        0 => (
+            format!(
+                "浸水は{}階より下にとどまり（{}以下、{duration_h:.0}時間程度）、家屋倒壊・土砂災害の区域外のため、{floor}階以上で屋内安全確保とします。",
+                floor,
+                depth_label(depth_m)
+            ),
+            format!(
+                "Water stays below floor {floor} (up to {}, about {duration_h:.0} h) and the home is outside collapse and landslide zones: stay on floor {floor} or above.",
+                depth_label(depth_m)
+            ),
+        ),
+        n => (
+            format!(
+                "浸水は{floor}階より下にとどまり（{}以下、{duration_h:.0}時間程度）、屋内安全確保ができますが、上階への移動に支援者{n}人の介助が必要です。",
+                depth_label(depth_m)
+            ),
+            format!(
+                "Water stays below floor {floor} (up to {}, about {duration_h:.0} h), so the person may stay upstairs, but needs {n} helper(s) to get up there.",
+                depth_label(depth_m)
+            ),
+        ),
+    };
+    Assessment {
+        need: EvacuationNeed::Upstairs,
+        reason: LocalText { ja, en },
+        safe_floor: Some(floor),
+        helpers,
+        water_home_secs,
+    }
+}
+
+fn depth_label(depth_m: f64) -> String {
+    if depth_m.is_finite() {
+        format!("{depth_m:.1} m")
+    } else {
+        "20 m+".into()
+    }
 }
 
 impl<'a> Prep<'a> {
@@ -426,22 +543,48 @@ impl<'a> Prep<'a> {
                 value,
                 expected,
             })?;
-        let mut closures = hazard_closures(
-            graph,
-            &map.hazards,
-            |k| scenario.zone_active(k),
-            scenario.impassable_depth_m,
-        );
-        closures.union_with(&close_roads(
-            graph,
-            scenario.closed_roads.iter().map(String::as_str),
-        )?);
+        let mut closures = close_roads(graph, scenario.closed_roads.iter().map(String::as_str))?;
         for ring in &scenario.closed_areas {
             let poly = geo::Polygon::new(
                 ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>().into(),
                 vec![],
             );
             closures.union_with(&close_polygon(graph, &geo::MultiPolygon(vec![poly])));
+        }
+        // Clocks: each active zone's segments found once, then closed per profile at the time
+        // the water arrives (floods) or the hazard strikes (landslides, at the lead time).
+        let lead = scenario.lead_secs();
+        let mut clocks: Vec<EdgeClock> = Profile::ALL
+            .iter()
+            .map(|_| EdgeClock::open(graph))
+            .collect();
+        let mut avoid = closures.clone();
+        let mut has_landslide = false;
+        let mut deadline_secs = lead;
+        for zone in map.hazards.iter().filter(|z| scenario.zone_active(z.kind)) {
+            let edges = close_polygon(graph, &zone.geometry);
+            match params.water.arrival_min(zone) {
+                Some(arrival) => {
+                    let at = lead + arrival * 60.0;
+                    deadline_secs = deadline_secs.max(at);
+                    for (pi, profile) in Profile::ALL.iter().enumerate() {
+                        if params.water.stops(zone, *profile) {
+                            for e in edges.iter() {
+                                clocks[pi].close_at(e, at);
+                            }
+                        }
+                    }
+                }
+                None => {
+                    has_landslide = true;
+                    avoid.union_with(&edges);
+                    for clock in clocks.iter_mut() {
+                        for e in edges.iter() {
+                            clock.close_at(e, lead);
+                        }
+                    }
+                }
+            }
         }
         let unknown: Vec<String> = scenario
             .unavailable_volunteers
@@ -475,11 +618,13 @@ impl<'a> Prep<'a> {
             })
             .collect();
         let no_closures = Closures::none(graph);
+        let eligible_role =
+            |v: &Volunteer| params.helpers.eligible_roles.iter().any(|r| v.has_role(*r));
         let mut helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>> = BTreeMap::new();
         let mut helper_snap_m = vec![f64::INFINITY; map.volunteers.len()];
         for id in map.volunteer_ids() {
             let v = map.volunteer(id);
-            if !params.eligible_roles.iter().any(|r| v.has_role(*r)) {
+            if !eligible_role(v) {
                 continue;
             }
             if let Some(s) = graph.snap_for(v.home, Profile::Walk, &params.routing, &no_closures)
@@ -548,12 +693,7 @@ impl<'a> Prep<'a> {
         let helper_points = SpatialIndex::new(
             *graph.frame(),
             map.volunteer_ids()
-                .filter(|v| {
-                    params
-                        .eligible_roles
-                        .iter()
-                        .any(|r| map.volunteer(*v).has_role(*r))
-                })
+                .filter(|v| eligible_role(map.volunteer(*v)))
                 .map(|v| (Item::Volunteer(v), map.volunteer(v).home)),
         );
         Ok(Prep {
@@ -567,7 +707,14 @@ impl<'a> Prep<'a> {
             params,
             as_of,
             closures,
+            avoid,
+            has_landslide,
             no_closures,
+            clocks,
+            open_clock: EdgeClock::open(graph),
+            deadline_secs,
+            margin_secs: params.timing.margin_min * 60.0,
+            warning_secs: params.timing.warning_min * 60.0,
             available,
             helper_nodes,
             helper_snap_m,
@@ -602,11 +749,11 @@ impl<'a> Prep<'a> {
     }
 
     fn shelter_snap(&self, profile: Profile, s: ShelterId) -> Option<(NodeId, f64)> {
-        let pi = Profile::ALL
-            .iter()
-            .position(|p| *p == profile)
-            .expect("every profile is in ALL");
-        self.shelter_snap[pi][s.index()]
+        self.shelter_snap[profile_index(profile)][s.index()]
+    }
+
+    fn clock(&self, profile: Profile) -> &EdgeClock {
+        &self.clocks[profile_index(profile)]
     }
 
     fn speed(&self, profile: Profile) -> f64 {
@@ -622,22 +769,87 @@ impl<'a> Prep<'a> {
     }
 }
 
+/// A destination in reach for one person.
+struct DestCandidate {
+    shelter: ShelterId,
+    /// From leaving the door to arriving at the destination's door, seconds.
+    trip_secs: f64,
+    /// Road nodes of the route, home side first.
+    nodes: Vec<NodeId>,
+    /// Latest door departure for which this route is still safe, seconds after the alert.
+    leave_by_secs: f64,
+    /// The route crosses an active landslide zone (no other way).
+    through_landslide: bool,
+}
+
+/// An eligible helper for one person.
+struct EligibleHelper {
+    volunteer: VolunteerId,
+    /// From the helper's door to the person's, seconds.
+    travel_secs: f64,
+    cost: u64,
+    /// Road nodes from the helper's side to the person's.
+    nodes: Vec<NodeId>,
+}
+
 /// Per-person working state.
 struct Work {
     pid: PersonId,
     priority: Priority,
     method: Method,
+    assessment: Assessment,
     prep_secs: f64,
     home: Option<NodeId>,
     home_snap_m: f64,
-    stay_floor: Option<u8>,
-    /// Suitable reachable destinations: (shelter, secs, node path).
-    dest: Vec<(ShelterId, f64, Vec<NodeId>)>,
+    /// Earliest door departure: warned, and prepared, seconds after the alert.
+    earliest_depart_secs: f64,
+    dest: Vec<DestCandidate>,
     chosen_dest: Option<usize>,
-    /// Eligible helpers: (volunteer, travel secs, cost, path helper -> person).
-    eligible: Vec<(VolunteerId, f64, u64, Vec<NodeId>)>,
+    eligible: Vec<EligibleHelper>,
     reasons: Vec<Reason>,
     explanation: Explanation,
+}
+
+impl Work {
+    /// Needs helpers now and nothing stopped the plan before the helper search.
+    fn seeks_helpers(&self) -> bool {
+        self.assessment.helpers > 0
+            && self.reasons.is_empty()
+            && match self.assessment.need {
+                EvacuationNeed::Leave => self.chosen_dest.is_some(),
+                EvacuationNeed::Upstairs => self.home.is_some(),
+                _ => false,
+            }
+    }
+
+    /// Latest time a helper may reach the person's door, seconds after the alert.
+    fn help_deadline_secs(&self, prep: &Prep) -> Option<f64> {
+        match self.assessment.need {
+            EvacuationNeed::Leave => {
+                let d = &self.dest[self.chosen_dest?];
+                Some(d.leave_by_secs - self.prep_secs)
+            }
+            EvacuationNeed::Upstairs => Some(
+                self.assessment
+                    .water_home_secs
+                    .unwrap_or(prep.deadline_secs)
+                    - prep.margin_secs
+                    - prep.params.stay.climb_min * 60.0,
+            ),
+            _ => None,
+        }
+    }
+
+    /// The matching weight: people who must leave first.
+    fn weight(&self, prep: &Prep) -> u64 {
+        match self.assessment.need {
+            EvacuationNeed::Upstairs => ((self.priority.weight as f64
+                * prep.params.priority.upstairs_factor)
+                .round() as u64)
+                .max(1),
+            _ => self.priority.weight,
+        }
+    }
 }
 
 /// Drafts plans for every person in `map`.
@@ -681,8 +893,8 @@ pub fn plan_with_progress(
     let destinations = assign_destinations(&prep, &mut works)?;
     works
         .par_iter_mut()
-        .for_each_init(SearchTree::new, |tree, w| {
-            if w.chosen_dest.is_some() {
+        .for_each_init(LatestTree::new, |tree, w| {
+            if w.seeks_helpers() {
                 find_helpers(&prep, tree, w);
             }
         });
@@ -691,18 +903,27 @@ pub fn plan_with_progress(
 }
 
 fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
-    let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
+    let (map, graph, params) = (prep.map, prep.graph, prep.params);
     let p = map.person(pid);
-    let (profile, method) = profile_for(p.mobility);
+    let (mut profile, mut method) = profile_for(p.mobility);
+    if !params
+        .routing
+        .profile_usable(profile, &prep.scenario.conditions())
+    {
+        // A wheelchair cannot be pushed through heavy snow or on ice
+        // (`routing.wheelchair_in_heavy_snow`): the person goes by car, driven by a helper.
+        (profile, method) = (Profile::Car, Method::Car);
+    }
     let prep_secs = params.preparation_min.for_mobility(p.mobility) * 60.0;
+    let assessment = assess(prep, p);
     let mut w = Work {
         pid,
-        priority: priority_in(prep.zones_at(p.home), p),
+        priority: priority_in(prep.zones_at(p.home), p, &params.priority),
         method,
         prep_secs,
         home: None,
         home_snap_m: 0.0,
-        stay_floor: None,
+        earliest_depart_secs: prep.warning_secs + prep_secs,
         dest: Vec::new(),
         chosen_dest: None,
         eligible: Vec::new(),
@@ -712,11 +933,37 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             profile: Some(profile),
             ..Explanation::default()
         },
+        assessment,
     };
-    if let Some(f) = safe_floor(prep, p) {
-        w.stay_floor = Some(f);
-        w.method = Method::StayUpstairs;
-        return w;
+    match w.assessment.need {
+        EvacuationNeed::Leave => {}
+        EvacuationNeed::Upstairs => {
+            w.method = Method::StayUpstairs;
+            w.explanation.profile = None;
+            if w.assessment.helpers > 0 {
+                // Helpers walk to the home: snap it for walking.
+                if let Some(s) =
+                    graph.snap_for(p.home, Profile::Walk, &params.routing, &prep.no_closures)
+                    && !s.off_network
+                {
+                    w.home = Some(s.node);
+                    w.home_snap_m = s.distance_m;
+                    w.explanation.home_snap_m = Some(s.distance_m);
+                } else {
+                    w.reasons.push(Reason::OffNetwork {
+                        distance_m: graph
+                            .snap_for(p.home, Profile::Walk, &params.routing, &prep.no_closures)
+                            .map_or(f64::INFINITY, |s| s.distance_m),
+                    });
+                }
+            }
+            return w;
+        }
+        EvacuationNeed::StayHome | EvacuationNeed::Facility => {
+            w.method = Method::StayHome;
+            w.explanation.profile = None;
+            return w;
+        }
     }
     // The home is snapped ignoring closures: a home inside a closed area is trapped there,
     // which the search then shows (no open edge leaves it).
@@ -736,52 +983,77 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     w.home = Some(snap.node);
     w.home_snap_m = snap.distance_m;
     let speed = prep.speed(profile);
-    let available = scenario.lead_secs() - prep_secs;
-    let bound = available.min(params.max_evacuation_min * 60.0);
+    let depart = w.earliest_depart_secs;
+    let at_node = depart + snap.distance_m / speed;
+    let deadline = prep.deadline_secs;
+    let horizon = depart + params.timing.search_limit_min * 60.0;
+    let clock = prep.clock(profile);
+    // One time-dependent search; destinations reached with their door arrival (seconds after
+    // the alert), suitable or not, nearest first.
     let reached = |prep: &Prep,
                    tree: &mut SearchTree,
                    closures: &Closures,
-                   bound: f64|
+                   clock: &EdgeClock,
+                   max_arrival: f64|
      -> Vec<(ShelterId, f64, bool)> {
-        one_to_many_into(
+        earliest_arrival_into(
             tree,
             graph,
             profile,
             &params.routing,
-            &scenario.conditions(),
+            &prep.scenario.conditions(),
             closures,
+            clock,
+            prep.margin_secs,
             snap.node,
-            Direction::Forward,
-            bound,
+            at_node,
+            max_arrival,
         );
         let mut out = Vec::new();
         for sid in map.shelter_ids() {
             if let Some((node, dist)) = prep.shelter_snap(profile, sid)
-                && let Some(secs) = tree.secs(node)
+                && let Some(t) = tree.secs(node)
             {
-                let total = secs + (snap.distance_m + dist) / speed;
-                out.push((sid, total, prep.unsuitable(sid, p).is_none()));
+                out.push((sid, t + dist / speed, prep.unsuitable(sid, p).is_none()));
             }
         }
         out.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
         out
     };
     // Search outward in steps and stop once enough suitable destinations are in reach: a car
-    // search bounded only by the hour would settle most of the city for every bedridden person.
+    // search bounded only by the deadline would settle most of the city for every bedridden
+    // person. Landslide zones are avoided while another way exists.
     let welfare = needs_welfare_shelter(p);
+    let bound = deadline.min(horizon);
+    let mut through_landslide = false;
     let mut found = Vec::new();
-    for b in [bound / 8.0, bound / 4.0, bound / 2.0, bound] {
-        found = reached(prep, tree, &prep.closures, b.max(0.0));
-        let kind_count = |welfare_kind: bool| {
-            found
-                .iter()
-                .filter(|f| {
-                    f.2 && (map.shelter(f.0).kind == ShelterKind::WelfareShelter) == welfare_kind
-                })
-                .count()
-        };
-        if kind_count(false) >= params.destination_candidates && (!welfare || kind_count(true) >= 2)
-        {
+    let closure_sets: Vec<&Closures> = if prep.has_landslide {
+        vec![&prep.avoid, &prep.closures]
+    } else {
+        vec![&prep.closures]
+    };
+    for (ci, closures) in closure_sets.iter().enumerate() {
+        for frac in [0.125, 0.25, 0.5, 1.0] {
+            let b = at_node + (bound - at_node).max(0.0) * frac;
+            found = reached(prep, tree, closures, clock, b);
+            let kind_count = |welfare_kind: bool| {
+                found
+                    .iter()
+                    .filter(|f| {
+                        f.2 && f.1 <= deadline + EPS
+                            && (map.shelter(f.0).kind == ShelterKind::WelfareShelter)
+                                == welfare_kind
+                    })
+                    .count()
+            };
+            if kind_count(false) >= params.destinations.candidates
+                && (!welfare || kind_count(true) >= 2)
+            {
+                break;
+            }
+        }
+        if found.iter().any(|f| f.2 && f.1 <= deadline + EPS) {
+            through_landslide = ci == 1;
             break;
         }
     }
@@ -790,25 +1062,28 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         w.explanation.destinations.push(DestinationCandidate {
             id: sh.ext_id.clone(),
             name: sh.name.clone(),
-            evacuation_secs: *secs,
+            evacuation_secs: secs - depart,
             status: prep.unsuitable(*sid, p).unwrap_or("candidate").to_owned(),
         });
     }
     let suitable: Vec<(ShelterId, f64)> = found
         .iter()
-        .filter(|f| f.2 && f.1 <= available + EPS)
+        .filter(|f| f.2 && f.1 <= deadline + EPS)
         .map(|f| (f.0, f.1))
         .collect();
     if suitable.is_empty() {
-        // Why: too far in time, or cut off by the hazard, or nothing suitable at all. Each
+        // Why: too far in time, or cut off by the water, or nothing suitable at all. Each
         // search widens in steps and stops at the first suitable destination, which is then
         // the nearest one (every nearer node was settled).
-        let far = params.max_evacuation_min * 60.0 * 4.0;
-        let nearest = |tree: &mut SearchTree, closures: &Closures| {
-            let mut b = bound.max(60.0);
+        let far = depart + params.timing.search_limit_min * 60.0 * 4.0;
+        let nearest = |tree: &mut SearchTree, clock: &EdgeClock| {
+            let mut b = at_node + (bound - at_node).max(60.0);
             loop {
-                b = (b * 2.0).min(far);
-                if let Some(f) = reached(prep, tree, closures, b).into_iter().find(|f| f.2) {
+                b = (at_node + (b - at_node) * 2.0).min(far);
+                if let Some(f) = reached(prep, tree, &prep.closures, clock, b)
+                    .into_iter()
+                    .find(|f| f.2)
+                {
                     return Some(f);
                 }
                 if b >= far {
@@ -816,51 +1091,73 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
                 }
             }
         };
-        if let Some(f) = nearest(tree, &prep.closures) {
+        if let Some(f) = nearest(tree, clock) {
             w.reasons.push(Reason::TooSlow {
-                evacuation_secs: f.1,
-                available_secs: bound.max(0.0),
+                evacuation_secs: f.1 - depart,
+                available_secs: (deadline - depart).max(0.0),
             });
-        } else if nearest(tree, &prep.no_closures).is_some() {
-            w.reasons.push(Reason::NoSafeRoute);
+        } else if nearest(tree, &prep.open_clock).is_some() {
+            w.reasons.push(Reason::NoSafeRoute {
+                water_min: w.assessment.water_home_secs.map(|s| s / 60.0),
+                depart_min: depart / 60.0,
+                margin_min: params.timing.margin_min,
+            });
         } else {
             w.reasons.push(Reason::NoDestination);
         }
         return w;
     }
     // Keep the nearest candidates; welfare shelters first for people who need one.
+    let n = params.destinations.candidates;
     let mut kept: Vec<(ShelterId, f64)> = suitable
         .iter()
         .filter(|(s, _)| welfare && map.shelter(*s).kind == ShelterKind::WelfareShelter)
-        .take(params.destination_candidates)
+        .take(n)
         .copied()
         .collect();
     kept.extend(
         suitable
             .iter()
             .filter(|(s, _)| map.shelter(*s).kind != ShelterKind::WelfareShelter)
-            .take(params.destination_candidates)
+            .take(n)
             .copied(),
     );
     // The tree still holds the last (widest) search above, which reached every kept one.
-    for (sid, secs) in kept {
-        if let Some(path) = prep
-            .shelter_snap(profile, sid)
-            .and_then(|(n, _)| tree.path(graph, n))
-        {
-            w.dest.push((sid, secs, path));
+    for (sid, arrive) in kept {
+        let Some((node, _)) = prep.shelter_snap(profile, sid) else {
+            continue;
+        };
+        let (Some(nodes), Some(edges)) = (tree.path(graph, node), tree.path_edges(graph, node))
+        else {
+            continue;
+        };
+        // Latest departure on this route: every segment left `margin` before it closes, and
+        // the destination reached by the deadline. Leaving later shifts every time equally.
+        let mut leave_by = depart + (deadline - arrive);
+        for (e, exit_node) in edges.iter().zip(nodes.iter().skip(1)) {
+            if let Some(exit) = tree.secs(*exit_node) {
+                leave_by = leave_by.min(depart + clock.closes_at(*e) - prep.margin_secs - exit);
+            }
         }
+        w.dest.push(DestCandidate {
+            shelter: sid,
+            trip_secs: arrive - depart,
+            through_landslide: through_landslide && edges.iter().any(|e| prep.avoid.is_closed(*e)),
+            nodes,
+            leave_by_secs: leave_by,
+        });
     }
     w
 }
 
 fn shelter_seats(prep: &Prep, s: &Shelter) -> u32 {
+    let d = &prep.params.destinations;
     if s.capacity == 0 {
-        prep.params.unknown_capacity_seats
+        d.unknown_capacity_seats
     } else if s.kind == ShelterKind::WelfareShelter {
         s.capacity
     } else {
-        ((s.capacity as f64 * prep.params.shelter_capacity_share).ceil() as u32).max(1)
+        ((s.capacity as f64 * d.shelter_capacity_share).ceil() as u32).max(1)
     }
 }
 
@@ -889,17 +1186,17 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         });
         index.push(wi);
         let welfare = needs_welfare_shelter(map.person(w.pid));
-        for (sid, secs, _) in &w.dest {
-            let fallback = welfare && map.shelter(*sid).kind != ShelterKind::WelfareShelter;
-            let cost = secs.round() as u64
+        for d in &w.dest {
+            let fallback = welfare && map.shelter(d.shelter).kind != ShelterKind::WelfareShelter;
+            let cost = d.trip_secs.round() as u64
                 + if fallback {
-                    prep.params.welfare_fallback_penalty_secs
+                    prep.params.destinations.welfare_fallback_penalty_secs
                 } else {
                     0
                 };
             problem.arcs.push(Arc {
                 person: k,
-                helper: sid.index(),
+                helper: d.shelter.index(),
                 cost,
             });
         }
@@ -909,7 +1206,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         let w = &mut works[*wi];
         match solution.assigned[k].first() {
             Some(&s) => {
-                w.chosen_dest = w.dest.iter().position(|d| d.0.index() == s);
+                w.chosen_dest = w.dest.iter().position(|d| d.shelter.index() == s);
                 let name = &map.shelters[s].ext_id;
                 for d in w
                     .explanation
@@ -921,7 +1218,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
                 }
             }
             None => w.reasons.push(Reason::DestinationsFull {
-                nearest: map.shelter(w.dest[0].0).name.clone(),
+                nearest: map.shelter(w.dest[0].shelter).name.clone(),
             }),
         }
     }
@@ -938,47 +1235,61 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
     })
 }
 
-fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
+fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
     let p = map.person(w.pid);
     let Some(home) = w.home else { return };
-    let evac_secs = w.chosen_dest.map_or(0.0, |d| w.dest[d].1);
-    let limit = params.max_helper_travel_min * 60.0;
+    let Some(help_by) = w.help_deadline_secs(prep) else {
+        return;
+    };
+    let limit = params.helpers.max_travel_min * 60.0;
     let walk = prep.speed(Profile::Walk);
-    // Helpers walk to the person: a backward search from the home (on foot it is the same as a
-    // forward one, but it stays right if helpers ever drive on one-way streets).
-    let search = |tree: &mut SearchTree, bound: f64| {
-        one_to_many_into(
+    let door_leg = w.home_snap_m / walk;
+    // Helpers walk to the person: a backward latest-departure search from the home on the
+    // walkers' clock, so every segment of a helper's way is left before the water closes it.
+    let search = |tree: &mut LatestTree, max_travel: f64| {
+        latest_departure_into(
             tree,
             graph,
             Profile::Walk,
             &params.routing,
             &scenario.conditions(),
             &prep.closures,
+            prep.clock(Profile::Walk),
+            prep.margin_secs,
             home,
-            Direction::Backward,
-            bound,
+            help_by - door_leg,
+            f64::NEG_INFINITY,
+            max_travel,
         )
     };
     search(tree, limit);
-    let mut in_reach: Vec<(VolunteerId, f64, NodeId)> = Vec::new();
+    // (volunteer, door-to-door travel, latest door departure, node)
+    let mut in_reach: Vec<(VolunteerId, f64, f64, NodeId)> = Vec::new();
     for &node in tree.settled() {
         if let Some(vs) = prep.helper_nodes.get(&node) {
+            let (Some(t), Some(latest)) = (tree.travel_secs(node), tree.latest(node)) else {
+                continue;
+            };
             for v in vs {
-                let secs = tree.secs(node).unwrap_or(0.0)
-                    + (prep.helper_snap_m[v.index()] + w.home_snap_m) / walk;
+                let leg = prep.helper_snap_m[v.index()] / walk;
+                let secs = t + leg + door_leg;
                 if secs <= limit + EPS {
-                    in_reach.push((*v, secs, node));
+                    in_reach.push((*v, secs, latest - leg, node));
                 }
             }
         }
     }
     in_reach.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    let skill = skill_needed(p.mobility);
-    let (mut consent_ok, mut avail_ok, mut skill_ok, mut best_total) = (0, 0, 0, f64::INFINITY);
-    for (v, secs, node) in &in_reach {
+    let skill = match w.assessment.need {
+        EvacuationNeed::Leave if w.method == Method::Car => Some(Skill::Car),
+        EvacuationNeed::Leave => skill_needed(p.mobility, &params.helpers),
+        _ => None,
+    };
+    let (mut consent_ok, mut avail_ok, mut skill_ok) = (0, 0, 0);
+    let mut earliest_arrival = f64::INFINITY;
+    for (v, secs, latest_depart, node) in &in_reach {
         let vol = map.volunteer(*v);
-        let total = secs + w.prep_secs + evac_secs;
         let contact = prep.contact.get(&(w.pid, *v)).copied();
         // The filters in order; each counter counts the candidates that passed the filters
         // before it, which names the filter that removed the last candidate.
@@ -999,34 +1310,42 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
                 });
             }
             skill_ok += 1;
-            best_total = best_total.min(total);
-            (total > scenario.lead_secs() + EPS)
-                .then_some(HelperStatus::TooLate { total_secs: total })
+            let arrival = prep.warning_secs + secs;
+            earliest_arrival = earliest_arrival.min(arrival);
+            (*latest_depart + EPS < prep.warning_secs).then_some(HelperStatus::TooLate {
+                arrival_secs: arrival,
+            })
         })();
         let mut cost = None;
         if status.is_none() {
             let age = prep.as_of.year() - vol.birth_year;
+            let h = &params.helpers;
             let bonus = contact.map_or(0.0, |(n, last)| {
                 let recency =
                     (1.0 - (prep.as_of - last).whole_days() as f64 / 365.0).clamp(0.0, 1.0);
                 let frequency = (n as f64 / 24.0).min(1.0);
-                params.relationship_bonus_secs * (0.5 * recency + 0.5 * frequency)
+                h.relationship_bonus_secs * (0.5 * recency + 0.5 * frequency)
             });
             let c = secs.round() as u64
-                + (params.relationship_bonus_secs - bonus).round() as u64
-                + if age >= params.last_resort_age {
-                    params.last_resort_penalty_secs
+                + (h.relationship_bonus_secs - bonus).round() as u64
+                + if age >= h.last_resort_age {
+                    h.last_resort_penalty_secs
                 } else {
                     0
                 }
                 + if vol.has_role(Role::Commissioner) && !vol.has_role(Role::Helper) {
-                    params.commissioner_penalty_secs
+                    h.commissioner_penalty_secs
                 } else {
                     0
                 };
             cost = Some(c);
-            if let Some(path) = tree.path(graph, *node) {
-                w.eligible.push((*v, *secs, c, path));
+            if let Some(nodes) = tree.path(graph, *node) {
+                w.eligible.push(EligibleHelper {
+                    volunteer: *v,
+                    travel_secs: *secs,
+                    cost: c,
+                    nodes,
+                });
             }
         }
         w.explanation.helpers.push(HelperCandidate {
@@ -1037,9 +1356,10 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
             status: status.unwrap_or(HelperStatus::NotChosen { helps: Vec::new() }),
         });
     }
-    w.eligible.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
-    w.eligible.truncate(params.helper_candidates.max(2));
-    let need = p.helpers_needed as usize;
+    w.eligible
+        .sort_by(|a, b| a.cost.cmp(&b.cost).then(a.volunteer.cmp(&b.volunteer)));
+    w.eligible.truncate(params.helpers.candidates.max(2));
+    let need = w.assessment.helpers as usize;
     if w.eligible.len() >= need {
         return;
     }
@@ -1051,9 +1371,9 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
             .iter()
             .filter_map(|n| {
                 let vs = prep.helper_nodes.get(n)?;
-                let t = tree.secs(*n)?;
+                let t = tree.travel_secs(*n)?;
                 vs.iter()
-                    .map(|v| t + (prep.helper_snap_m[v.index()] + w.home_snap_m) / walk)
+                    .map(|v| t + prep.helper_snap_m[v.index()] / walk + door_leg)
                     .min_by(f64::total_cmp)
             })
             .min_by(f64::total_cmp);
@@ -1087,12 +1407,12 @@ fn find_helpers(prep: &Prep, tree: &mut SearchTree, w: &mut Work) {
         }
     } else if w.eligible.is_empty() {
         Reason::HelperTooLate {
-            best_total_secs: best_total,
-            lead_secs: scenario.lead_secs(),
+            earliest_min: earliest_arrival / 60.0,
+            latest_min: help_by / 60.0,
         }
     } else {
         Reason::NotEnoughHelpers {
-            needed: p.helpers_needed,
+            needed: w.assessment.helpers,
             eligible: w.eligible.len(),
         }
     };
@@ -1104,17 +1424,13 @@ fn match_helpers(
     works: &mut [Work],
 ) -> Result<(MatchingDump, Vec<Option<usize>>), PlanError> {
     let map = prep.map;
-    let mut vol_index: BTreeMap<VolunteerId, usize> = BTreeMap::new();
-    for w in works.iter() {
-        if w.reasons.is_empty() && w.chosen_dest.is_some() {
-            for e in &w.eligible {
-                let n = vol_index.len();
-                vol_index.entry(e.0).or_insert(n);
-            }
-        }
+    let seeks = |w: &Work| w.seeks_helpers() && w.reasons.is_empty();
+    let mut vol_set: BTreeSet<VolunteerId> = BTreeSet::new();
+    for w in works.iter().filter(|w| seeks(w)) {
+        vol_set.extend(w.eligible.iter().map(|e| e.volunteer));
     }
     // Helpers numbered in volunteer id order for a stable dump.
-    let vols: Vec<VolunteerId> = vol_index.keys().copied().collect();
+    let vols: Vec<VolunteerId> = vol_set.into_iter().collect();
     let vol_index: BTreeMap<VolunteerId, usize> =
         vols.iter().enumerate().map(|(i, v)| (*v, i)).collect();
     let mut problem = MatchingProblem {
@@ -1129,20 +1445,20 @@ fn match_helpers(
     };
     let mut index = Vec::new();
     for (wi, w) in works.iter().enumerate() {
-        if !(w.reasons.is_empty() && w.chosen_dest.is_some()) {
+        if !seeks(w) {
             continue;
         }
         let k = problem.people.len();
         problem.people.push(Demand {
-            need: map.person(w.pid).helpers_needed,
-            weight: w.priority.weight,
+            need: w.assessment.helpers,
+            weight: w.weight(prep),
         });
         index.push(wi);
         for e in &w.eligible {
             problem.arcs.push(Arc {
                 person: k,
-                helper: vol_index[&e.0],
-                cost: e.2,
+                helper: vol_index[&e.volunteer],
+                cost: e.cost,
             });
         }
     }
@@ -1186,10 +1502,13 @@ fn match_helpers(
             let mut busy = Vec::new();
             let mut free = 0;
             for e in &w.eligible {
-                let helps = escorts.get(&vol_index[&e.0]).cloned().unwrap_or_default();
-                if helps.len() >= map.volunteer(e.0).capacity as usize {
+                let helps = escorts
+                    .get(&vol_index[&e.volunteer])
+                    .cloned()
+                    .unwrap_or_default();
+                if helps.len() >= map.volunteer(e.volunteer).capacity as usize {
                     busy.push(BusyHelper {
-                        id: map.volunteer(e.0).ext_id.clone(),
+                        id: map.volunteer(e.volunteer).ext_id.clone(),
                         helps,
                     });
                 } else {
@@ -1340,6 +1659,9 @@ fn assemble(
         by_work.insert(w.pid, (w, b));
     }
     let as_of_s = prep.as_of.to_string();
+    let alert_at = scenario
+        .alert_minute()
+        .map(|m| format!("{:02}:{:02}", m / 60, m % 60));
     for pid in map.person_ids() {
         let p = map.person(pid);
         let district = map.district(p.district);
@@ -1347,14 +1669,18 @@ fn assemble(
             uncovered.push(Uncovered {
                 person: p.ext_id.clone(),
                 district: district.code.clone(),
-                priority: priority_in(prep.zones_at(p.home), p).band,
+                priority: priority_in(prep.zones_at(p.home), p, &params.priority).band,
                 reasons: vec![Reason::NoConsent],
             });
             continue;
         };
+        let need = w.assessment.need;
+        let needs_help = w.assessment.helpers > 0
+            && matches!(need, EvacuationNeed::Leave | EvacuationNeed::Upstairs);
         let mut warnings = Vec::new();
         let mut plan_helpers = Vec::new();
         let primaries = assigned.get(&p.ext_id).cloned().unwrap_or_default();
+        let mut latest_primary_arrival: Option<f64> = None;
         for (role, id) in primaries
             .iter()
             .map(|h| (HelperRole::Primary, h.clone()))
@@ -1362,15 +1688,20 @@ fn assemble(
         {
             let v = vol_of(&id);
             let vol = map.volunteer(v);
-            let Some(e) = w.eligible.iter().find(|e| e.0 == v) else {
+            let Some(e) = w.eligible.iter().find(|e| e.volunteer == v) else {
                 continue;
             };
             let age = prep.as_of.year() - vol.birth_year;
-            if age >= params.last_resort_age {
+            if age >= params.helpers.last_resort_age {
                 warnings.push(Warning::HelperOverAge {
                     helper: vol.ext_id.clone(),
                     age,
                 });
+            }
+            if role == HelperRole::Primary {
+                let arrival = prep.warning_secs + e.travel_secs;
+                latest_primary_arrival =
+                    Some(latest_primary_arrival.map_or(arrival, |a: f64| a.max(arrival)));
             }
             plan_helpers.push(PlanHelper {
                 id: vol.ext_id.clone(),
@@ -1379,56 +1710,92 @@ fn assemble(
                 phone: vol.phone.clone(),
                 age,
                 home: vol.home,
-                travel_secs: e.1,
+                travel_secs: e.travel_secs,
                 // From the helper's door to the person's, like the evacuation route.
                 route: std::iter::once(vol.home)
-                    .chain(crate::network::route::path_coords(graph, &e.3))
+                    .chain(crate::network::route::path_coords(graph, &e.nodes))
                     .chain(std::iter::once(p.home))
                     .collect(),
                 watches_person: prep.contact.contains_key(&(pid, v)),
             });
         }
-        let stay = w.method == Method::StayUpstairs;
-        let covered =
-            stay || (w.reasons.is_empty() && primaries.len() >= p.helpers_needed as usize);
+        let covered = !needs_help
+            || (w.reasons.is_empty() && primaries.len() >= w.assessment.helpers as usize);
         let dest = w.chosen_dest.map(|d| &w.dest[d]);
         let (route, route_length_m, evacuation_secs) = match dest {
-            Some((_, secs, path)) => {
+            Some(d) => {
                 let mut coords = vec![p.home];
-                coords.extend(crate::network::route::path_coords(graph, path));
-                let sh = map.shelter(w.dest[w.chosen_dest.unwrap_or(0)].0);
-                coords.push(sh.location);
+                coords.extend(crate::network::route::path_coords(graph, &d.nodes));
+                coords.push(map.shelter(d.shelter).location);
                 let len = coords
                     .windows(2)
                     .map(|c| c[0].distance_m(c[1]))
                     .sum::<f64>();
-                (coords, len, *secs)
+                (coords, len, d.trip_secs)
             }
             None => (Vec::new(), 0.0, 0.0),
         };
-        if covered && !stay {
+        // When to leave (or be upstairs by), when the plan has them leave, and the slack.
+        let (leave_by_secs, departure_secs) = match need {
+            EvacuationNeed::Leave => (
+                dest.map(|d| d.leave_by_secs),
+                if covered && dest.is_some() {
+                    latest_primary_arrival
+                        .map(|a| a + w.prep_secs)
+                        .or(Some(w.earliest_depart_secs))
+                } else {
+                    None
+                },
+            ),
+            EvacuationNeed::Upstairs => {
+                let climb = params.stay.climb_min * 60.0;
+                (
+                    w.assessment.water_home_secs.map(|s| s - prep.margin_secs),
+                    if covered {
+                        Some(latest_primary_arrival.unwrap_or(prep.warning_secs) + climb)
+                    } else {
+                        None
+                    },
+                )
+            }
+            _ => (None, None),
+        };
+        let slack_secs = leave_by_secs.zip(departure_secs).map(|(l, d)| l - d);
+        if covered && needs_help {
             if backup_missing(&plan_helpers) {
                 warnings.push(Warning::NoBackup);
             }
+            if p.mobility == Mobility::Wheelchair
+                && need == EvacuationNeed::Leave
+                && !plan_helpers.iter().any(|h| {
+                    h.role == HelperRole::Primary
+                        && map.volunteer(vol_of(&h.id)).has_skill(Skill::Wheelchair)
+                })
+            {
+                warnings.push(Warning::NoWheelchairTraining);
+            }
             if matches!(w.method, Method::Walk | Method::Wheelchair)
-                && route_length_m > params.max_walk_m
+                && route_length_m > params.destinations.max_walk_m
             {
                 warnings.push(Warning::LongWalk {
                     length_m: route_length_m,
-                    limit_m: params.max_walk_m,
+                    limit_m: params.destinations.max_walk_m,
                 });
             }
         }
-        if let Some((sid, _, _)) = dest {
-            let sh = map.shelter(*sid);
+        if let Some(d) = dest {
+            let sh = map.shelter(d.shelter);
             if needs_welfare_shelter(p) && sh.kind != ShelterKind::WelfareShelter {
                 warnings.push(Warning::WelfareFallback);
             }
             if sh.capacity == 0 {
                 warnings.push(Warning::UnknownCapacity);
             }
+            if d.through_landslide {
+                warnings.push(Warning::ThroughLandslideZone);
+            }
         }
-        if let Some(f) = w.stay_floor
+        if let Some(f) = w.assessment.safe_floor
             && p.building.bedroom_floor < f
         {
             warnings.push(Warning::BedroomBelowSafeFloor {
@@ -1437,9 +1804,9 @@ fn assemble(
             });
         }
         let last = prep.last_contact[pid.index()];
-        if last.is_none_or(|d| (prep.as_of - d).whole_days() > params.stale_contact_days) {
+        if last.is_none_or(|d| (prep.as_of - d).whole_days() > params.helpers.stale_contact_days) {
             warnings.push(Warning::StaleContact {
-                days: params.stale_contact_days,
+                days: params.helpers.stale_contact_days,
                 last: last.map(|d| d.to_string()),
             });
         }
@@ -1470,6 +1837,20 @@ fn assemble(
                 reasons: w.reasons.clone(),
             });
         }
+        let start_when = match need {
+            EvacuationNeed::Leave | EvacuationNeed::Upstairs => LocalText::new(
+                "警戒レベル3「高齢者等避難」の発令時",
+                "when alert level 3 (evacuation of older people and others) is issued",
+            ),
+            EvacuationNeed::StayHome => LocalText::new(
+                "移動はしません。警戒レベル3の発令時に在宅避難の備えを確認",
+                "no move: at alert level 3, check the supplies for staying at home",
+            ),
+            EvacuationNeed::Facility => LocalText::new(
+                "施設の避難確保計画に従う",
+                "as the facility's own evacuation plan says",
+            ),
+        };
         explanations.insert(p.ext_id.clone(), w.explanation.clone());
         plans.push(Plan {
             person: p.ext_id.clone(),
@@ -1495,8 +1876,8 @@ fn assemble(
             daytime_place: p.daytime_place.clone(),
             notes: p.notes.clone(),
             helpers: plan_helpers,
-            destination: dest.map(|(sid, _, _)| {
-                let sh = map.shelter(*sid);
+            destination: dest.map(|d| {
+                let sh = map.shelter(d.shelter);
                 Destination {
                     id: sh.ext_id.clone(),
                     name: sh.name.clone(),
@@ -1509,11 +1890,20 @@ fn assemble(
             route_length_m,
             evacuation_secs,
             method: w.method,
-            preparation_secs: if stay { 0.0 } else { w.prep_secs },
-            start_when: LocalText::new(
-                "警戒レベル3「高齢者等避難」の発令時",
-                "when alert level 3 (evacuation of older people and others) is issued",
-            ),
+            preparation_secs: if need == EvacuationNeed::Leave {
+                w.prep_secs
+            } else {
+                0.0
+            },
+            start_when,
+            evacuation_need: need,
+            need_reason: w.assessment.reason.clone(),
+            needs_help,
+            water_arrives_min: w.assessment.water_home_secs.map(|s| s / 60.0),
+            leave_by_min: leave_by_secs.map(|s| s / 60.0),
+            departure_min: departure_secs.map(|s| s / 60.0),
+            slack_min: slack_secs.map(|s| s / 60.0),
+            alert_at: alert_at.clone(),
             warning_delivery: warning_delivery(p),
             things_to_take: things_to_take(p),
             consent_plan: p.consent.plan,
@@ -1574,10 +1964,17 @@ fn summarise(
     uncovered: &[Uncovered],
     optimal: bool,
 ) -> Summary {
+    let empty = || Counts {
+        by_need: EvacuationNeed::ALL
+            .iter()
+            .map(|n| (n.code().to_owned(), 0))
+            .collect(),
+        ..Counts::default()
+    };
     let mut by_district: BTreeMap<String, Counts> = map
         .districts
         .iter()
-        .map(|d| (d.code.clone(), Counts::default()))
+        .map(|d| (d.code.clone(), empty()))
         .collect();
     for p in &map.people {
         let c = by_district
@@ -1591,9 +1988,13 @@ fn summarise(
             .get_mut(&p.district)
             .expect("district of a plan");
         c.planned += 1;
-        c.covered += usize::from(p.covered);
-        c.with_backup += usize::from(p.covered && p.backup_helper().is_some());
-        c.stay_upstairs += usize::from(p.method == Method::StayUpstairs);
+        *c.by_need
+            .entry(p.evacuation_need.code().to_owned())
+            .or_insert(0) += 1;
+        c.need_help += usize::from(p.needs_help);
+        c.covered += usize::from(p.needs_help && p.covered);
+        c.with_backup += usize::from(p.needs_help && p.covered && p.backup_helper().is_some());
+        c.stay_upstairs += usize::from(p.evacuation_need == EvacuationNeed::Upstairs);
     }
     for u in uncovered {
         let c = by_district
@@ -1608,11 +2009,12 @@ fn summarise(
             *c.by_reason.entry(code.to_owned()).or_insert(0) += 1;
         }
     }
-    let mut total = Counts::default();
+    let mut total = empty();
     for c in by_district.values() {
         total.people += c.people;
         total.consented += c.consented;
         total.planned += c.planned;
+        total.need_help += c.need_help;
         total.covered += c.covered;
         total.with_backup += c.with_backup;
         total.stay_upstairs += c.stay_upstairs;
@@ -1620,6 +2022,9 @@ fn summarise(
         total.high_priority_uncovered += c.high_priority_uncovered;
         for (k, v) in &c.by_reason {
             *total.by_reason.entry(k.clone()).or_insert(0) += v;
+        }
+        for (k, v) in &c.by_need {
+            *total.by_need.entry(k.clone()).or_insert(0) += v;
         }
     }
     Summary {

@@ -94,7 +94,7 @@ pub struct MatchingProblem {
 
 /// Tuning for [`solve`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct MatchingParams {
     /// Most flow relaxations solved per component (the root is always solved). Default
     /// 20,000: a district-sized component needs a handful; see the module docs for what

@@ -1,11 +1,13 @@
 //! Planning: turning people, helpers, shelters and routes into evacuation plans. Pure, no I/O.
 //!
 //! - [`scenario`]: the disaster a plan is drafted for.
+//! - [`params`]: every policy number, with the documented parameter file.
 //! - [`matching`]: the exact helper matching (and destination assignment under capacity).
 //! - [`types`]: the plan values the engine produces.
 
 pub mod engine;
 pub mod matching;
+pub mod params;
 pub mod scenario;
 pub mod types;
 

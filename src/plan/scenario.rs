@@ -1,9 +1,11 @@
 //! Scenarios: the disaster a plan is drafted (or a drill is run) for.
 //!
-//! A scenario names the hazard type, which hazard zones are active and the depth at which a
-//! road becomes impassable, the time of day, the weather and season, the lead time between
-//! the alert (警戒レベル3 高齢者等避難) and the hazard, closed roads and volunteers who are not
-//! available. `scenarios/*.toml` hold them (`docs/data-format.md`). Unknown keys are refused so
+//! A scenario names the hazard type and which hazard zones are active, the time of day, the
+//! weather and season, the lead time between the alert (警戒レベル3 高齢者等避難) and the
+//! hazard (for a river flood: the overflow; water then reaches each zone at its own arrival
+//! time), the clock time of the alert, closed roads and volunteers who are not available.
+//! Which depth stops whom, and when water arrives where a map does not say, are planner
+//! parameters (`plan::params`), not scenario keys. `scenarios/*.toml` hold them (`docs/data-format.md`). Unknown keys are refused so
 //! a typo cannot silently change a drill; later drill settings are added as new optional keys.
 
 use crate::model::{HazardKind, HazardType};
@@ -38,17 +40,22 @@ pub struct Scenario {
     pub hazard: HazardType,
     /// Hazard zone kinds that are active. Empty: every kind belonging to `hazard`.
     pub active_zones: Vec<HazardKind>,
-    /// Roads in an active flood zone whose depth band starts at or above this are closed,
-    /// metres. 0.5 m: water above knee height stops people on foot and most cars
-    /// (domain.md depth bands). Zones without depth (landslide, house collapse) always close.
-    pub impassable_depth_m: f64,
     pub time_of_day: TimeOfDay,
     /// Weekend availability applies instead of weekday.
     pub weekend: bool,
     pub weather: Weather,
     pub season: Season,
-    /// Minutes between the alert (警戒レベル3) and the hazard arriving.
+    /// Minutes between the alert (警戒レベル3) and the hazard: for a flood, the overflow
+    /// (water reaches each zone later, at its arrival time); for a landslide, the slide.
     pub lead_time_min: f64,
+    /// Clock time of the alert, `HH:MM` (e.g. "14:00"); plans then show when to leave as a
+    /// clock time. Empty: minutes after the alert.
+    pub alert_at: String,
+    /// An evacuation order for the whole area: people outside every zone leave too.
+    pub evacuate_all: bool,
+    /// Expected power outage, hours: people on powered medical devices whose battery does not
+    /// last it (`stay.device_battery_h`) must leave even from a home outside every zone.
+    pub power_outage_h: f64,
     /// Road feature ids closed (e.g. an underpass, a bridge under repair).
     pub closed_roads: Vec<String>,
     /// Closed areas, each a ring of `[lon, lat]` positions.
@@ -62,18 +69,20 @@ pub struct Scenario {
 
 impl Default for Scenario {
     /// The default when planning without a scenario file: a river flood by day in clear
-    /// weather, three hours between the alert and the flood, roads closed from 0.5 m.
+    /// weather, three hours between the alert and the overflow.
     fn default() -> Self {
         Scenario {
             name: "既定（洪水・昼間）".into(),
             hazard: HazardType::Flood,
             active_zones: Vec::new(),
-            impassable_depth_m: 0.5,
             time_of_day: TimeOfDay::Day,
             weekend: false,
             weather: Weather::Clear,
             season: Season::Summer,
             lead_time_min: 180.0,
+            alert_at: String::new(),
+            evacuate_all: false,
+            power_outage_h: 0.0,
             closed_roads: Vec::new(),
             closed_areas: Vec::new(),
             unavailable_volunteers: Vec::new(),
@@ -113,20 +122,38 @@ impl Scenario {
         self.lead_time_min * 60.0
     }
 
+    /// The alert's clock time in minutes after midnight, if `alert_at` is set and valid.
+    pub fn alert_minute(&self) -> Option<u32> {
+        let (h, m) = self.alert_at.trim().split_once(':')?;
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    }
+
     /// Checks values a file could get wrong; returns (field, value, expected) on failure.
     pub fn validate(&self) -> Result<(), (&'static str, String, &'static str)> {
-        if !(self.lead_time_min.is_finite() && self.lead_time_min > 0.0) {
+        if !(self.lead_time_min.is_finite()
+            && self.lead_time_min > 0.0
+            && self.lead_time_min <= 24.0 * 60.0)
+        {
             return Err((
                 "lead_time_min",
                 self.lead_time_min.to_string(),
-                "a positive number of minutes",
+                "minutes from the alert to the hazard, more than 0 and at most 1440",
             ));
         }
-        if !(self.impassable_depth_m.is_finite() && self.impassable_depth_m >= 0.0) {
+        if !self.alert_at.trim().is_empty() && self.alert_minute().is_none() {
             return Err((
-                "impassable_depth_m",
-                self.impassable_depth_m.to_string(),
-                "a depth in metres, 0 or more",
+                "alert_at",
+                self.alert_at.clone(),
+                "a clock time HH:MM from 00:00 to 23:59",
+            ));
+        }
+        if !(self.power_outage_h.is_finite() && (0.0..=24.0 * 365.0).contains(&self.power_outage_h))
+        {
+            return Err((
+                "power_outage_h",
+                self.power_outage_h.to_string(),
+                "hours from 0 to 8760",
             ));
         }
         if !(0.0..=1.0).contains(&self.unavailable_share) {

@@ -46,6 +46,8 @@ pub enum Method {
     Car,
     /// 屋内安全確保: stay on a floor above the expected flood depth.
     StayUpstairs,
+    /// 在宅避難 (home outside every active zone) or the facility's own plan: nobody moves.
+    StayHome,
 }
 
 impl Method {
@@ -63,6 +65,48 @@ impl Method {
                 "屋内安全確保（上階へ垂直避難）",
                 "stay on a safe upper floor",
             ),
+            Method::StayHome => lang.pick("在宅（移動しない）", "stay at home"),
+        }
+    }
+}
+
+/// What the person must do in this scenario (one per consented person).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvacuationNeed {
+    /// 立ち退き避難: the home is unsafe; leave for a destination before the water.
+    Leave,
+    /// 屋内安全確保: a floor above the water, short flooding, no collapse or landslide zone.
+    Upstairs,
+    /// 在宅避難: the home is outside every active zone; nobody moves.
+    StayHome,
+    /// Lives in a facility (施設入所): the facility's own plan (避難確保計画) covers them.
+    Facility,
+}
+
+impl EvacuationNeed {
+    pub const ALL: [EvacuationNeed; 4] = [
+        EvacuationNeed::Leave,
+        EvacuationNeed::Upstairs,
+        EvacuationNeed::StayHome,
+        EvacuationNeed::Facility,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EvacuationNeed::Leave => "leave",
+            EvacuationNeed::Upstairs => "upstairs",
+            EvacuationNeed::StayHome => "stay_home",
+            EvacuationNeed::Facility => "facility",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            EvacuationNeed::Leave => lang.pick("立ち退き避難", "leave home"),
+            EvacuationNeed::Upstairs => lang.pick("屋内安全確保", "stay upstairs"),
+            EvacuationNeed::StayHome => lang.pick("在宅避難", "stay at home"),
+            EvacuationNeed::Facility => lang.pick("施設の避難確保計画", "facility's own plan"),
         }
     }
 }
@@ -113,8 +157,14 @@ pub enum Reason {
     NoConsent,
     /// Home farther than the snap limit from any usable road.
     OffNetwork { distance_m: f64 },
-    /// Active hazards close every way out.
-    NoSafeRoute,
+    /// Active hazards close every way out before the person can leave: `water_min` is when
+    /// water reaches the home (minutes after the alert, if a flood), `depart_min` the earliest
+    /// departure (warning and preparation), `margin_min` the safety margin.
+    NoSafeRoute {
+        water_min: Option<f64>,
+        depart_min: f64,
+        margin_min: f64,
+    },
     /// No designated, safe, suitable destination reachable at all.
     NoDestination,
     /// Suitable destinations are in reach, but all are full.
@@ -139,11 +189,10 @@ pub enum Reason {
     SkillMissing { skill: String, in_reach: usize },
     /// Helpers in reach have not consented to be named in plans.
     HelpersWithoutConsent { count: usize },
-    /// Helpers exist, but helper travel + preparation + evacuation exceeds the lead time.
-    HelperTooLate {
-        best_total_secs: f64,
-        lead_secs: f64,
-    },
+    /// Helpers exist, but none can arrive in time: the earliest arrives `earliest_min`
+    /// minutes after the alert, and help must arrive by `latest_min` (to prepare and leave, or
+    /// to get the person upstairs, before the water).
+    HelperTooLate { earliest_min: f64, latest_min: f64 },
     /// Needs two helpers; fewer than two are eligible.
     NotEnoughHelpers { needed: u8, eligible: usize },
     /// Eligible helpers are already escorting others up to their capacity (named, with whom);
@@ -167,7 +216,7 @@ impl Reason {
         match self {
             Reason::NoConsent => "no_consent",
             Reason::OffNetwork { .. } => "off_network",
-            Reason::NoSafeRoute => "no_safe_route",
+            Reason::NoSafeRoute { .. } => "no_safe_route",
             Reason::NoDestination => "no_destination",
             Reason::DestinationsFull { .. } => "destinations_full",
             Reason::TooSlow { .. } => "too_slow",
@@ -202,12 +251,44 @@ impl Reason {
             (Reason::OffNetwork { distance_m }, Lang::En) => format!(
                 "The home is {distance_m:.0} m from the nearest road; no route can be computed."
             ),
-            (Reason::NoSafeRoute, Lang::Ja) => {
-                "想定される浸水・土砂災害で自宅からの道がすべて通行できません。".into()
-            }
-            (Reason::NoSafeRoute, Lang::En) => {
-                "The hazard closes every way out of the home.".into()
-            }
+            (
+                Reason::NoSafeRoute {
+                    water_min: Some(w),
+                    depart_min,
+                    margin_min,
+                },
+                Lang::Ja,
+            ) => format!(
+                "水が自宅に達するのは警報から{}分後で、安全のための余裕{}分を見込むと、早くても{}分後の出発では間に合う道がありません。",
+                min(*w * 60.0),
+                min(*margin_min * 60.0),
+                min(*depart_min * 60.0)
+            ),
+            (
+                Reason::NoSafeRoute {
+                    water_min: Some(w),
+                    depart_min,
+                    margin_min,
+                },
+                Lang::En,
+            ) => format!(
+                "Water reaches the home {} min after the alert; with a {} min safety margin, no way out is open for a departure {} min after the alert, the earliest possible.",
+                min(*w * 60.0),
+                min(*margin_min * 60.0),
+                min(*depart_min * 60.0)
+            ),
+            (
+                Reason::NoSafeRoute {
+                    water_min: None, ..
+                },
+                Lang::Ja,
+            ) => "想定される浸水・土砂災害で自宅からの道がすべて通行できません。".into(),
+            (
+                Reason::NoSafeRoute {
+                    water_min: None, ..
+                },
+                Lang::En,
+            ) => "The hazard closes every way out of the home.".into(),
             (Reason::NoDestination, Lang::Ja) => {
                 "この災害種別に指定され、安全で条件に合う避難先に到達できません。".into()
             }
@@ -319,25 +400,25 @@ impl Reason {
             }
             (
                 Reason::HelperTooLate {
-                    best_total_secs,
-                    lead_secs,
+                    earliest_min,
+                    latest_min,
                 },
                 Lang::Ja,
             ) => format!(
-                "支援者の移動・準備・避難に最短でも{}分かかり、猶予時間{}分に間に合いません。",
-                min(*best_total_secs),
-                min(*lead_secs)
+                "支援者が到着できるのは早くても警報から{}分後で、水が来る前に支援を終えるには{}分後までに到着する必要があります。",
+                min(*earliest_min * 60.0),
+                (*latest_min).floor().max(0.0) as i64
             ),
             (
                 Reason::HelperTooLate {
-                    best_total_secs,
-                    lead_secs,
+                    earliest_min,
+                    latest_min,
                 },
                 Lang::En,
             ) => format!(
-                "Helper travel, preparation and evacuation take at least {} min, more than the {} min lead time.",
-                min(*best_total_secs),
-                min(*lead_secs)
+                "The earliest a helper can arrive is {} min after the alert, but help must arrive by minute {} to finish before the water.",
+                min(*earliest_min * 60.0),
+                (*latest_min).floor().max(0.0) as i64
             ),
             (Reason::NotEnoughHelpers { needed, eligible }, Lang::Ja) => {
                 format!("支援者が{needed}人必要ですが、条件を満たす支援者は{eligible}人です。")
@@ -392,6 +473,10 @@ pub enum Warning {
     MatchingNotProven,
     /// Depends on powered medical equipment: plan power at the destination.
     PowerNeeded,
+    /// The route passes through a landslide zone because no other way exists.
+    ThroughLandslideZone,
+    /// A wheelchair user whose named helpers have no wheelchair training.
+    NoWheelchairTraining,
 }
 
 impl Warning {
@@ -406,6 +491,8 @@ impl Warning {
             Warning::BedroomBelowSafeFloor { .. } => "bedroom_below_safe_floor",
             Warning::MatchingNotProven => "matching_not_proven",
             Warning::PowerNeeded => "power_needed",
+            Warning::ThroughLandslideZone => "through_landslide_zone",
+            Warning::NoWheelchairTraining => "no_wheelchair_training",
         }
     }
 
@@ -425,6 +512,8 @@ impl Warning {
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::Ja) => format!("寝室が{bedroom_floor}階にあり、安全な{safe_floor}階以上への移動に介助が必要です。"),
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::En) => format!("The bedroom is on floor {bedroom_floor}; moving up to floor {safe_floor} or above needs help."),
             (Warning::MatchingNotProven, l) => l.pick("支援者の組合せは探索上限に達したため、最適とは限りません。", "The helper matching hit its search budget and may not be optimal.").into(),
+            (Warning::NoWheelchairTraining, l) => l.pick("支援者に車いす介助の研修を受けた人がいません。研修の受講か、事前の練習をお願いします。", "None of the named helpers is trained to push a wheelchair: arrange training or a practice run.").into(),
+            (Warning::ThroughLandslideZone, l) => l.pick("他に道がないため、経路が土砂災害警戒区域を通ります。警報後できるだけ早く通過してください。", "The route passes through a landslide zone because no other way exists: get through it as early as possible after the alert.").into(),
             (Warning::PowerNeeded, l) => l.pick("電源を要する医療機器を使用しています。避難先の電源を確認してください。", "Uses powered medical equipment: check power at the destination.").into(),
         }
     }
@@ -513,6 +602,24 @@ pub struct Plan {
     pub preparation_secs: f64,
     /// When to start (always alert level 3, 高齢者等避難).
     pub start_when: LocalText,
+    /// What the person must do in this scenario, and why.
+    pub evacuation_need: EvacuationNeed,
+    pub need_reason: LocalText,
+    /// The person needs a helper now (to leave, or to get upstairs): only these count as
+    /// covered or uncovered.
+    pub needs_help: bool,
+    /// Minutes after the alert that water reaches the home (flood scenarios), if it does.
+    pub water_arrives_min: Option<f64>,
+    /// Latest safe departure from home, minutes after the alert: leaving later, some segment
+    /// of the route is closed by water (with the safety margin) or the destination is reached
+    /// after the deadline. For staying upstairs: the latest time to be up there.
+    pub leave_by_min: Option<f64>,
+    /// Planned departure (helpers warned, arrived, person ready), minutes after the alert.
+    pub departure_min: Option<f64>,
+    /// `leave_by_min - departure_min`: time to spare.
+    pub slack_min: Option<f64>,
+    /// The alert's clock time (`HH:MM`) if the scenario gives one, for clock times on sheets.
+    pub alert_at: Option<String>,
     /// How the warning reaches the person.
     pub warning_delivery: Vec<LocalText>,
     /// Things to take.
@@ -564,6 +671,11 @@ pub struct Counts {
     pub covered: usize,
     pub with_backup: usize,
     pub stay_upstairs: usize,
+    /// People per evacuation need (`leave`, `upstairs`, `stay_home`, `facility`).
+    pub by_need: BTreeMap<String, usize>,
+    /// People who need a helper now (to leave, or to get upstairs); `covered` and `uncovered`
+    /// count among these.
+    pub need_help: usize,
     pub uncovered: usize,
     pub high_priority_uncovered: usize,
     /// People per reason code (a person may have several reasons).

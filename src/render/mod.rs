@@ -79,9 +79,50 @@ pub(crate) fn minutes_text(secs: f64, lang: Lang) -> String {
     }
 }
 
+/// A time given in minutes after the alert, as a clock time when the alert's clock time
+/// (`HH:MM`) is known ("15:35（警報から95分後）"), in words otherwise ("警報から95分後").
+/// Rounded down: a latest time must not be shown later than it is.
+pub(crate) fn after_alert_text(min_after: f64, alert_at: Option<&str>, lang: Lang) -> String {
+    let m = min_after.floor() as i64;
+    let words = match (lang, m >= 0) {
+        (Lang::Ja, true) => format!("警報から{m}分後"),
+        (Lang::Ja, false) => format!("警報の{}分前", -m),
+        (Lang::En, true) => format!("{m} min after the alert"),
+        (Lang::En, false) => format!("{} min before the alert", -m),
+    };
+    let clock = alert_at.and_then(|a| {
+        let (h, mm) = a.split_once(':')?;
+        let start = h.parse::<i64>().ok()? * 60 + mm.parse::<i64>().ok()?;
+        let t = (start + m).rem_euclid(24 * 60);
+        Some(format!("{:02}:{:02}", t / 60, t % 60))
+    });
+    match (clock, lang) {
+        (Some(c), Lang::Ja) => format!("{c}（{words}）"),
+        (Some(c), Lang::En) => format!("{c} ({words})"),
+        (None, _) => words,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_after_the_alert_read_as_clock_times() {
+        assert_eq!(
+            after_alert_text(95.9, Some("14:00"), Lang::Ja),
+            "15:35（警報から95分後）"
+        );
+        assert_eq!(
+            after_alert_text(130.0, Some("23:00"), Lang::En),
+            "01:10 (130 min after the alert)"
+        );
+        assert_eq!(after_alert_text(20.0, None, Lang::Ja), "警報から20分後");
+        assert_eq!(
+            after_alert_text(-5.0, None, Lang::En),
+            "5 min before the alert"
+        );
+    }
 
     #[test]
     fn file_stems_are_safe_and_distinct() {

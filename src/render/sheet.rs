@@ -7,7 +7,7 @@
 use super::labels::{Labels, labels};
 use super::svg::{MapMarks, Mark, route_map_svg};
 use super::view::MapView;
-use super::{length_text, minutes_text};
+use super::{after_alert_text, length_text, minutes_text};
 use crate::model::{Household, Lang, Mobility, Sex, ShelterKind, Structure};
 use crate::plan::{HelperRole, Plan};
 use askama::Template;
@@ -260,8 +260,14 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
             watches: "",
         });
     }
-    let stays = plan.method == crate::plan::Method::StayUpstairs;
+    let stays = matches!(
+        plan.method,
+        crate::plan::Method::StayUpstairs | crate::plan::Method::StayHome
+    );
     let route_rows = match (&plan.destination, stays) {
+        (_, true) if plan.method == crate::plan::Method::StayHome => {
+            vec![row(l.destination, l.stay_home)]
+        }
         (_, true) => vec![row(l.destination, l.stay_put)],
         (Some(d), false) => vec![
             row(
@@ -306,7 +312,23 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         }
     }
     let map_svg = route_map_svg(map_view, &marks, lang);
-    let method_rows = vec![
+    let alert_at = plan.alert_at.as_deref();
+    let mut method_rows = vec![
+        row(
+            l.evacuation_need,
+            match lang {
+                Lang::Ja => format!(
+                    "{}：{}",
+                    plan.evacuation_need.label(lang),
+                    plan.need_reason.get(lang)
+                ),
+                Lang::En => format!(
+                    "{}: {}",
+                    plan.evacuation_need.label(lang),
+                    plan.need_reason.get(lang)
+                ),
+            },
+        ),
         row(l.method, plan.method.label(lang)),
         row(
             l.start_when,
@@ -318,6 +340,20 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         ),
         row(l.preparation, minutes_text(plan.preparation_secs, lang)),
     ];
+    if let Some(w) = plan.water_arrives_min {
+        method_rows.push(row(l.water_arrives, after_alert_text(w, alert_at, lang)));
+    }
+    if let Some(b) = plan.leave_by_min {
+        let label = if plan.method == crate::plan::Method::StayUpstairs {
+            l.be_up_by
+        } else {
+            l.leave_by
+        };
+        method_rows.push(row(label, after_alert_text(b, alert_at, lang)));
+    }
+    if let Some(s) = plan.slack_min {
+        method_rows.push(row(l.slack, minutes_text(s * 60.0, lang)));
+    }
     let consent_rows = vec![
         row(l.consent_plan, yes_no(plan.consent_plan)),
         row(l.consent_share, yes_no(plan.consent_share)),

@@ -500,6 +500,8 @@ impl Grid<'_> {
                     };
                     out.push(HazardZone {
                         ext_id: format!("F{ri}-{rank}{side}"),
+                        arrival_min: None,
+                        duration_h: None,
                         kind: HazardKind::RiverFlood,
                         depth_rank: DepthRank::new(rank),
                         source: format!("{} 想定最大規模 (synthetic)", r.name),
@@ -510,6 +512,8 @@ impl Grid<'_> {
             }
             out.push(HazardZone {
                 ext_id: format!("HC{ri}"),
+                arrival_min: None,
+                duration_h: None,
                 kind: HazardKind::HouseCollapse,
                 depth_rank: None,
                 source: format!("{} 家屋倒壊等氾濫想定区域 (synthetic)", r.name),
@@ -528,6 +532,8 @@ impl Grid<'_> {
                     .collect();
                 out.push(HazardZone {
                     ext_id: format!("L{k}"),
+                    arrival_min: None,
+                    duration_h: None,
                     kind: HazardKind::Landslide,
                     depth_rank: None,
                     source: "土砂災害警戒区域 (synthetic)".into(),

@@ -5,8 +5,8 @@
 use mimamori::io::mapdir::load_map;
 use mimamori::model::{HazardType, LonLat, Map, Mobility, Need};
 use mimamori::plan::{
-    Band, Destination, HelperRole, Method, Plan, PlanHelper, Priority, PriorityFactor, Reason,
-    Uncovered, Warning,
+    Band, Destination, EvacuationNeed, HelperRole, LocalText, Method, Plan, PlanHelper, Priority,
+    PriorityFactor, Reason, Uncovered, Warning,
 };
 use std::path::Path;
 
@@ -112,6 +112,17 @@ fn base_plan(map: &Map, person: &str, shelter: &str) -> Plan {
         method: Method::Walk,
         preparation_secs: 600.0,
         start_when: "警戒レベル3「高齢者等避難」の発令時".into(),
+        evacuation_need: EvacuationNeed::Leave,
+        need_reason: LocalText::new(
+            "自宅が浸水想定区域（0.5〜3 m）にあり、平屋のため立ち退き避難が必要です。",
+            "The home is in a 0.5-3 m flood zone with one storey: the person must leave.",
+        ),
+        needs_help: true,
+        water_arrives_min: Some(225.0),
+        leave_by_min: Some(150.0),
+        departure_min: Some(32.0),
+        slack_min: Some(118.0),
+        alert_at: Some("14:00".into()),
         warning_delivery: vec![
             "支援者が電話で連絡".into(),
             "支援者が訪問して声かけ".into(),

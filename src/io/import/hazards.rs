@@ -380,6 +380,8 @@ pub fn read_hazards_with_stats(
             ext_id,
             kind,
             depth_rank,
+            arrival_min: None,
+            duration_h: None,
             source: source.clone(),
             geometry,
         });

@@ -1,0 +1,701 @@
+//! Every policy number of the planner in one place: speeds and condition factors (through
+//! [`RoutingParams`]), water-depth limits, when water arrives, margins, who may stay upstairs,
+//! preparation times, priority weights and bands, helper rules, reserved seats and search limits.
+//!
+//! The documented parameter file is [`DEFAULT_PARAMS_TOML`] (`src/plan/params.toml`): every key
+//! with its default, unit and source. `mimamori params` prints it; `plan`, `explain` and
+//! `sheets` take `--params FILE` with any subset of its keys (the rest keep their defaults).
+//! Unknown keys are refused ([`PlanParams::from_toml`] names the line), so a misspelt key
+//! cannot silently leave a default in force. A test checks that the file parses to exactly
+//! [`PlanParams::default`] and names every field, so the file and the code cannot drift.
+
+use super::matching::MatchingParams;
+use crate::model::{HazardKind, HazardZone, Household, Mobility, Role};
+use crate::network::{Profile, RoutingParams};
+use serde::{Deserialize, Serialize};
+
+/// The documented parameter file with every default.
+pub const DEFAULT_PARAMS_TOML: &str = include_str!("params.toml");
+
+/// Every setting of the planner.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanParams {
+    pub routing: RoutingParams,
+    pub water: WaterParams,
+    pub timing: TimingParams,
+    pub stay: StayParams,
+    pub preparation_min: PreparationMin,
+    pub priority: PriorityParams,
+    pub helpers: HelperParams,
+    pub destinations: DestinationParams,
+    pub matching: MatchingParams,
+}
+
+/// A parameter file that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// Not TOML, an unknown key or a wrong type; `line` is 1-based when known.
+    #[error("line {line}: {message}", line = line.map_or("?".to_string(), |l| l.to_string()))]
+    Syntax {
+        line: Option<usize>,
+        message: String,
+    },
+    /// A value out of its range.
+    #[error("`{key}` = {value}: expected {expected}")]
+    Range {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl PlanParams {
+    /// Reads a parameter file (any subset of the keys of [`DEFAULT_PARAMS_TOML`]) and checks
+    /// every value's range.
+    pub fn from_toml(text: &str) -> Result<Self, ParamsError> {
+        let p: PlanParams = toml::from_str(text).map_err(|e| ParamsError::Syntax {
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            message: e.message().to_string(),
+        })?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks that every number is in its range (speeds and factors positive and finite,
+    /// shares in 0..=1, times not negative).
+    pub fn validate(&self) -> Result<(), ParamsError> {
+        fn check(
+            key: &'static str,
+            v: f64,
+            ok: bool,
+            expected: &'static str,
+        ) -> Result<(), ParamsError> {
+            if v.is_finite() && ok {
+                Ok(())
+            } else {
+                Err(ParamsError::Range {
+                    key,
+                    value: v.to_string(),
+                    expected,
+                })
+            }
+        }
+        const POS: &str = "a positive number";
+        const NONNEG: &str = "a number, 0 or more";
+        const SHARE: &str = "a share from 0 to 1";
+        let r = &self.routing;
+        for (k, v) in [
+            ("routing.walk.flat_mps", r.walk.flat_mps),
+            ("routing.slow_walk.flat_mps", r.slow_walk.flat_mps),
+            ("routing.wheelchair.flat_mps", r.wheelchair.flat_mps),
+            ("routing.stretcher.flat_mps", r.stretcher.flat_mps),
+            ("routing.car_mps", r.car_mps),
+            ("routing.night_factor", r.night_factor),
+            ("routing.rain_factor", r.rain_factor),
+            ("routing.snow_factor", r.snow_factor),
+            ("routing.heavy_snow_factor", r.heavy_snow_factor),
+            ("routing.ice_factor", r.ice_factor),
+            ("stay.floor_height_m", self.stay.floor_height_m),
+        ] {
+            check(k, v, v > 0.0, POS)?;
+        }
+        let w = &self.water;
+        for (k, v) in [
+            ("water.depth_limit_m.walk", w.depth_limit_m.walk),
+            ("water.depth_limit_m.slow_walk", w.depth_limit_m.slow_walk),
+            ("water.depth_limit_m.wheelchair", w.depth_limit_m.wheelchair),
+            ("water.depth_limit_m.stretcher", w.depth_limit_m.stretcher),
+            ("water.depth_limit_m.car", w.depth_limit_m.car),
+            (
+                "water.unknown_depth_arrival_min",
+                w.unknown_depth_arrival_min,
+            ),
+            (
+                "water.house_collapse_arrival_min",
+                w.house_collapse_arrival_min,
+            ),
+            ("water.unknown_depth_duration_h", w.unknown_depth_duration_h),
+            ("timing.margin_min", self.timing.margin_min),
+            ("timing.warning_min", self.timing.warning_min),
+            ("stay.max_isolation_h", self.stay.max_isolation_h),
+            ("stay.device_battery_h", self.stay.device_battery_h),
+            ("stay.climb_min", self.stay.climb_min),
+            (
+                "preparation_min.walks_alone",
+                self.preparation_min.walks_alone,
+            ),
+            (
+                "preparation_min.walks_with_help",
+                self.preparation_min.walks_with_help,
+            ),
+            (
+                "preparation_min.wheelchair",
+                self.preparation_min.wheelchair,
+            ),
+            ("preparation_min.bedridden", self.preparation_min.bedridden),
+            ("helpers.max_travel_min", self.helpers.max_travel_min),
+            (
+                "helpers.relationship_bonus_secs",
+                self.helpers.relationship_bonus_secs,
+            ),
+            ("destinations.max_walk_m", self.destinations.max_walk_m),
+        ] {
+            check(k, v, v >= 0.0, NONNEG)?;
+        }
+        for v in w.arrival_min_by_rank {
+            check("water.arrival_min_by_rank", v, v >= 0.0, NONNEG)?;
+        }
+        for v in w.duration_h_by_rank {
+            check("water.duration_h_by_rank", v, v >= 0.0, NONNEG)?;
+        }
+        check(
+            "timing.search_limit_min",
+            self.timing.search_limit_min,
+            self.timing.search_limit_min > 0.0 && self.timing.search_limit_min <= 24.0 * 60.0,
+            "minutes from 1 to 1440",
+        )?;
+        check(
+            "destinations.shelter_capacity_share",
+            self.destinations.shelter_capacity_share,
+            (0.0..=1.0).contains(&self.destinations.shelter_capacity_share),
+            SHARE,
+        )?;
+        let pr = &self.priority;
+        for (k, v) in [
+            ("priority.outside_zones", pr.outside_zones),
+            ("priority.deep_or_collapse", pr.deep_or_collapse),
+            ("priority.ground_floor_floods", pr.ground_floor_floods),
+            ("priority.shallow", pr.shallow),
+            ("priority.unknown_depth", pr.unknown_depth),
+            ("priority.medical", pr.medical),
+            ("priority.upstairs_factor", pr.upstairs_factor),
+            ("priority.high_from", pr.high_from),
+            ("priority.middle_from", pr.middle_from),
+        ] {
+            check(k, v, v > 0.0, POS)?;
+        }
+        for v in [
+            pr.mobility.walks_alone,
+            pr.mobility.walks_with_help,
+            pr.mobility.wheelchair,
+            pr.mobility.bedridden,
+            pr.household.alone,
+            pr.household.elderly_couple,
+            pr.household.with_family,
+            pr.household.facility,
+        ] {
+            check("priority.mobility / priority.household", v, v > 0.0, POS)?;
+        }
+        Ok(())
+    }
+}
+
+/// A number per routing profile.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerProfile {
+    pub walk: f64,
+    pub slow_walk: f64,
+    pub wheelchair: f64,
+    pub stretcher: f64,
+    pub car: f64,
+}
+
+impl PerProfile {
+    pub fn get(&self, p: Profile) -> f64 {
+        match p {
+            Profile::Walk => self.walk,
+            Profile::SlowWalk => self.slow_walk,
+            Profile::Wheelchair => self.wheelchair,
+            Profile::Stretcher => self.stretcher,
+            Profile::Car => self.car,
+        }
+    }
+}
+
+/// When water arrives, how deep stops whom, how long it stays.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WaterParams {
+    /// A road segment closes for a profile when the zone's depth band can exceed this, metres.
+    /// Walk 0.5 m: adults cannot walk safely in water above about 0.5 m (Cabinet Office,
+    /// 避難情報に関するガイドライン; domain.md). Slow walk and stretcher 0.3 m: older people
+    /// and people carrying someone are stopped by shallower water (our setting, below the adult
+    /// limit). Wheelchair 0.2 m: no official figure; our stated choice, well below the walking
+    /// limit since the footrests and push rims are low. Car 0.3 m: cars can stall from about
+    /// 30 cm of water (MLIT / JAF guidance for drivers).
+    pub depth_limit_m: PerProfile,
+    /// Minutes after the overflow that water reaches a zone without its own `arrival_min`, by
+    /// depth rank 1-6 (A31a bands <0.5, 0.5-3, 3-5, 5-10, 10-20, ≥20 m). Deep zones lie next to
+    /// the river and flood first; shallow ones later. Our default model, to be replaced by the
+    /// municipality's published 到達時間 where they exist.
+    pub arrival_min_by_rank: [f64; 6],
+    /// Arrival for a flood zone with no depth rank, minutes after the overflow (at once: with
+    /// no depth we cannot assume time).
+    pub unknown_depth_arrival_min: f64,
+    /// House-collapse zones (家屋倒壊等氾濫想定区域) lie on the bank: water arrives at once.
+    pub house_collapse_arrival_min: f64,
+    /// Hours water stays (浸水継続時間) for a zone without its own `duration_h`, by depth rank.
+    /// Our default model: deeper bands drain later.
+    pub duration_h_by_rank: [f64; 6],
+    /// Duration for a flood zone with no depth rank, hours.
+    pub unknown_depth_duration_h: f64,
+}
+
+impl Default for WaterParams {
+    fn default() -> Self {
+        WaterParams {
+            depth_limit_m: PerProfile {
+                walk: 0.5,
+                slow_walk: 0.3,
+                wheelchair: 0.2,
+                stretcher: 0.3,
+                car: 0.3,
+            },
+            arrival_min_by_rank: [90.0, 45.0, 20.0, 10.0, 0.0, 0.0],
+            unknown_depth_arrival_min: 0.0,
+            house_collapse_arrival_min: 0.0,
+            duration_h_by_rank: [12.0, 24.0, 72.0, 168.0, 336.0, 672.0],
+            unknown_depth_duration_h: 72.0,
+        }
+    }
+}
+
+impl WaterParams {
+    /// Minutes after the overflow that water reaches `zone`: its own `arrival_min`, else the
+    /// default model. `None` for zones that do not flood (landslide).
+    pub fn arrival_min(&self, zone: &HazardZone) -> Option<f64> {
+        if !zone.kind.floods() {
+            return None;
+        }
+        if let Some(a) = zone.arrival_min {
+            return Some(a);
+        }
+        Some(match (zone.kind, zone.depth_rank) {
+            (HazardKind::HouseCollapse, _) => self.house_collapse_arrival_min,
+            (_, Some(r)) => self.arrival_min_by_rank[r.get() as usize - 1],
+            (_, None) => self.unknown_depth_arrival_min,
+        })
+    }
+
+    /// Hours the water stays in `zone`: its own `duration_h`, else the default model.
+    pub fn duration_h(&self, zone: &HazardZone) -> Option<f64> {
+        if !zone.kind.floods() {
+            return None;
+        }
+        if let Some(d) = zone.duration_h {
+            return Some(d);
+        }
+        Some(match zone.depth_rank {
+            Some(r) => self.duration_h_by_rank[r.get() as usize - 1],
+            None => self.unknown_depth_duration_h,
+        })
+    }
+
+    /// Whether water in `zone` stops `profile`: the band's deepest water is above the limit.
+    /// Zones without a depth (house collapse, unknown) stop everyone.
+    pub fn stops(&self, zone: &HazardZone, profile: Profile) -> bool {
+        match zone.depth_rank {
+            Some(r) if zone.kind != HazardKind::HouseCollapse => {
+                r.max_m() > self.depth_limit_m.get(profile)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Times around the trip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimingParams {
+    /// Every road segment must be left this long before water closes it, minutes. 30 min: the
+    /// issue's default, a safety margin for rising water and delays.
+    pub margin_min: f64,
+    /// Minutes from the alert until the person (or their helper) has the warning and sets
+    /// off: phone tree and a first call. Our assumption, to be calibrated by drills.
+    pub warning_min: f64,
+    /// Longest trip searched, minutes. A technical bound on the searches, not a rule: the
+    /// water (or, with no timed hazard, the lead time) decides what is feasible.
+    pub search_limit_min: f64,
+}
+
+impl Default for TimingParams {
+    fn default() -> Self {
+        TimingParams {
+            margin_min: 30.0,
+            warning_min: 10.0,
+            search_limit_min: 240.0,
+        }
+    }
+}
+
+/// Who may stay upstairs (屋内安全確保) or at home.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StayParams {
+    /// Storey height used to decide which floor is above the water, metres.
+    pub floor_height_m: f64,
+    /// Staying upstairs is refused when water stays longer than this, hours: isolation without
+    /// power, water or medical supply (Cabinet Office guideline: people must be able to hold
+    /// out until the water recedes). 24 h: the default.
+    pub max_isolation_h: f64,
+    /// Hours a powered medical device runs on its battery: a person on such a device must
+    /// leave when water (or a scenario's power outage) lasts longer. Our assumption; set it per
+    /// municipality from the devices in use.
+    pub device_battery_h: f64,
+    /// Minutes a helper needs to help a person up the stairs once there.
+    pub climb_min: f64,
+    /// Helpers needed to get a person up the stairs, by mobility (0: climbs alone).
+    pub climb_helpers: MobilityCounts,
+}
+
+impl Default for StayParams {
+    fn default() -> Self {
+        StayParams {
+            floor_height_m: 3.0,
+            max_isolation_h: 24.0,
+            device_battery_h: 8.0,
+            climb_min: 15.0,
+            climb_helpers: MobilityCounts {
+                walks_alone: 0,
+                walks_with_help: 1,
+                wheelchair: 2,
+                bedridden: 2,
+            },
+        }
+    }
+}
+
+/// A count per mobility.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobilityCounts {
+    pub walks_alone: u8,
+    pub walks_with_help: u8,
+    pub wheelchair: u8,
+    pub bedridden: u8,
+}
+
+impl MobilityCounts {
+    pub fn get(&self, m: Mobility) -> u8 {
+        match m {
+            Mobility::WalksAlone => self.walks_alone,
+            Mobility::WalksWithHelp => self.walks_with_help,
+            Mobility::Wheelchair => self.wheelchair,
+            Mobility::Bedridden => self.bedridden,
+        }
+    }
+}
+
+/// Preparation time at home before leaving, minutes, by mobility (our assumptions, settings):
+/// dressing, medication, locking up; longer for a wheelchair transfer and for a bedridden
+/// person moved onto a stretcher or into a car.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreparationMin {
+    pub walks_alone: f64,
+    pub walks_with_help: f64,
+    pub wheelchair: f64,
+    pub bedridden: f64,
+}
+
+impl Default for PreparationMin {
+    fn default() -> Self {
+        PreparationMin {
+            walks_alone: 10.0,
+            walks_with_help: 15.0,
+            wheelchair: 20.0,
+            bedridden: 30.0,
+        }
+    }
+}
+
+impl PreparationMin {
+    pub fn for_mobility(&self, m: Mobility) -> f64 {
+        match m {
+            Mobility::WalksAlone => self.walks_alone,
+            Mobility::WalksWithHelp => self.walks_with_help,
+            Mobility::Wheelchair => self.wheelchair,
+            Mobility::Bedridden => self.bedridden,
+        }
+    }
+}
+
+/// A multiplier per mobility.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MobilityFactors {
+    pub walks_alone: f64,
+    pub walks_with_help: f64,
+    pub wheelchair: f64,
+    pub bedridden: f64,
+}
+
+impl MobilityFactors {
+    pub fn get(&self, m: Mobility) -> f64 {
+        match m {
+            Mobility::WalksAlone => self.walks_alone,
+            Mobility::WalksWithHelp => self.walks_with_help,
+            Mobility::Wheelchair => self.wheelchair,
+            Mobility::Bedridden => self.bedridden,
+        }
+    }
+}
+
+/// A multiplier per household type.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdFactors {
+    pub alone: f64,
+    pub elderly_couple: f64,
+    pub with_family: f64,
+    pub facility: f64,
+}
+
+impl HouseholdFactors {
+    pub fn get(&self, h: Household) -> f64 {
+        match h {
+            Household::Alone => self.alone,
+            Household::ElderlyCouple => self.elderly_couple,
+            Household::WithFamily => self.with_family,
+            Household::Facility => self.facility,
+        }
+    }
+}
+
+/// Priority = hazard at home × need × household (domain.md "Priority"); the bands and weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PriorityParams {
+    /// Home outside every zone.
+    pub outside_zones: f64,
+    /// Flood 3 m or deeper, house-collapse zone or landslide zone.
+    pub deep_or_collapse: f64,
+    /// Flood 0.5-3 m: the ground floor floods.
+    pub ground_floor_floods: f64,
+    /// Flood under 0.5 m.
+    pub shallow: f64,
+    /// A flood-type zone without a depth.
+    pub unknown_depth: f64,
+    pub mobility: MobilityFactors,
+    /// Powered devices, oxygen or dialysis.
+    pub medical: f64,
+    pub household: HouseholdFactors,
+    /// People who may stay upstairs with help weigh this much of their score in the matching:
+    /// helpers go first to people who must leave.
+    pub upstairs_factor: f64,
+    /// Scores at or above this are high priority.
+    pub high_from: f64,
+    /// Scores at or above this (and below `high_from`) are middle priority.
+    pub middle_from: f64,
+    /// Matching weight = round(score × this), at least 1.
+    pub weight_scale: f64,
+}
+
+impl Default for PriorityParams {
+    fn default() -> Self {
+        PriorityParams {
+            outside_zones: 1.0,
+            deep_or_collapse: 3.0,
+            ground_floor_floods: 2.0,
+            shallow: 1.3,
+            unknown_depth: 2.0,
+            mobility: MobilityFactors {
+                walks_alone: 1.0,
+                walks_with_help: 1.5,
+                wheelchair: 2.0,
+                bedridden: 2.5,
+            },
+            medical: 1.5,
+            household: HouseholdFactors {
+                alone: 1.5,
+                elderly_couple: 1.3,
+                with_family: 1.0,
+                facility: 0.8,
+            },
+            upstairs_factor: 0.5,
+            high_from: 6.0,
+            middle_from: 3.0,
+            weight_scale: 10.0,
+        }
+    }
+}
+
+/// Who may help, and what choosing them costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelperParams {
+    /// A helper's walk to the person is at most this, minutes: neighbours, not a search party.
+    pub max_travel_min: f64,
+    /// Volunteers at or above this age are eligible only as a last resort.
+    pub last_resort_age: i32,
+    /// Cost added to a last-resort helper, seconds: larger than any saving a younger helper
+    /// brings, so they are chosen only when coverage needs them.
+    pub last_resort_penalty_secs: u64,
+    /// Cost added to a welfare commissioner (民生委員): a helper of last resort, overloaded.
+    pub commissioner_penalty_secs: u64,
+    /// Cost saved when the helper already watches the person, at most, seconds; scaled by
+    /// recency and frequency of contact in the last year.
+    pub relationship_bonus_secs: f64,
+    /// Roles that may be named as helpers.
+    pub eligible_roles: Vec<Role>,
+    /// Eligible helpers kept per person (the cheapest) for the matching; the matching is exact
+    /// over these.
+    pub candidates: usize,
+    /// No watch contact for this many days gets a warning.
+    pub stale_contact_days: i64,
+    /// Only wheelchair-trained volunteers may escort a wheelchair user. Default false: pushing
+    /// a wheelchair on the flat needs no course, so training is a warning on the plan
+    /// (`no_wheelchair_training`), not a bar that leaves the person without anyone.
+    pub wheelchair_training_required: bool,
+}
+
+impl Default for HelperParams {
+    fn default() -> Self {
+        HelperParams {
+            max_travel_min: 15.0,
+            last_resort_age: 80,
+            last_resort_penalty_secs: 7_200,
+            commissioner_penalty_secs: 600,
+            relationship_bonus_secs: 600.0,
+            eligible_roles: vec![Role::Helper, Role::Commissioner],
+            candidates: 12,
+            stale_contact_days: 90,
+            wheelchair_training_required: false,
+        }
+    }
+}
+
+/// Destinations and seats.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DestinationParams {
+    /// Share of a general shelter's or site's capacity reserved for people planned here (the
+    /// rest is for everyone else). Welfare shelters are wholly for them.
+    pub shelter_capacity_share: f64,
+    /// Seats assumed for a destination whose capacity is unknown (0 in the data).
+    pub unknown_capacity_seats: u32,
+    /// Cost added when a person who needs a welfare shelter is sent to a general one, seconds.
+    pub welfare_fallback_penalty_secs: u64,
+    /// Destinations kept per person for the capacity assignment.
+    pub candidates: usize,
+    /// A walk longer than this gets a warning, metres (recommended longest walk to a site,
+    /// about 500 m; domain.md).
+    pub max_walk_m: f64,
+}
+
+impl Default for DestinationParams {
+    fn default() -> Self {
+        DestinationParams {
+            shelter_capacity_share: 0.1,
+            unknown_capacity_seats: 50,
+            welfare_fallback_penalty_secs: 1_800,
+            candidates: 8,
+            max_walk_m: 500.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_file_is_exactly_the_defaults() {
+        let parsed = PlanParams::from_toml(DEFAULT_PARAMS_TOML).expect("params.toml parses");
+        assert_eq!(parsed, PlanParams::default());
+    }
+
+    #[test]
+    fn the_documented_file_names_every_key() {
+        // Serialise the defaults and compare key sets with the file: a field added in code but
+        // not documented in the file (or the reverse) fails here.
+        fn keys(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+            if let toml::Value::Table(t) = v {
+                for (k, v) in t {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    keys(v, &p, out);
+                    out.push(p);
+                }
+            }
+        }
+        let file: toml::Value = toml::from_str(DEFAULT_PARAMS_TOML).unwrap();
+        let code = toml::Value::try_from(PlanParams::default()).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        keys(&file, "", &mut a);
+        keys(&code, "", &mut b);
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_line() {
+        let e = PlanParams::from_toml("[timing]\nmargin_min = 20\nmargn_min = 5\n").unwrap_err();
+        match e {
+            ParamsError::Syntax { line, message } => {
+                assert_eq!(line, Some(3), "{message}");
+                assert!(message.contains("margn_min"), "{message}");
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let p = PlanParams::from_toml("[timing]\nmargin_min = 45\n").unwrap();
+        assert_eq!(p.timing.margin_min, 45.0);
+        let mut d = PlanParams::default();
+        d.timing.margin_min = 45.0;
+        assert_eq!(p, d);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        for text in [
+            "[routing]\nwalk = { flat_mps = 0.0, steps_mps = 1.0 }\n",
+            "[timing]\nmargin_min = -1\n",
+            "[destinations]\nshelter_capacity_share = 1.5\n",
+            "[timing]\nsearch_limit_min = 1e308\n",
+            "[water]\narrival_min_by_rank = [1, 2, 3, 4, 5, -6]\n",
+        ] {
+            assert!(
+                matches!(PlanParams::from_toml(text), Err(ParamsError::Range { .. })),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn water_stops_profiles_by_depth() {
+        use crate::model::DepthRank;
+        let w = WaterParams::default();
+        let zone = |rank: u8| HazardZone {
+            ext_id: "Z".into(),
+            kind: HazardKind::RiverFlood,
+            depth_rank: DepthRank::new(rank),
+            arrival_min: None,
+            duration_h: None,
+            source: String::new(),
+            geometry: geo::MultiPolygon(vec![]),
+        };
+        // Under 0.5 m: walkers pass, wheelchairs and cars do not.
+        assert!(!w.stops(&zone(1), Profile::Walk));
+        assert!(w.stops(&zone(1), Profile::Wheelchair));
+        assert!(w.stops(&zone(1), Profile::Car));
+        for p in Profile::ALL {
+            assert!(w.stops(&zone(2), p));
+        }
+        // Deeper bands flood earlier.
+        let a: Vec<f64> = (1..=6).map(|r| w.arrival_min(&zone(r)).unwrap()).collect();
+        assert!(a.windows(2).all(|p| p[0] >= p[1]), "{a:?}");
+    }
+}

@@ -4,7 +4,7 @@
 //! petgraph's `dijkstra` on a [`ProfileView`] (same queries, whole graph), and the
 //! time-dependent searches with the city's flood zones closing roads over time.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use geo::{MultiPolygon, polygon};
 use mimamori::io::mapdir::load_map;
 use mimamori::model::{DepthRank, HazardKind, HazardZone, LonLat, Oneway, Road, RoadClass};
@@ -249,6 +249,31 @@ fn bench_city(c: &mut Criterion) {
         })
     });
 
+    // The deadline test alone: a clock on which nothing closes, same queries as above.
+    let open = EdgeClock::open(&g);
+    group.bench_function("earliest_arrival_open_clock_walk_whole_graph_x10", |b| {
+        b.iter(|| {
+            let mut settled = 0;
+            for s in &sources {
+                earliest_arrival_into(
+                    &mut tree,
+                    &g,
+                    Profile::Walk,
+                    &params,
+                    &cond,
+                    &none,
+                    &open,
+                    1800.0,
+                    black_box(*s),
+                    0.0,
+                    f64::INFINITY,
+                );
+                settled += tree.settled().len();
+            }
+            settled
+        })
+    });
+
     // Time-dependent: every flood zone closes its roads for walkers at a time of its own
     // (30 min to 3 h after the alert, by zone order), 30 min margin.
     let mut clock = EdgeClock::open(&g);
@@ -259,8 +284,27 @@ fn bench_city(c: &mut Criterion) {
         .edges()
         .filter(|(id, _)| clock.closes_at(*id).is_finite())
         .count();
+    let mut settled_timed = 0;
+    for s in &sources {
+        earliest_arrival_into(
+            &mut tree,
+            &g,
+            Profile::Walk,
+            &params,
+            &cond,
+            &none,
+            &clock,
+            1800.0,
+            *s,
+            0.0,
+            f64::INFINITY,
+        );
+        settled_timed += tree.settled().len();
+    }
     group.bench_function(
-        format!("earliest_arrival_walk_whole_graph_x10_{closing}_edges_closing"),
+        format!(
+            "earliest_arrival_walk_whole_graph_x10_{closing}_edges_closing_{settled_timed}_settled"
+        ),
         |b| {
             b.iter(|| {
                 let mut settled = 0;
@@ -311,5 +355,135 @@ fn bench_city(c: &mut Criterion) {
     group.finish();
 }
 
+/// CPU seconds used by this thread so far: on a machine shared with other jobs, CPU time is
+/// much steadier than wall time.
+fn thread_cpu_secs() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime only writes the timespec we pass.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime failed");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// `ROUTING_CPU_COMPARE=1 cargo bench --bench routing`: our search and petgraph's dijkstra on
+/// the view, interleaved round by round on the bundled city (whole-graph walks from 10
+/// sources), timed in thread CPU time; prints the median and minimum of each and the ratio.
+fn cpu_compare() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/asahikawa-synthetic");
+    let map = load_map(&dir).expect("bundled city loads");
+    let g = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default())
+        .expect("graph builds");
+    let params = RoutingParams::default();
+    let cond = Conditions::default();
+    let none = Closures::none(&g);
+    let open = EdgeClock::open(&g);
+    let sources: Vec<NodeId> = (0..10)
+        .map(|k| NodeId((k * g.node_count() / 10) as u32))
+        .collect();
+    let view = ProfileView::new(&g, Profile::Walk, &params, &cond, &none);
+    let mut tree = SearchTree::new();
+    let mut latest = LatestTree::new();
+    let names = [
+        "ours one_to_many",
+        "petgraph dijkstra on ProfileView",
+        "ours earliest_arrival (open clock)",
+        "ours latest_departure (open clock)",
+    ];
+    let mut secs: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut settled_per_run = vec![0usize; names.len()];
+    for _round in 0..25 {
+        for (i, times) in secs.iter_mut().enumerate() {
+            let t0 = thread_cpu_secs();
+            let mut settled = 0usize;
+            for s in &sources {
+                settled += match i {
+                    0 => {
+                        one_to_many_into(
+                            &mut tree,
+                            &g,
+                            Profile::Walk,
+                            &params,
+                            &cond,
+                            &none,
+                            *s,
+                            Direction::Forward,
+                            f64::INFINITY,
+                        );
+                        tree.settled().len()
+                    }
+                    1 => petgraph::algo::dijkstra(view, *s, None, |a| *a.weight()).len(),
+                    2 => {
+                        earliest_arrival_into(
+                            &mut tree,
+                            &g,
+                            Profile::Walk,
+                            &params,
+                            &cond,
+                            &none,
+                            &open,
+                            1800.0,
+                            *s,
+                            0.0,
+                            f64::INFINITY,
+                        );
+                        tree.settled().len()
+                    }
+                    _ => {
+                        latest_departure_into(
+                            &mut latest,
+                            &g,
+                            Profile::Walk,
+                            &params,
+                            &cond,
+                            &none,
+                            &open,
+                            1800.0,
+                            *s,
+                            1e6,
+                            f64::NEG_INFINITY,
+                            f64::INFINITY,
+                        );
+                        latest.settled().len()
+                    }
+                };
+            }
+            times.push(thread_cpu_secs() - t0);
+            settled_per_run[i] = black_box(settled);
+        }
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let base = median(&secs[0]);
+    println!(
+        "{} nodes, {} edges; 10 whole-graph walks per run, 25 interleaved runs, thread CPU time",
+        g.node_count(),
+        g.edge_count()
+    );
+    for ((name, times), settled) in names.iter().zip(&secs).zip(&settled_per_run) {
+        let m = median(times);
+        let min = times.iter().copied().fold(f64::INFINITY, f64::min);
+        println!(
+            "{name:40} median {:7.1} ms  min {:7.1} ms  x{:.2}  ({settled} nodes settled per run)",
+            m * 1e3,
+            min * 1e3,
+            m / base
+        );
+    }
+}
+
 criterion_group!(benches, bench, bench_city);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var("ROUTING_CPU_COMPARE").as_deref() == Ok("1") {
+        cpu_compare();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

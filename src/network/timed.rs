@@ -292,7 +292,9 @@ impl LatestTree {
 /// and it is not in `closures`.
 ///
 /// Settles nodes in decreasing latest departure (ties by node id); the target is always
-/// settled with `arrive_by_secs`. Bounds:
+/// settled with `arrive_by_secs`, which should be finite (with infinity, every node whose
+/// paths meet no closing edge ties at infinity, and its tree path is then not the shortest).
+/// Bounds:
 /// - nodes whose latest departure is below `min_depart_secs` are not settled (exact: they
 ///   would have been settled last);
 /// - a path is extended only while its travel time to the target stays within

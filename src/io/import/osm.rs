@@ -72,7 +72,6 @@ pub const EXTRA_TAGS: &[&str] = &[
 /// Tags read from ways; everything else is dropped in the first pass to save memory.
 const WANTED_TAGS: &[&str] = &[
     "highway",
-    "sidewalk:both",
     "name",
     "oneway",
     "junction",
@@ -862,6 +861,36 @@ mod tests {
         assert_eq!(
             classify(&tags(&[("highway", "residential"), ("sidewalk", "no")])),
             Ok(RoadClass::Residential)
+        );
+        // Through the importer: the class says who may walk, `osm_highway` keeps the original.
+        let mut c = Collector::default();
+        let t = |p: &[(&str, &str)]| {
+            p.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        c.way(1, t(&[("highway", "trunk")]), vec![1, 2], vec![]);
+        c.way(
+            2,
+            t(&[("highway", "trunk"), ("foot", "no")]),
+            vec![2, 3],
+            vec![],
+        );
+        let mut coords = HashMap::new();
+        for (id, x) in [(1, 0.0), (2, 0.001), (3, 0.002)] {
+            coords.insert(id, Some(LonLat::new(x, 0.0)));
+        }
+        let (roads, _) = build_roads(c, &coords, None);
+        let classes: Vec<_> = roads
+            .iter()
+            .map(|r| (r.road.class, r.osm_highway.as_str()))
+            .collect();
+        assert_eq!(
+            classes,
+            [
+                (RoadClass::Primary, "trunk"),
+                (RoadClass::Motorway, "trunk")
+            ]
         );
         // A trunk written straight into a map file (our class codes or OSM values) is walkable.
         assert_eq!(RoadClass::parse("trunk"), Some(RoadClass::Primary));

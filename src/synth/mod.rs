@@ -278,6 +278,7 @@ pub fn generate(preset: &Preset, seed: u64, shelters: Option<Vec<Shelter>>) -> M
                 url: String::new(),
             }],
             consent: ConsentRules::default(),
+            as_of: None,
         },
         ..Map::default()
     };

@@ -503,7 +503,9 @@ pub fn parse_date(s: &str) -> Option<Date> {
     } else {
         y
     };
-    if !(1868..=2200).contains(&year) {
+    // Any calendar year is read; whether it is plausible is the caller's rule, so that an
+    // out-of-range date is reported with its allowed range rather than as "not a date".
+    if !(1..=9999).contains(&year) {
         return None;
     }
     Date::from_calendar_date(year, Month::try_from(m).ok()?, d).ok()

@@ -94,6 +94,9 @@ pub struct LoadOptions {
     /// stated `as_of`, else only the checks that need no date (birth dates from 1900).
     pub as_of: Option<Date>,
     pub plausibility: Plausibility,
+    /// `districts.geojson` failed to load: rows naming an unknown district are dropped without
+    /// an error of their own (the district file's error is the root cause).
+    pub(crate) districts_failed: bool,
 }
 
 /// The as-of date when none is given on the command line: the map's stated date
@@ -180,7 +183,12 @@ pub fn load_map_with(dir: &Path, opts: &LoadOptions) -> Result<Map, DataErrors> 
             Vec::new()
         })
     }
+    let before_districts = errs.count();
     map.districts = layer(dir, DISTRICTS, districts_from, &mut errs);
+    let opts = LoadOptions {
+        districts_failed: errs.count() > before_districts,
+        ..opts
+    };
     let before_roads = errs.count();
     map.roads = layer(dir, ROADS, roads_from, &mut errs);
     if map.roads.is_empty() && errs.count() == before_roads {
@@ -762,10 +770,14 @@ fn lonlat(r: &mut Row) -> Option<LonLat> {
     Some(LonLat::new(lon?, lat?))
 }
 
-fn district(r: &mut Row, districts: &BTreeMap<String, DistrictId>) -> Option<DistrictId> {
+fn district(
+    r: &mut Row,
+    districts: &BTreeMap<String, DistrictId>,
+    opts: &LoadOptions,
+) -> Option<DistrictId> {
     let code = r.required("district", "a district code from districts.geojson")?;
     let d = districts.get(&code).copied();
-    if d.is_none() {
+    if d.is_none() && !opts.districts_failed {
         r.error(
             "district",
             &code,
@@ -801,7 +813,7 @@ pub fn people_from(
     for raw in rows {
         let mut r = Row::new(path, raw, PEOPLE_COLUMNS, errs);
         let ext_id = unique_id(&mut r, &mut seen);
-        let district = district(&mut r, districts);
+        let district = district(&mut r, districts, opts);
         let name = r.required("name", "the person's name");
         let birth_date = r
             .parse("birth_date", csv_in::DATE_EXPECTED, parse_date)
@@ -827,7 +839,7 @@ pub fn people_from(
                 };
                 r.error(
                     "birth_date",
-                    "",
+                    &d.to_string(),
                     format!("a birth date from {lo} to {hi} ({why})"),
                 );
                 None
@@ -1032,7 +1044,7 @@ pub fn volunteers_from(
     for raw in rows {
         let mut r = Row::new(path, raw, VOLUNTEER_COLUMNS, errs);
         let ext_id = unique_id(&mut r, &mut seen);
-        let district = district(&mut r, districts);
+        let district = district(&mut r, districts, opts);
         let name = r.required("name", "the volunteer's name");
         let home = lonlat(&mut r);
         let birth_year = r.parse("birth_year", &expected, |s| {

@@ -295,6 +295,10 @@ pub fn decode_text(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<Stri
             ),
         )
     };
+    // In `auto` mode a file valid in neither encoding is reported at whichever invalid byte
+    // comes later: a UTF-8 file with a garbage tail fails early as Shift_JIS (at its first
+    // kanji), a Shift_JIS file fails early as UTF-8.
+    let utf8_valid_up_to = utf8.as_ref().err().map(|e| e.valid_up_to());
     match enc {
         Encoding::Utf8 => match utf8 {
             Ok(s) => Ok(s.to_owned()),
@@ -325,10 +329,14 @@ pub fn decode_text(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<Stri
             let (result, read) = decoder.decode_to_string_without_replacement(body, &mut out, true);
             match result {
                 encoding_rs::DecoderResult::InputEmpty => Ok(out),
-                encoding_rs::DecoderResult::Malformed(bad, _) => Err(bad_byte(
-                    read.saturating_sub(usize::from(bad)),
-                    "Shift_JIS or UTF-8 text",
-                )),
+                encoding_rs::DecoderResult::Malformed(bad, _) => {
+                    let sjis_at = read.saturating_sub(usize::from(bad));
+                    let at = match (encoding, utf8_valid_up_to) {
+                        (Encoding::Auto, Some(u)) => sjis_at.max(u),
+                        _ => sjis_at,
+                    };
+                    Err(bad_byte(at, "Shift_JIS or UTF-8 text"))
+                }
                 encoding_rs::DecoderResult::OutputFull => Err(DataError::new(
                     path,
                     Location::File,

@@ -113,20 +113,30 @@ impl Scenario {
         self.lead_time_min * 60.0
     }
 
+    /// Longest accepted lead time, minutes: one day. Alerts (警戒レベル3) are issued hours,
+    /// not days, before a hazard; a longer value is a typo (stated).
+    pub const MAX_LEAD_TIME_MIN: f64 = 1440.0;
+    /// Deepest accepted impassable depth, metres: A31a's deepest band starts at 20 m.
+    pub const MAX_IMPASSABLE_DEPTH_M: f64 = 20.0;
+
     /// Checks values a file could get wrong; returns (field, value, expected) on failure.
     pub fn validate(&self) -> Result<(), (&'static str, String, &'static str)> {
-        if !(self.lead_time_min.is_finite() && self.lead_time_min > 0.0) {
+        if !(self.lead_time_min.is_finite()
+            && (1.0..=Self::MAX_LEAD_TIME_MIN).contains(&self.lead_time_min))
+        {
             return Err((
                 "lead_time_min",
                 self.lead_time_min.to_string(),
-                "a positive number of minutes",
+                "a number of minutes from 1 to 1440 (one day)",
             ));
         }
-        if !(self.impassable_depth_m.is_finite() && self.impassable_depth_m >= 0.0) {
+        if !(self.impassable_depth_m.is_finite()
+            && (0.0..=Self::MAX_IMPASSABLE_DEPTH_M).contains(&self.impassable_depth_m))
+        {
             return Err((
                 "impassable_depth_m",
                 self.impassable_depth_m.to_string(),
-                "a depth in metres, 0 or more",
+                "a depth in metres from 0 to 20",
             ));
         }
         if !(0.0..=1.0).contains(&self.unavailable_share) {
@@ -142,6 +152,15 @@ impl Scenario {
                     "closed_areas",
                     format!("{} positions", ring.len()),
                     "closed rings of at least 4 [lon, lat] positions",
+                ));
+            }
+            if let Some([lon, lat]) = ring.iter().find(|[lon, lat]| {
+                !((-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat))
+            }) {
+                return Err((
+                    "closed_areas",
+                    format!("[{lon}, {lat}]"),
+                    "positions [lon, lat] with longitude -180 to 180 and latitude -90 to 90",
                 ));
             }
         }

@@ -688,3 +688,78 @@ fn a_garbage_tail_stops_reading_early() {
         .unwrap();
     assert!(off >= at, "offset {off} inside the valid part ({at} bytes)");
 }
+
+// ------------------------------------------------------------------ the command line
+
+fn mimamori(args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Regression: `report annual --fiscal-year 10000` panicked (src/report.rs:50).
+#[test]
+fn report_annual_with_an_absurd_fiscal_year_is_an_error_not_a_panic() {
+    for fy in ["10000", "-5", "23"] {
+        let (ok, err) = mimamori(&[
+            "report",
+            "annual",
+            "maps/sample-district",
+            &format!("--fiscal-year={fy}"),
+        ]);
+        assert!(!ok, "{fy}: {err}");
+        assert_lacks(&err, "panicked");
+        assert_has(
+            &err,
+            &format!("fiscal year {fy}: expected a year from 2000 to 2099"),
+        );
+    }
+    let (ok, err) = mimamori(&[
+        "report",
+        "annual",
+        "maps/sample-district",
+        "--fiscal-year",
+        "2023",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+}
+
+/// Regression: `--as-of 1900` was accepted.
+#[test]
+fn plan_with_an_as_of_date_out_of_range_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (ok, err) = mimamori(&[
+        "plan",
+        "maps/sample-district",
+        "--as-of",
+        "1900-01-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert_has(
+        &err,
+        "--as-of 1900-01-01: expected a date from 2000-01-01 to 2100-12-31",
+    );
+    assert!(!out.exists(), "nothing is written");
+    // An as-of date before the records: each later record is named, no plan is drafted.
+    let (ok, err) = mimamori(&[
+        "plan",
+        "maps/sample-district",
+        "--as-of",
+        "2023-05-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert_has(&err, "cannot be after the as-of date 2023-05-01");
+    assert!(!out.exists(), "nothing is written");
+}

@@ -761,5 +761,12 @@ fn plan_with_an_as_of_date_out_of_range_is_refused() {
     ]);
     assert!(!ok);
     assert_has(&err, "cannot be after the as-of date 2023-05-01");
+    // One root cause, one error: the first record out of range and the count of all.
+    assert_has(&err, "1 problem found");
+    assert_has(
+        &err,
+        "watch_records.csv:84: field `date`: found \"2023-05-02\"",
+    );
+    assert_has(&err, "1118 records in all are outside this range");
     assert!(!out.exists(), "nothing is written");
 }

@@ -1126,25 +1126,24 @@ pub fn records_from(
         .enumerate()
         .map(|(i, v)| (v.ext_id.as_str(), VolunteerId(i as u32)))
         .collect();
+    // (records out of range, line of the first, its date), after and before the window.
+    let (mut late, mut early): ((usize, u64, Option<Date>), (usize, u64, Option<Date>)) =
+        ((0, 0, None), (0, 0, None));
     let mut out = Vec::with_capacity(rows.len());
     for raw in rows {
         let mut r = Row::new(path, raw, WATCH_COLUMNS, errs);
         let date = r
             .parse("date", csv_in::DATE_EXPECTED, parse_date)
             .and_then(|d| match range {
-                Some(((lo, hi), as_of)) if !(lo..=hi).contains(&d) => {
-                    let why = if d > hi {
-                        format!(
-                            "a record cannot be after the as-of date {as_of}; \
-                             check the date or give --as-of"
-                        )
-                    } else {
-                        format!(
-                            "at most {} years before the as-of date {as_of}",
-                            opts.plausibility.record_window_years
-                        )
-                    };
-                    r.error("date", &d.to_string(), date_between("a date", lo, hi, &why));
+                // Counted, then reported once per direction below: a wrong as-of date or a
+                // shifted export puts hundreds of records out of range with one root cause.
+                Some(((lo, hi), _)) if !(lo..=hi).contains(&d) => {
+                    let slot = if d > hi { &mut late } else { &mut early };
+                    if slot.0 == 0 {
+                        slot.1 = raw.line;
+                        slot.2 = Some(d);
+                    }
+                    slot.0 += 1;
                     None
                 }
                 _ => Some(d),
@@ -1186,6 +1185,33 @@ pub fn records_from(
                 concern,
                 referral,
             });
+        }
+    }
+    if let Some(((lo, hi), as_of)) = range {
+        for ((n, line, first), after) in [(late, true), (early, false)] {
+            let Some(first) = first else { continue };
+            let why = if after {
+                format!(
+                    "a record cannot be after the as-of date {as_of}; check the dates or --as-of"
+                )
+            } else {
+                format!(
+                    "at most {} years before the as-of date {as_of}",
+                    opts.plausibility.record_window_years
+                )
+            };
+            let others = if n > 1 {
+                format!("; {n} records in all are outside this range, the first on this line")
+            } else {
+                String::new()
+            };
+            errs.push(DataError::new(
+                path,
+                Location::Line(line),
+                "date",
+                first.to_string(),
+                format!("{}{others}", date_between("a date", lo, hi, &why)),
+            ));
         }
     }
     out

@@ -1127,8 +1127,8 @@ pub fn records_from(
         .map(|(i, v)| (v.ext_id.as_str(), VolunteerId(i as u32)))
         .collect();
     // (records out of range, line of the first, its date), after and before the window.
-    let (mut late, mut early): ((usize, u64, Option<Date>), (usize, u64, Option<Date>)) =
-        ((0, 0, None), (0, 0, None));
+    type OutOfRange = (usize, u64, Option<Date>);
+    let (mut late, mut early): (OutOfRange, OutOfRange) = ((0, 0, None), (0, 0, None));
     let mut out = Vec::with_capacity(rows.len());
     for raw in rows {
         let mut r = Row::new(path, raw, WATCH_COLUMNS, errs);

@@ -528,6 +528,73 @@ mod tests {
         assert_eq!(parse_date("yesterday"), None);
     }
 
+    /// The splitter against the `csv` crate's writer (the reference for quoting): seeded random
+    /// records with commas, quotes and line breaks inside fields, written with LF, CRLF or CR
+    /// endings, split back into the same fields, each record on its physical start line.
+    #[test]
+    fn records_round_trip_through_the_csv_writer_with_physical_lines() {
+        let pieces = ["a", "旭川", ",", "\"", "\n", "\r\n", " ", "x y", "ー"];
+        let mut rng = crate::rng::Rng::new(3);
+        for case in 0..300 {
+            let terminator = [
+                csv::Terminator::Any(b'\n'),
+                csv::Terminator::CRLF,
+                csv::Terminator::Any(b'\r'),
+            ][case % 3];
+            let width = 1 + rng.below(4);
+            let records: Vec<Vec<String>> = (0..1 + rng.below(6))
+                .map(|_| {
+                    (0..width)
+                        .map(|_| {
+                            (0..rng.below(4))
+                                .map(|_| pieces[rng.below(pieces.len())])
+                                .collect()
+                        })
+                        .collect()
+                })
+                // A record of one empty field is a blank line, which readers skip.
+                .filter(|r: &Vec<String>| !(r.len() == 1 && r[0].is_empty()))
+                .collect();
+            let mut w = csv::WriterBuilder::new()
+                .terminator(terminator)
+                .from_writer(Vec::new());
+            let mut starts = Vec::new();
+            for r in &records {
+                w.flush().unwrap();
+                starts.push(w.get_ref().len());
+                w.write_record(r).unwrap();
+            }
+            let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            let got: Vec<Record> = Records::new(&text).map(|r| r.unwrap()).collect();
+            let fields: Vec<Vec<String>> = got.iter().map(|r| r.fields.clone()).collect();
+            assert_eq!(fields, records, "case {case}: {text:?}");
+            for (r, start) in got.iter().zip(starts) {
+                // Physical lines: every \n, every \r\n and every lone \r ends one.
+                let before = &text[..start];
+                let line = before
+                    .replace("\r\n", "\n")
+                    .replace('\r', "\n")
+                    .matches('\n')
+                    .count();
+                assert_eq!(r.line, line as u64 + 1, "case {case}: {text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_reports_the_line_it_opened_on() {
+        let text = "a,b\n1,2\n3,\"x\n4,5\n6,7\n";
+        let got: Vec<_> = Records::new(text).collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(
+            got[2],
+            Err(UnclosedQuote {
+                line: 3,
+                lines_swallowed: 3
+            })
+        );
+    }
+
     #[test]
     fn headers_match_japanese_aliases_and_missing_required_columns_are_named() {
         const COLS: &[Column] = &[req("name", &["氏名"]), opt("phone", &["電話番号"])];

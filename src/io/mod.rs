@@ -329,8 +329,9 @@ pub fn decode_text(path: &Path, bytes: &[u8], encoding: Encoding) -> Result<Stri
             let (result, read) = decoder.decode_to_string_without_replacement(body, &mut out, true);
             match result {
                 encoding_rs::DecoderResult::InputEmpty => Ok(out),
-                encoding_rs::DecoderResult::Malformed(bad, _) => {
-                    let sjis_at = read.saturating_sub(usize::from(bad));
+                encoding_rs::DecoderResult::Malformed(bad, extra) => {
+                    // `read` counts the malformed sequence and `extra` bytes after it.
+                    let sjis_at = read.saturating_sub(usize::from(bad) + usize::from(extra));
                     let at = match (encoding, utf8_valid_up_to) {
                         (Encoding::Auto, Some(u)) => sjis_at.max(u),
                         _ => sjis_at,
@@ -387,4 +388,91 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    fn offset_of(e: &DataError) -> usize {
+        let s = e.expected.split("byte offset ").nth(1).expect("an offset");
+        s[..s.find(',').expect("a comma")]
+            .parse()
+            .expect("a number")
+    }
+
+    /// The reported offset is exactly where an invalid sequence was inserted, for seeded random
+    /// texts in UTF-8 and Shift_JIS, at random character boundaries.
+    #[test]
+    fn invalid_bytes_are_reported_at_their_offset() {
+        let chars = ['a', ',', '\n', '旭', '川', 'ア', '１', '"', '　'];
+        let bad_sjis: [&[u8]; 4] = [b"\x81\x20", b"\xA0", b"\xFD", b"\x81"];
+        let mut rng = Rng::new(1);
+        for case in 0..300 {
+            let text: String = (0..rng.below(40))
+                .map(|_| chars[rng.below(chars.len())])
+                .collect();
+            let boundaries: Vec<usize> = (0..=text.chars().count()).collect();
+            let cut = boundaries[rng.below(boundaries.len())];
+            let (head, tail): (String, String) = (
+                text.chars().take(cut).collect(),
+                text.chars().skip(cut).collect(),
+            );
+            let path = Path::new("t.csv");
+            // UTF-8 with a stray 0xFF.
+            let utf8 = [head.as_bytes(), b"\xFF", tail.as_bytes()].concat();
+            let e = decode_text(path, &utf8, Encoding::Utf8).unwrap_err();
+            assert_eq!(offset_of(&e), head.len(), "case {case}: {e}");
+            // Shift_JIS with an invalid sequence (a lone lead byte only at the very end).
+            let bad = bad_sjis[rng.below(bad_sjis.len())];
+            let tail = if bad == b"\x81" { String::new() } else { tail };
+            let (h, _, _) = encoding_rs::SHIFT_JIS.encode(&head);
+            let (t, _, _) = encoding_rs::SHIFT_JIS.encode(&tail);
+            let sjis = [&h[..], bad, &t[..]].concat();
+            let e = decode_text(path, &sjis, Encoding::ShiftJis).unwrap_err();
+            assert_eq!(offset_of(&e), h.len(), "case {case}: {e}");
+            let line = head.matches('\n').count() as u64 + 1;
+            assert_eq!(e.location, Location::Line(line));
+        }
+    }
+
+    #[test]
+    fn utf16_is_named_and_a_bom_is_dropped() {
+        let p = Path::new("t.csv");
+        let e = decode_text(p, b"\xFF\xFEa\0b\0", Encoding::Auto).unwrap_err();
+        assert!(e.to_string().contains("UTF-16"), "{e}");
+        assert_eq!(
+            decode_text(p, b"\xEF\xBB\xBFid,name\n", Encoding::Auto).unwrap(),
+            "id,name\n"
+        );
+    }
+
+    #[test]
+    fn counts_beyond_the_shown_errors_are_kept_when_merging() {
+        let e = || DataError::new(Path::new("f"), Location::File, "", "", "x");
+        let mut a = DataErrors::default();
+        for _ in 0..150 {
+            a.push(e());
+        }
+        let mut b = DataErrors::default();
+        for _ in 0..30 {
+            b.push(e());
+        }
+        b.extend(a);
+        assert_eq!((b.errors.len(), b.count()), (MAX_ERRORS, 180));
+        assert!(
+            b.to_string()
+                .starts_with("180 problems found, the first 100 shown")
+        );
+    }
+
+    #[test]
+    fn personal_values_are_withheld_by_field_name() {
+        let e = DataError::new(Path::new("p.csv"), Location::Line(3), "phone", "090-1", "x");
+        assert!(e.withheld && e.value.is_empty());
+        assert!(!e.to_string().contains("090-1"));
+        let e = DataError::new(Path::new("p.csv"), Location::Line(3), "district", "D9", "x");
+        assert!(!e.withheld && e.to_string().contains("\"D9\""));
+    }
 }

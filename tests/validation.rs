@@ -24,6 +24,11 @@ fn sample() -> (tempfile::TempDir, PathBuf) {
         let e = e.unwrap();
         fs::copy(e.path(), dir.join(e.file_name())).unwrap();
     }
+    // Judge the copy as of TODAY: drop the date the committed map states.
+    let toml = dir.join(mapdir::MAP_TOML);
+    let text = fs::read_to_string(&toml).unwrap();
+    let without: Vec<&str> = text.lines().filter(|l| !l.starts_with("as_of")).collect();
+    fs::write(&toml, without.join("\n") + "\n").unwrap();
     (tmp, dir)
 }
 
@@ -81,6 +86,20 @@ fn field(path: &Path, line: usize, col: usize) -> String {
 }
 
 // ------------------------------------------------------------------ point 3: plausibility
+
+/// The committed synthetic maps state their as-of date (the day after their fiscal year), so
+/// their plans do not change with the clock.
+#[test]
+fn the_committed_maps_state_their_as_of_date() {
+    for name in ["sample-district", "asahikawa-synthetic"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("maps")
+            .join(name);
+        let meta = mapdir::read_meta(&path.join(mapdir::MAP_TOML)).unwrap();
+        assert_eq!(meta.as_of, Some(date!(2024 - 04 - 01)), "{name}");
+        assert_eq!(mapdir::default_as_of(&meta, TODAY), date!(2024 - 04 - 01));
+    }
+}
 
 #[test]
 fn the_sample_map_loads_as_of_today() {

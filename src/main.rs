@@ -83,8 +83,8 @@ enum Cmd {
         /// whole.
         #[arg(long, value_name = "FOLDER", default_value = "out/plan")]
         out: PathBuf,
-        /// Date of drafting and of "recent contact", YYYY-MM-DD; default: the day after the last
-        /// watch record.
+        /// Date of drafting and of "recent contact", YYYY-MM-DD; default: map.toml's as_of,
+        /// else today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Also write the matching problems as solved (JSON) to this file.
@@ -106,7 +106,7 @@ enum Cmd {
         /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
-        /// Date of drafting, YYYY-MM-DD; default: the day after the last watch record.
+        /// Date of drafting, YYYY-MM-DD; default: map.toml's as_of, else today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
@@ -150,7 +150,7 @@ enum Cmd {
         /// Also save a PNG of each sheet (A4 at 150 dpi) in OUT/png, made with headless Chromium.
         #[arg(long)]
         screenshot: bool,
-        /// Date of drafting, YYYY-MM-DD; default: the day after the last watch record.
+        /// Date of drafting, YYYY-MM-DD; default: map.toml's as_of, else today.
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
@@ -200,13 +200,29 @@ fn main() {
     }
 }
 
+/// Today's date in Japan (JST, UTC+9): the default as-of date when the map states none.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date()
+}
+
 fn load(dir: &Path) -> Result<Map> {
+    load_at(dir, None).map(|(m, _)| m)
+}
+
+/// Loads a map judging dates as of `as_of` (`--as-of`), else the map's `as_of`, else today.
+fn load_at(dir: &Path, as_of: Option<&str>) -> Result<(Map, time::Date)> {
     let t = Instant::now();
-    let map = mapdir::load_map(dir)
+    let as_of = as_of
+        .map(mapdir::parse_as_of)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    let loaded = mapdir::load_map_at(dir, as_of, today())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot load map folder {}", dir.display()))?;
     tracing::info!(ms = t.elapsed().as_millis() as u64, "map loaded");
-    Ok(map)
+    Ok(loaded)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -383,7 +399,7 @@ fn run(cli: Cli) -> Result<()> {
                 },
         } => {
             let m = load(&map)?;
-            let r = report::annual(&m, fiscal_year);
+            let r = report::annual(&m, fiscal_year)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -499,18 +515,10 @@ fn run_plan(
         }
         None => PlanParams::default(),
     };
-    let map = load(dir)?;
+    let (map, as_of) = load_at(dir, as_of)?;
     let scenario = match scenario {
         Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => Scenario::default(),
-    };
-    let as_of = match as_of {
-        Some(s) => mimamori::io::csv_in::parse_date(s)
-            .with_context(|| format!("--as-of {s:?}: expected a date such as 2024-04-01"))?,
-        None => map.records.iter().map(|r| r.date).max().map_or_else(
-            || time::OffsetDateTime::now_utc().date(),
-            |d| d.next_day().unwrap_or(d),
-        ),
     };
     let g = build_graph(&map)?;
     let bar = if progress {

@@ -45,16 +45,36 @@ pub struct AnnualReport {
     pub by_method: BTreeMap<WatchMethod, usize>,
 }
 
-/// First and last day of a fiscal year.
-pub fn fiscal_year_range(fy: i32) -> (Date, Date) {
-    let from = Date::from_calendar_date(fy, Month::April, 1).expect("April 1 exists");
-    let to = Date::from_calendar_date(fy + 1, Month::March, 31).expect("March 31 exists");
-    (from, to)
+/// Fiscal years a report can be asked for: the same span as accepted as-of dates
+/// ([`crate::model::Plausibility`]: 2000-01-01 to 2100-12-31), so that no date arithmetic can
+/// overflow and a typo (`10000`, `23`) is refused rather than answered with an empty report.
+pub const FISCAL_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Why a report cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error(
+        "fiscal year {0}: expected a year from {start} to {end} (fiscal 2023 = 2023-04-01 to 2024-03-31) / 年度は{start}〜{end}の西暦で指定してください",
+        start = FISCAL_YEARS.start(),
+        end = FISCAL_YEARS.end()
+    )]
+    FiscalYearOutOfRange(i32),
 }
 
-/// Counts the report for fiscal year `fy` from the map's records and roster.
-pub fn annual(map: &Map, fy: i32) -> AnnualReport {
-    let (from, to) = fiscal_year_range(fy);
+/// First and last day of a fiscal year, `None` outside [`FISCAL_YEARS`].
+pub fn fiscal_year_range(fy: i32) -> Option<(Date, Date)> {
+    if !FISCAL_YEARS.contains(&fy) {
+        return None;
+    }
+    let from = Date::from_calendar_date(fy, Month::April, 1).ok()?;
+    let to = Date::from_calendar_date(fy + 1, Month::March, 31).ok()?;
+    Some((from, to))
+}
+
+/// Counts the report for fiscal year `fy` from the map's records and roster; refuses a year
+/// outside [`FISCAL_YEARS`].
+pub fn annual(map: &Map, fy: i32) -> Result<AnnualReport, ReportError> {
+    let (from, to) = fiscal_year_range(fy).ok_or(ReportError::FiscalYearOutOfRange(fy))?;
     let mut rows: BTreeMap<DistrictId, DistrictRow> = BTreeMap::new();
     let mut watched = BTreeSet::new();
     let mut by_method = BTreeMap::new();
@@ -88,7 +108,7 @@ pub fn annual(map: &Map, fy: i32) -> AnnualReport {
     }
     let by_district: Vec<DistrictRow> = rows.into_values().collect();
     let sum = |f: fn(&DistrictRow) -> usize| by_district.iter().map(f).sum();
-    AnnualReport {
+    Ok(AnnualReport {
         fiscal_year: fy,
         from: from.to_string(),
         to: to.to_string(),
@@ -102,5 +122,26 @@ pub fn annual(map: &Map, fy: i32) -> AnnualReport {
         referrals: sum(|r| r.referrals),
         by_district,
         by_method,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: `report annual --fiscal-year 10000` panicked in date arithmetic.
+    #[test]
+    fn fiscal_year_out_of_range_is_an_error_not_a_panic() {
+        let map = Map::default();
+        for fy in [i32::MIN, -1, 0, 23, 1999, 2100, 10000, i32::MAX] {
+            let e = annual(&map, fy).unwrap_err();
+            assert_eq!(e, ReportError::FiscalYearOutOfRange(fy));
+            assert!(e.to_string().contains("from 2000 to 2099"), "{e}");
+        }
+        for fy in [2000, 2023, 2099] {
+            let r = annual(&map, fy).unwrap();
+            assert_eq!(r.from, format!("{fy}-04-01"));
+            assert_eq!(r.to, format!("{}-03-31", fy + 1));
+        }
     }
 }

@@ -68,7 +68,7 @@ fn a31_bad_rank_is_refused_with_its_feature_index() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains(": feature 2: field `A31a_205`: found \"7\""),
+        e.contains(": feature no. 3 (counting from 1): field `A31a_205`: found \"7\""),
         "{e}"
     );
     assert_eq!(
@@ -196,7 +196,8 @@ fn nearly_closed_rings_are_closed_and_reported_but_open_rings_refused() {
     std::fs::write(&p, r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0.001]]]}}]}"#).unwrap();
     let e = read_hazards(&p, &opts).unwrap_err().to_string();
     assert!(
-        e.contains("feature 0") && e.contains("first and last positions differ"),
+        e.contains("feature no. 1 (counting from 1)")
+            && e.contains("first and last positions differ"),
         "{e}"
     );
 }

@@ -94,8 +94,16 @@ fn shift_jis_roster_with_era_dates_imports_and_canonical_files_load() {
         text.contains("1940-03-02") && text.contains("1989-01-08"),
         "{text}"
     );
-    // And the rest of the folder to make it loadable: empty layers.
-    for f in [mapdir::ROADS, mapdir::SHELTERS, mapdir::HAZARDS] {
+    // And the rest of the folder to make it loadable: one road (an empty road layer is
+    // refused), empty other layers.
+    std::fs::write(
+        d.path().join(mapdir::ROADS),
+        "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"id\":\"R1\",\
+         \"properties\":{},\"geometry\":{\"type\":\"LineString\",\
+         \"coordinates\":[[142.36,43.77],[142.37,43.78]]}}]}",
+    )
+    .unwrap();
+    for f in [mapdir::SHELTERS, mapdir::HAZARDS] {
         std::fs::write(
             d.path().join(f),
             "{\"type\":\"FeatureCollection\",\"features\":[]}",
@@ -138,10 +146,12 @@ fn bad_row_is_refused_with_line_and_field_and_the_folder_is_unchanged() {
     let e = plan_roster(RosterKind::People, &bad, d.path(), Encoding::ShiftJis)
         .unwrap_err()
         .to_string();
+    // A birth date is personal: the field is named, its value never shown.
     assert!(
-        e.contains("bad.csv:3: field `birth_date`: found \"昭和99年1月1日\""),
+        e.contains("bad.csv:3: field `birth_date` (value not shown: personal data): expected"),
         "{e}"
     );
+    assert!(!e.contains("昭和99"), "{e}");
     assert!(
         e.contains("bad.csv:4: field `district`: found \"D09\""),
         "{e}"

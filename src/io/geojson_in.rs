@@ -173,7 +173,18 @@ const GEOMETRY_TYPES: [&str; 7] = [
 struct Checker<'a> {
     path: &'a Path,
     errs: &'a mut DataErrors,
-    feature: Option<usize>,
+    /// The feature being checked: its index and id (so messages name both).
+    feature: Option<(usize, Option<Box<str>>)>,
+}
+
+/// A feature's id as users know it: the `id` property, else the feature `id` member.
+fn feature_id_of(f: &Value) -> Option<Box<str>> {
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().into()),
+        Some(Value::Number(n)) => Some(n.to_string().into()),
+        _ => None,
+    };
+    text(f.get("properties").and_then(|p| p.get("id"))).or_else(|| text(f.get("id")))
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -197,8 +208,12 @@ fn join(at: &str, member: &str) -> String {
 
 impl Checker<'_> {
     fn err(&mut self, field: &str, value: impl Into<String>, expected: impl Into<String>) {
-        let loc = match self.feature {
-            Some(i) => Location::Feature(i),
+        let loc = match &self.feature {
+            Some((i, Some(id))) => match u32::try_from(*i) {
+                Ok(i) => Location::FeatureId(i, id.clone()),
+                Err(_) => Location::Feature(*i),
+            },
+            Some((i, None)) => Location::Feature(*i),
             None => Location::File,
         };
         self.errs
@@ -243,9 +258,9 @@ impl Checker<'_> {
                 );
                 match obj.get("features") {
                     Some(Value::Array(fs)) => {
-                        let outer = self.feature;
+                        let outer = self.feature.take();
                         for (i, f) in fs.iter().enumerate() {
-                            self.feature = Some(i);
+                            self.feature = Some((i, feature_id_of(f)));
                             self.feature_obj(f);
                         }
                         self.feature = outer;
@@ -560,6 +575,26 @@ mod tests {
         assert_eq!(e.errors.len(), 1);
         assert_eq!(e.errors[0].location, Location::Feature(1));
         assert_eq!(e.errors[0].field, "geometry.coordinates[0]");
+    }
+
+    /// Regression: GeoJSON errors gave a 0-based index without the feature's id.
+    #[test]
+    fn structural_errors_name_the_feature_id_beside_its_one_based_number() {
+        let e = read(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","id":"A","properties":{},"geometry":null},
+            {"type":"Feature","id":17,"properties":{},"geometry":{"type":"LineString","coordinates":[[0,0]]}},
+            {"type":"Feature","id":"x","properties":{"id":"R9"},"geometry":{"type":"Point","coordinates":[0]}}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.errors.len(), 2, "{e}");
+        assert_eq!(e.errors[0].location, Location::FeatureId(1, "17".into()));
+        assert_eq!(e.errors[1].location, Location::FeatureId(2, "R9".into()));
+        let msg = e.to_string();
+        assert!(
+            msg.contains("t.geojson: feature no. 2 (counting from 1), id \"17\": field `geometry.coordinates`"),
+            "{msg}"
+        );
     }
 
     #[test]

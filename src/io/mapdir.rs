@@ -14,6 +14,7 @@ use geo::Geometry;
 use serde_json::{Map as JsonMap, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use time::Date;
 
 pub const MAP_TOML: &str = "map.toml";
 pub const DISTRICTS: &str = "districts.geojson";
@@ -86,10 +87,71 @@ pub const WATCH_COLUMNS: &[Column] = &[
     opt("referral", &["つなぎ先", "連携先"]),
 ];
 
+/// How a map folder is judged while loading.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadOptions {
+    /// The day dates are judged against (birth dates, ages, watch records). `None`: the map's
+    /// stated `as_of`, else only the checks that need no date (birth dates from 1900).
+    pub as_of: Option<Date>,
+    pub plausibility: Plausibility,
+    /// `districts.geojson` failed to load: rows naming an unknown district are dropped without
+    /// an error of their own (the district file's error is the root cause).
+    pub(crate) districts_failed: bool,
+}
+
+/// The as-of date when none is given on the command line: the map's stated date
+/// (`as_of` in `map.toml`), else `today` (the caller's clock; the library reads none).
+/// Never a date taken from the records, so a mistyped record cannot move every plan.
+pub fn default_as_of(meta: &MapMeta, today: Date) -> Date {
+    meta.as_of.unwrap_or(today)
+}
+
+/// Parses an as-of date given by a user (`--as-of`) and checks its range.
+pub fn parse_as_of(s: &str) -> Result<Date, String> {
+    let rules = Plausibility::default();
+    let d = parse_date(s).ok_or_else(|| {
+        format!(
+            "--as-of {s:?}: expected a date written YYYY-MM-DD (e.g. 2024-04-01) or in 和暦 \
+             (令和6年4月1日)"
+        )
+    })?;
+    if !rules.as_of_ok(d) {
+        return Err(format!(
+            "--as-of {d}: expected a date from {} to {}",
+            rules.earliest_as_of, rules.latest_as_of
+        ));
+    }
+    Ok(d)
+}
+
 /// Loads and validates a whole map folder. Nothing is returned unless every file is valid.
 /// `map.toml` and `roads.geojson` must exist; every other layer may be absent (a folder just
-/// made by `import osm`, or a city without hazard maps yet) and is then empty.
+/// made by `import osm`, or a city without hazard maps yet) and is then empty. Dates are judged
+/// against the map's stated `as_of` if any (see [`load_map_at`]).
 pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
+    load_map_with(dir, &LoadOptions::default())
+}
+
+/// Loads a map folder judging dates as of `as_of` if given, else the map's stated date, else
+/// `today`; returns the map and the as-of date used.
+pub fn load_map_at(
+    dir: &Path,
+    as_of: Option<Date>,
+    today: Date,
+) -> Result<(Map, Date), DataErrors> {
+    let as_of = match as_of {
+        Some(d) => d,
+        None => default_as_of(&read_meta(&dir.join(MAP_TOML))?, today),
+    };
+    let opts = LoadOptions {
+        as_of: Some(as_of),
+        ..LoadOptions::default()
+    };
+    load_map_with(dir, &opts).map(|m| (m, as_of))
+}
+
+/// Loads a map folder with explicit options.
+pub fn load_map_with(dir: &Path, opts: &LoadOptions) -> Result<Map, DataErrors> {
     let mut errs = DataErrors::default();
     let meta = match read_meta(&dir.join(MAP_TOML)) {
         Ok(m) => m,
@@ -97,6 +159,10 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
             errs.push(e);
             MapMeta::default()
         }
+    };
+    let opts = LoadOptions {
+        as_of: opts.as_of.or(meta.as_of),
+        ..*opts
     };
     let encoding = Encoding::parse(&meta.csv_encoding).unwrap_or(Encoding::Auto);
     let mut map = Map {
@@ -117,8 +183,24 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
             Vec::new()
         })
     }
+    let before_districts = errs.count();
     map.districts = layer(dir, DISTRICTS, districts_from, &mut errs);
+    let opts = LoadOptions {
+        districts_failed: errs.count() > before_districts,
+        ..opts
+    };
+    let before_roads = errs.count();
     map.roads = layer(dir, ROADS, roads_from, &mut errs);
+    if map.roads.is_empty() && errs.count() == before_roads {
+        errs.push(DataError::new(
+            &dir.join(ROADS),
+            Location::File,
+            "features",
+            "",
+            "at least one road: with an empty road layer everyone would be off the network \
+             / 道路が1本もありません",
+        ));
+    }
     map.shelters = layer(dir, SHELTERS, shelters_from, &mut errs);
     map.hazards = layer(dir, HAZARDS, hazards_from, &mut errs);
     let table =
@@ -136,22 +218,23 @@ pub fn load_map(dir: &Path) -> Result<Map, DataErrors> {
                 .ok()
                 .map(|r| (path, r))
         };
-    let districts: BTreeMap<String, DistrictId> = map
-        .districts
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.code.clone(), DistrictId(i as u32)))
-        .collect();
+    // The first district of a code wins; a repeated code is one error in districts.geojson.
+    let mut districts: BTreeMap<String, DistrictId> = BTreeMap::new();
+    for (i, d) in map.districts.iter().enumerate() {
+        districts
+            .entry(d.code.clone())
+            .or_insert(DistrictId(i as u32));
+    }
     if let Some((p, rows)) = table(PEOPLE, PEOPLE_COLUMNS, &mut errs) {
-        map.people = people_from(&p, &rows, &districts, &mut errs);
+        map.people = people_from(&p, &rows, &districts, &opts, &mut errs);
     }
     if let Some((p, rows)) = table(VOLUNTEERS, VOLUNTEER_COLUMNS, &mut errs) {
-        map.volunteers = volunteers_from(&p, &rows, &districts, &mut errs);
+        map.volunteers = volunteers_from(&p, &rows, &districts, &opts, &mut errs);
     }
     if let Some((p, rows)) = table(WATCH_RECORDS, WATCH_COLUMNS, &mut errs) {
         // With errors in the roster, references to its broken rows would only repeat them.
         let check_refs = errs.is_empty();
-        map.records = records_from(&p, &rows, &map, check_refs, &mut errs);
+        map.records = records_from(&p, &rows, &map, check_refs, &opts, &mut errs);
     }
     errs.into_result(map)
 }
@@ -169,33 +252,74 @@ pub fn read_layer<T>(
     errs.into_result(out)
 }
 
-/// Reads `map.toml`.
+/// Reads `map.toml`: unknown keys refused with their line, `municipality_code` checked
+/// (6 digits with the JIS X 0402 check digit, or empty), `as_of` within the accepted range.
 pub fn read_meta(path: &Path) -> Result<MapMeta, DataError> {
     let bytes = read_bytes(path)?;
     let text = decode_text(path, &bytes, Encoding::Utf8)?;
     let meta: MapMeta = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1)
+            .map(|s| line_of(&text, s.start))
             .map_or(Location::File, Location::Line);
         DataError::new(
             path,
             line,
             "",
             "",
-            format!("valid map.toml ({})", e.message()),
+            format!("valid map.toml ({})", e.message().trim()),
         )
     })?;
+    let key_line = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map_or(Location::File, |i| Location::Line(i as u64 + 1))
+    };
     if Encoding::parse(&meta.csv_encoding).is_none() {
         return Err(DataError::new(
             path,
-            Location::File,
+            key_line("csv_encoding"),
             "csv_encoding",
             &meta.csv_encoding,
             "utf-8, shift_jis or auto",
         ));
     }
+    if !meta.municipality_code.is_empty() && !municipality_code_ok(&meta.municipality_code) {
+        return Err(DataError::new(
+            path,
+            key_line("municipality_code"),
+            "municipality_code",
+            &meta.municipality_code,
+            "a 全国地方公共団体コード: 6 digits, prefecture 01-47, the last the check digit \
+             (JIS X 0402), e.g. \"012041\"",
+        ));
+    }
+    let rules = Plausibility::default();
+    if let Some(d) = meta.as_of
+        && !rules.as_of_ok(d)
+    {
+        return Err(DataError::new(
+            path,
+            key_line("as_of"),
+            "as_of",
+            d.to_string(),
+            format!(
+                "a date from {} to {}",
+                rules.earliest_as_of, rules.latest_as_of
+            ),
+        ));
+    }
     Ok(meta)
+}
+
+/// 1-based line of byte offset `at` in `text`.
+pub fn line_of(text: &str, at: usize) -> u64 {
+    let at = at.min(text.len());
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count() as u64
+        + 1
 }
 
 /// Reads a property as text: strings as they are, numbers and booleans written out, null = "".
@@ -217,11 +341,25 @@ fn feature_err(
 ) {
     errs.push(DataError::new(
         path,
-        Location::Feature(f.index),
+        feature_location(f),
         field,
         value,
         expected,
     ));
+}
+
+/// A feature's location: its index and, when it has one, its id.
+pub fn feature_location(f: &RawFeature) -> Location {
+    let id = prop_text(f, "id");
+    let id = if id.is_empty() {
+        f.id.clone()
+    } else {
+        Some(id)
+    };
+    match (id, u32::try_from(f.index)) {
+        (Some(id), Ok(i)) => Location::FeatureId(i, id.into()),
+        _ => Location::Feature(f.index),
+    }
 }
 
 fn check_lonlat(c: geo::Coord<f64>) -> bool {
@@ -315,6 +453,7 @@ pub fn districts_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> 
         }
         if !seen.insert(code.clone()) {
             feature_err(errs, path, f, "code", &code, "a district code used once");
+            continue;
         }
         let boundary = match &f.geometry {
             None => None,
@@ -362,6 +501,7 @@ pub fn road_class(highway: &str) -> Option<RoadClass> {
 
 pub fn roads_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> Vec<Road> {
     let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
     for f in fs {
         let lines: Vec<&geo::LineString<f64>> = match &f.geometry {
             Some(Geometry::LineString(l)) => vec![l],
@@ -423,6 +563,17 @@ pub fn roads_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> Vec<
         let bridge = !matches!(prop_text(f, "bridge").as_str(), "" | "no" | "false" | "0");
         let tunnel = !matches!(prop_text(f, "tunnel").as_str(), "" | "no" | "false" | "0");
         let id = feature_id(f);
+        if !seen.insert(id.clone()) {
+            feature_err(
+                errs,
+                path,
+                f,
+                "id",
+                &id,
+                "a road id used once (closures and reports name roads by id)",
+            );
+            continue;
+        }
         for (k, l) in lines.iter().enumerate() {
             if let Some(c) = l.0.iter().find(|c| !check_lonlat(**c)) {
                 feature_err(
@@ -653,10 +804,14 @@ fn lonlat(r: &mut Row) -> Option<LonLat> {
     Some(LonLat::new(lon?, lat?))
 }
 
-fn district(r: &mut Row, districts: &BTreeMap<String, DistrictId>) -> Option<DistrictId> {
+fn district(
+    r: &mut Row,
+    districts: &BTreeMap<String, DistrictId>,
+    opts: &LoadOptions,
+) -> Option<DistrictId> {
     let code = r.required("district", "a district code from districts.geojson")?;
     let d = districts.get(&code).copied();
-    if d.is_none() {
+    if d.is_none() && !opts.districts_failed {
         r.error(
             "district",
             &code,
@@ -674,25 +829,55 @@ fn unique_id(r: &mut Row, seen: &mut BTreeSet<String>) -> Option<String> {
     Some(id)
 }
 
+/// What a date field must be, for messages ("a birth date from A to B ...").
+fn date_between(what: &str, lo: Date, hi: Date, why: &str) -> String {
+    format!("{what} from {lo} to {hi} ({why})")
+}
+
 pub fn people_from(
     path: &Path,
     rows: &[RawRow],
     districts: &BTreeMap<String, DistrictId>,
+    opts: &LoadOptions,
     errs: &mut DataErrors,
 ) -> Vec<Person> {
+    let rules = opts.plausibility;
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for raw in rows {
-        let mut r = Row {
-            path,
-            row: raw,
-            columns: PEOPLE_COLUMNS,
-            errs,
-        };
+        let mut r = Row::new(path, raw, PEOPLE_COLUMNS, errs);
         let ext_id = unique_id(&mut r, &mut seen);
-        let district = district(&mut r, districts);
+        let district = district(&mut r, districts, opts);
         let name = r.required("name", "the person's name");
-        let birth_date = r.parse("birth_date", csv_in::DATE_EXPECTED, parse_date);
+        let birth_date = r
+            .parse("birth_date", csv_in::DATE_EXPECTED, parse_date)
+            .and_then(|d| {
+                let (lo, hi) = match opts.as_of {
+                    Some(as_of) => rules.birth_range(as_of),
+                    None => (rules.earliest_birth, Date::MAX),
+                };
+                if (lo..=hi).contains(&d) {
+                    return Some(d);
+                }
+                let why = match opts.as_of {
+                    Some(as_of) => format!(
+                        "ages 0 to {} on the as-of date {as_of}; not before {}",
+                        rules.max_age, rules.earliest_birth
+                    ),
+                    None => format!("not before {}", rules.earliest_birth),
+                };
+                let hi = if hi == Date::MAX {
+                    "today".to_owned()
+                } else {
+                    hi.to_string()
+                };
+                r.error(
+                    "birth_date",
+                    &d.to_string(),
+                    format!("a birth date from {lo} to {hi} ({why})"),
+                );
+                None
+            });
         let sex = r.parse_or(
             "sex",
             Sex::Unknown,
@@ -866,27 +1051,42 @@ pub fn volunteers_from(
     path: &Path,
     rows: &[RawRow],
     districts: &BTreeMap<String, DistrictId>,
+    opts: &LoadOptions,
     errs: &mut DataErrors,
 ) -> Vec<Volunteer> {
+    let rules = opts.plausibility;
+    let (lo, hi, why) = match opts.as_of {
+        Some(as_of) => {
+            let (lo, hi) = rules.volunteer_birth_years(as_of);
+            let why = format!(
+                "ages {} to {} in {}",
+                rules.volunteer_min_age,
+                rules.volunteer_max_age,
+                as_of.year()
+            );
+            (lo, hi, why)
+        }
+        None => (
+            rules.earliest_birth.year(),
+            9999,
+            "a plausible year".to_owned(),
+        ),
+    };
+    let expected = format!("a birth year such as 1950, from {lo} to {hi} ({why})");
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for raw in rows {
-        let mut r = Row {
-            path,
-            row: raw,
-            columns: VOLUNTEER_COLUMNS,
-            errs,
-        };
+        let mut r = Row::new(path, raw, VOLUNTEER_COLUMNS, errs);
         let ext_id = unique_id(&mut r, &mut seen);
-        let district = district(&mut r, districts);
+        let district = district(&mut r, districts, opts);
         let name = r.required("name", "the volunteer's name");
         let home = lonlat(&mut r);
-        let birth_year = r.parse("birth_year", "a year such as 1950", |s| {
+        let birth_year = r.parse("birth_year", &expected, |s| {
             normalize_digits(s)
                 .trim_end_matches('年')
                 .parse::<i32>()
                 .ok()
-                .filter(|y| (1900..=2100).contains(y))
+                .filter(|y| (lo..=hi).contains(y))
         });
         let roles = r.list("roles", &Role::expected(), Role::parse);
         if roles.is_empty() && r.text("roles").is_empty() {
@@ -942,8 +1142,12 @@ pub fn records_from(
     rows: &[RawRow],
     map: &Map,
     check_refs: bool,
+    opts: &LoadOptions,
     errs: &mut DataErrors,
 ) -> Vec<WatchRecord> {
+    let range = opts
+        .as_of
+        .map(|as_of| (opts.plausibility.record_range(as_of), as_of));
     let people: BTreeMap<&str, PersonId> = map
         .people
         .iter()
@@ -956,15 +1160,28 @@ pub fn records_from(
         .enumerate()
         .map(|(i, v)| (v.ext_id.as_str(), VolunteerId(i as u32)))
         .collect();
+    // (records out of range, line of the first, its date), after and before the window.
+    type OutOfRange = (usize, u64, Option<Date>);
+    let (mut late, mut early): (OutOfRange, OutOfRange) = ((0, 0, None), (0, 0, None));
     let mut out = Vec::with_capacity(rows.len());
     for raw in rows {
-        let mut r = Row {
-            path,
-            row: raw,
-            columns: WATCH_COLUMNS,
-            errs,
-        };
-        let date = r.parse("date", csv_in::DATE_EXPECTED, parse_date);
+        let mut r = Row::new(path, raw, WATCH_COLUMNS, errs);
+        let date = r
+            .parse("date", csv_in::DATE_EXPECTED, parse_date)
+            .and_then(|d| match range {
+                // Counted, then reported once per direction below: a wrong as-of date or a
+                // shifted export puts hundreds of records out of range with one root cause.
+                Some(((lo, hi), _)) if !(lo..=hi).contains(&d) => {
+                    let slot = if d > hi { &mut late } else { &mut early };
+                    if slot.0 == 0 {
+                        slot.1 = raw.line;
+                        slot.2 = Some(d);
+                    }
+                    slot.0 += 1;
+                    None
+                }
+                _ => Some(d),
+            });
         let (person, volunteer) = if check_refs {
             (
                 r.parse("person", "the id of a person in people.csv", |s| {
@@ -1002,6 +1219,33 @@ pub fn records_from(
                 concern,
                 referral,
             });
+        }
+    }
+    if let Some(((lo, hi), as_of)) = range {
+        for ((n, line, first), after) in [(late, true), (early, false)] {
+            let Some(first) = first else { continue };
+            let why = if after {
+                format!(
+                    "a record cannot be after the as-of date {as_of}; check the dates or --as-of"
+                )
+            } else {
+                format!(
+                    "at most {} years before the as-of date {as_of}",
+                    opts.plausibility.record_window_years
+                )
+            };
+            let others = if n > 1 {
+                format!("; {n} records in all are outside this range, the first on this line")
+            } else {
+                String::new()
+            };
+            errs.push(DataError::new(
+                path,
+                Location::Line(line),
+                "date",
+                first.to_string(),
+                format!("{}{others}", date_between("a date", lo, hi, &why)),
+            ));
         }
     }
     out

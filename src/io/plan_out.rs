@@ -29,7 +29,16 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, DataError> {
         )
     })?;
     sc.validate().map_err(|(field, value, expected)| {
-        DataError::new(path, Location::File, field, value, expected)
+        // The line of the key, so a long scenario file points at the culprit.
+        let loc = text
+            .lines()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(field)
+                    .is_some_and(|r| r.trim_start().starts_with('='))
+            })
+            .map_or(Location::File, |i| Location::Line(i as u64 + 1));
+        DataError::new(path, loc, field, value, expected)
     })?;
     Ok(sc)
 }

@@ -79,8 +79,10 @@ impl LonLat {
     }
 }
 
-/// What the map folder says about itself (`map.toml`).
+/// What the map folder says about itself (`map.toml`). Unknown keys are refused at every level,
+/// so a misspelt table (`[consnt]`) cannot silently drop a setting.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MapMeta {
     /// Display name of the map, e.g. "旭川市（合成データ）".
     pub name: String,
@@ -91,6 +93,10 @@ pub struct MapMeta {
     /// "utf-8" (BOM optional) or "shift_jis".
     #[serde(default = "default_encoding")]
     pub csv_encoding: String,
+    /// The date the data describe (`as_of = "2024-04-01"`): plans are drafted and dates judged
+    /// as of this day when no `--as-of` is given. Absent: today.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "date_text")]
+    pub as_of: Option<Date>,
     /// Where the data came from, with the attribution each licence requires.
     #[serde(default)]
     pub sources: Vec<DataSource>,
@@ -99,12 +105,157 @@ pub struct MapMeta {
     pub consent: ConsentRules,
 }
 
+/// `Option<Date>` as `"YYYY-MM-DD"` text (a TOML date `2024-04-01` is read too).
+mod date_text {
+    use serde::de::{self, MapAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+    use std::fmt;
+    use time::Date;
+    use time::macros::format_description;
+
+    fn parse<E: de::Error>(s: &str) -> Result<Date, E> {
+        Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
+            .map_err(|_| E::custom("expected a date written YYYY-MM-DD, such as \"2024-04-01\""))
+    }
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&d.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Option<Date>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a date written YYYY-MM-DD")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                parse(v).map(Some)
+            }
+            // TOML's own date type arrives as a one-entry map holding its text.
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let Some((_, text)) = m.next_entry::<String, String>()? else {
+                    return Err(de::Error::custom("expected a date written YYYY-MM-DD"));
+                };
+                parse(&text).map(Some)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Plausibility rules for dates in a map folder, judged against the as-of date (the day plans
+/// are drafted for). Each bound is a policy setting with its reason; `docs/data-format.md`
+/// ("Plausibility rules") lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plausibility {
+    /// No birth date before this day. 1900-01-01: nobody born earlier is alive (stated; the
+    /// oldest person ever verified in Japan, Tanaka Kane, was born in 1903).
+    pub earliest_birth: Date,
+    /// Oldest plausible age of a person, years. 120: above every verified human lifespan
+    /// (122, Jeanne Calment) rounded down, stated.
+    pub max_age: i32,
+    /// Youngest plausible volunteer, years. 15: the end of compulsory schooling (中学校卒業);
+    /// younger helpers join drills with their families, not as named helpers (stated).
+    pub volunteer_min_age: i32,
+    /// Oldest plausible volunteer, years (stated; the plan warns from 75 separately).
+    pub volunteer_max_age: i32,
+    /// Watch records older than this many years before the as-of date are refused as a likely
+    /// wrong date: rosters are reviewed every year (内閣府「避難行動要支援者の避難行動支援に関する
+    /// 取組指針」 asks for regular updates), so a ten-year-old record is a typo (stated).
+    pub record_window_years: i32,
+    /// Earliest accepted as-of date (stated: before the 2013 law no roster existed to plan from;
+    /// 2000 leaves room for old test data).
+    pub earliest_as_of: Date,
+    /// Latest accepted as-of date (stated).
+    pub latest_as_of: Date,
+}
+
+impl Default for Plausibility {
+    fn default() -> Self {
+        use time::macros::date;
+        Self {
+            earliest_birth: date!(1900 - 01 - 01),
+            max_age: 120,
+            volunteer_min_age: 15,
+            volunteer_max_age: 100,
+            record_window_years: 10,
+            earliest_as_of: date!(2000 - 01 - 01),
+            latest_as_of: date!(2100 - 12 - 31),
+        }
+    }
+}
+
+/// The same day `years` years earlier (29 February becomes 28 February).
+pub fn years_before(d: Date, years: i32) -> Date {
+    let y = d.year() - years;
+    d.replace_year(y)
+        .unwrap_or_else(|_| Date::from_calendar_date(y, d.month(), 28).unwrap_or(Date::MIN))
+}
+
+impl Plausibility {
+    /// Birth dates accepted on `as_of`: ages 0 to `max_age`, not before `earliest_birth`.
+    pub fn birth_range(&self, as_of: Date) -> (Date, Date) {
+        // Age ≤ max_age means born after the same day max_age + 1 years earlier.
+        let oldest = years_before(as_of, self.max_age + 1)
+            .next_day()
+            .unwrap_or(Date::MIN);
+        (oldest.max(self.earliest_birth), as_of)
+    }
+
+    /// Volunteer birth years accepted on `as_of` (age counted as the difference of years, as
+    /// the planner does).
+    pub fn volunteer_birth_years(&self, as_of: Date) -> (i32, i32) {
+        (
+            as_of.year() - self.volunteer_max_age,
+            as_of.year() - self.volunteer_min_age,
+        )
+    }
+
+    /// Watch record dates accepted on `as_of`.
+    pub fn record_range(&self, as_of: Date) -> (Date, Date) {
+        (years_before(as_of, self.record_window_years), as_of)
+    }
+
+    /// Whether `as_of` itself is within the accepted range.
+    pub fn as_of_ok(&self, as_of: Date) -> bool {
+        (self.earliest_as_of..=self.latest_as_of).contains(&as_of)
+    }
+}
+
+/// Checks a 全国地方公共団体コード (JIS X 0402): six digits, the last the 検査数字. The check
+/// digit is computed from the first five with weights 6, 5, 4, 3, 2: r = sum mod 11, and the
+/// check digit is the last digit of 11 − r (so r = 0 gives 1 and r = 1 gives 0), as 総務省
+/// 「全国地方公共団体コード仕様」 defines it. E.g. 012041 (Asahikawa): 5 + 8 + 8 = 21, r = 10, 1.
+/// The prefecture part (first two digits) must be 01–47.
+pub fn municipality_code_ok(code: &str) -> bool {
+    let b = code.as_bytes();
+    if b.len() != 6 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let d = |i: usize| u32::from(b[i] - b'0');
+    let pref = d(0) * 10 + d(1);
+    if !(1..=47).contains(&pref) {
+        return false;
+    }
+    let sum: u32 = [6, 5, 4, 3, 2]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| w * d(i))
+        .sum();
+    (11 - sum % 11) % 10 == d(5)
+}
+
 fn default_encoding() -> String {
     "auto".into()
 }
 
 /// One data source and its required attribution.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DataSource {
     pub name: String,
     #[serde(default)]
@@ -117,6 +268,7 @@ pub struct DataSource {
 
 /// Consent rules, a setting per municipality: some switch plan sharing to opt-out by ordinance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentRules {
     /// true: sharing a plan in normal times needs the person's explicit consent (the default in
     /// the 災害対策基本法); false: an ordinance makes sharing opt-out.

@@ -129,16 +129,19 @@ impl Scenario {
         (h < 24 && m < 60).then_some(h * 60 + m)
     }
 
+    /// Longest accepted lead time, minutes: one day. Alerts (警戒レベル3) are issued hours,
+    /// not days, before a hazard; a longer value is a typo (stated).
+    pub const MAX_LEAD_TIME_MIN: f64 = 1440.0;
+
     /// Checks values a file could get wrong; returns (field, value, expected) on failure.
     pub fn validate(&self) -> Result<(), (&'static str, String, &'static str)> {
         if !(self.lead_time_min.is_finite()
-            && self.lead_time_min > 0.0
-            && self.lead_time_min <= 24.0 * 60.0)
+            && (1.0..=Self::MAX_LEAD_TIME_MIN).contains(&self.lead_time_min))
         {
             return Err((
                 "lead_time_min",
                 self.lead_time_min.to_string(),
-                "minutes from the alert to the hazard, more than 0 and at most 1440",
+                "minutes from the alert to the hazard, from 1 to 1440 (one day)",
             ));
         }
         if !self.alert_at.trim().is_empty() && self.alert_minute().is_none() {
@@ -169,6 +172,15 @@ impl Scenario {
                     "closed_areas",
                     format!("{} positions", ring.len()),
                     "closed rings of at least 4 [lon, lat] positions",
+                ));
+            }
+            if let Some([lon, lat]) = ring.iter().find(|[lon, lat]| {
+                !((-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat))
+            }) {
+                return Err((
+                    "closed_areas",
+                    format!("[{lon}, {lat}]"),
+                    "positions [lon, lat] with longitude -180 to 180 and latitude -90 to 90",
                 ));
             }
         }

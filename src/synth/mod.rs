@@ -278,6 +278,9 @@ pub fn generate(preset: &Preset, seed: u64, shelters: Option<Vec<Shelter>>) -> M
                 url: String::new(),
             }],
             consent: ConsentRules::default(),
+            // The day after the fiscal year of the records: plans of the synthetic city are
+            // drafted as of the same day whatever the clock says.
+            as_of: Date::from_calendar_date(preset.fiscal_year + 1, Month::April, 1).ok(),
         },
         ..Map::default()
     };

@@ -102,6 +102,12 @@ pub fn plan_roster(
         ..Map::default()
     };
     errs.clone().into_result(())?;
+    // Dates are judged against the folder's stated as-of date, if any (the import reads no
+    // clock); `plan` judges them again against its own as-of date.
+    let opts = mapdir::LoadOptions {
+        as_of: map.meta.as_of,
+        ..mapdir::LoadOptions::default()
+    };
     let districts: BTreeMap<String, DistrictId> = map
         .districts
         .iter()
@@ -119,13 +125,13 @@ pub fn plan_roster(
     if kind != RosterKind::People
         && let Some(rows) = existing(RosterKind::People)?
     {
-        map.people = mapdir::people_from(&dir.join(PEOPLE), &rows, &districts, &mut errs);
+        map.people = mapdir::people_from(&dir.join(PEOPLE), &rows, &districts, &opts, &mut errs);
     }
     if kind != RosterKind::Volunteers
         && let Some(rows) = existing(RosterKind::Volunteers)?
     {
         map.volunteers =
-            mapdir::volunteers_from(&dir.join(VOLUNTEERS), &rows, &districts, &mut errs);
+            mapdir::volunteers_from(&dir.join(VOLUNTEERS), &rows, &districts, &opts, &mut errs);
     }
     if !errs.is_empty() {
         return Err(errs.into());
@@ -134,12 +140,14 @@ pub fn plan_roster(
     // The new roster, validated like the folder's own file.
     let rows = table(file, encoding, kind.columns())?;
     match kind {
-        RosterKind::People => map.people = mapdir::people_from(file, &rows, &districts, &mut errs),
+        RosterKind::People => {
+            map.people = mapdir::people_from(file, &rows, &districts, &opts, &mut errs)
+        }
         RosterKind::Volunteers => {
-            map.volunteers = mapdir::volunteers_from(file, &rows, &districts, &mut errs)
+            map.volunteers = mapdir::volunteers_from(file, &rows, &districts, &opts, &mut errs)
         }
         RosterKind::WatchRecords => {
-            map.records = mapdir::records_from(file, &rows, &map, true, &mut errs)
+            map.records = mapdir::records_from(file, &rows, &map, true, &opts, &mut errs)
         }
     }
     if !errs.is_empty() {
@@ -149,7 +157,14 @@ pub fn plan_roster(
     if kind != RosterKind::WatchRecords
         && let Some(rows) = existing(RosterKind::WatchRecords)?
     {
-        map.records = mapdir::records_from(&dir.join(WATCH_RECORDS), &rows, &map, true, &mut errs);
+        map.records = mapdir::records_from(
+            &dir.join(WATCH_RECORDS),
+            &rows,
+            &map,
+            true,
+            &opts,
+            &mut errs,
+        );
         if !errs.is_empty() {
             return Err(errs.into());
         }

@@ -450,12 +450,12 @@ fn assess(prep: &Prep, p: &Person) -> Assessment {
     if floor > p.building.floors as u32 {
         return leave(
             format!(
-                "想定浸水深が{}に達し、{}階建ての自宅には水より上の階がないため、立ち退き避難が必要です。",
+                "想定浸水深が{}に達し、{}階建ての自宅には水より上の階がありません。",
                 depth_label(depth_m),
                 p.building.floors
             ),
             format!(
-                "Water may reach {} and the {}-storey home has no floor above it: the person must leave.",
+                "water up to {}, and no floor of the {}-storey home is above it.",
                 depth_label(depth_m),
                 p.building.floors
             ),
@@ -1945,7 +1945,7 @@ fn assemble(
         let start_when = match need {
             EvacuationNeed::Leave | EvacuationNeed::Upstairs => LocalText::new(
                 "警戒レベル3「高齢者等避難」の発令時",
-                "when alert level 3 (evacuation of older people and others) is issued",
+                "at alert level 3 (older people evacuate)",
             ),
             EvacuationNeed::StayHome => LocalText::new(
                 "移動はしません。警戒レベル3の発令時に在宅避難の備えを確認",

@@ -313,23 +313,25 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
     }
     let map_svg = route_map_svg(map_view, &marks, lang);
     let alert_at = plan.alert_at.as_deref();
+    // What to do and how, in one row: the need, the means of moving, and why.
     let mut method_rows = vec![
         row(
             l.evacuation_need,
             match lang {
                 Lang::Ja => format!(
-                    "{}：{}",
+                    "{}・{}：{}",
                     plan.evacuation_need.label(lang),
+                    plan.method.label(lang),
                     plan.need_reason.get(lang)
                 ),
                 Lang::En => format!(
-                    "{}: {}",
+                    "{}, {}: {}",
                     plan.evacuation_need.label(lang),
+                    plan.method.label(lang),
                     plan.need_reason.get(lang)
                 ),
             },
         ),
-        row(l.method, plan.method.label(lang)),
         row(
             l.start_when,
             format!(

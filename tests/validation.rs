@@ -435,7 +435,8 @@ fn scenario_numbers_and_positions_are_range_checked_with_their_line() {
         ("name = \"x\"\nlead_time_min = 1e308\n", "lead_time_min", 2),
         ("lead_time_min = 0.5\n", "lead_time_min", 1),
         ("lead_time_min = nan\n", "lead_time_min", 1),
-        ("impassable_depth_m = inf\n", "impassable_depth_m", 1),
+        ("power_outage_h = inf\n", "power_outage_h", 1),
+        ("name = \"x\"\nalert_at = \"25:00\"\n", "alert_at", 2),
         ("unavailable_share = 1.5\n", "unavailable_share", 1),
         (
             "name = \"x\"\n\nclosed_areas = [[[500, 43], [501, 43], [501, 44], [500, 43]]]\n",

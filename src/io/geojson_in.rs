@@ -1,6 +1,6 @@
 //! A strict RFC 7946 GeoJSON reader.
 //!
-//! Real files carry every kind of defect (see `shared/data/geojson-cases`), and a map built from
+//! Real files carry every kind of defect (see `tests/data/geojson-cases`, copied with their provenance), and a map built from
 //! a half-understood file is worse than no map. So the reader first parses JSON while refusing
 //! duplicate member names, then checks the structure against RFC 7946's MUST rules (types,
 //! member kinds, coordinate depth, positions, closed rings of four or more positions, bbox,

@@ -570,16 +570,7 @@ fn worst_lateness(
         .iter()
         .map(|p| node_at[&key(p)])
         .collect();
-    let speed = |profile| {
-        let base = match profile {
-            mimamori::network::Profile::Walk => r.walk.flat_mps,
-            mimamori::network::Profile::SlowWalk => r.slow_walk.flat_mps,
-            mimamori::network::Profile::Wheelchair => r.wheelchair.flat_mps,
-            mimamori::network::Profile::Stretcher => r.stretcher.flat_mps,
-            mimamori::network::Profile::Car => r.car_mps,
-        };
-        base * r.factor(profile, &s.conditions())
-    };
+    let speed = |profile| r.flat_speed_mps(profile, &s.conditions());
     let mut t = depart_secs + coords[0].distance_m(coords[1]) / speed(profile);
     let mut worst = f64::NEG_INFINITY;
     for w in nodes.windows(2) {

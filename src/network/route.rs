@@ -165,6 +165,19 @@ pub struct Conditions {
 impl RoutingParams {
     /// Whether `profile` can move at all in `conditions`: false only for a wheelchair in heavy
     /// snow or on ice unless [`RoutingParams::wheelchair_in_heavy_snow`].
+    /// The speed of `profile` on the flat in `conditions`, m/s: the door-to-road legs and any
+    /// straight-line estimate use it (0 when the profile is unusable there).
+    pub fn flat_speed_mps(&self, profile: Profile, conditions: &Conditions) -> f64 {
+        let base = match profile {
+            Profile::Walk => self.walk.flat_mps,
+            Profile::SlowWalk => self.slow_walk.flat_mps,
+            Profile::Wheelchair => self.wheelchair.flat_mps,
+            Profile::Stretcher => self.stretcher.flat_mps,
+            Profile::Car => self.car_mps,
+        };
+        base * self.factor(profile, conditions)
+    }
+
     pub fn profile_usable(&self, profile: Profile, conditions: &Conditions) -> bool {
         !(profile == Profile::Wheelchair
             && matches!(conditions.weather, Weather::HeavySnow | Weather::Ice)

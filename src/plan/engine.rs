@@ -739,7 +739,8 @@ impl<'a> Prep<'a> {
             has_landslide,
             no_closures,
             clocks,
-            open_clock: EdgeClock::open(graph),
+            // An empty clock closes nothing, on any graph.
+            open_clock: EdgeClock::with_len(0),
             deadline_secs,
             margin_secs: params.timing.margin_min * 60.0,
             warning_secs: params.timing.warning_min * 60.0,
@@ -787,15 +788,9 @@ impl<'a> Prep<'a> {
     }
 
     fn speed(&self, profile: Profile) -> f64 {
-        let r = &self.params.routing;
-        let base = match profile {
-            Profile::Walk => r.walk.flat_mps,
-            Profile::SlowWalk => r.slow_walk.flat_mps,
-            Profile::Wheelchair => r.wheelchair.flat_mps,
-            Profile::Stretcher => r.stretcher.flat_mps,
-            Profile::Car => r.car_mps,
-        };
-        base * r.factor(profile, &self.scenario.conditions())
+        self.params
+            .routing
+            .flat_speed_mps(profile, &self.scenario.conditions())
     }
 }
 
@@ -963,7 +958,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         // (`routing.wheelchair_in_heavy_snow`): the person goes by car, driven by a helper.
         (profile, method) = (Profile::Car, Method::Car);
     }
-    let prep_secs = params.preparation_min.for_mobility(p.mobility) * 60.0;
+    let prep_secs = params.preparation_min.get(p.mobility) * 60.0;
     let assessment = assess(prep, p);
     let mut w = Work {
         pid,

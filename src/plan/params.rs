@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_PARAMS_TOML: &str = include_str!("params.toml");
 
 /// Every setting of the planner.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PlanParams {
     pub routing: RoutingParams,
@@ -30,6 +30,27 @@ pub struct PlanParams {
     pub helpers: HelperParams,
     pub destinations: DestinationParams,
     pub matching: MatchingParams,
+}
+
+impl Default for PlanParams {
+    fn default() -> Self {
+        PlanParams {
+            routing: RoutingParams::default(),
+            water: WaterParams::default(),
+            timing: TimingParams::default(),
+            stay: StayParams::default(),
+            preparation_min: PerMobility {
+                walks_alone: 10.0,
+                walks_with_help: 15.0,
+                wheelchair: 20.0,
+                bedridden: 30.0,
+            },
+            priority: PriorityParams::default(),
+            helpers: HelperParams::default(),
+            destinations: DestinationParams::default(),
+            matching: MatchingParams::default(),
+        }
+    }
 }
 
 /// A parameter file that cannot be used.
@@ -346,7 +367,7 @@ pub struct StayParams {
     /// Minutes a helper needs to help a person up the stairs once there.
     pub climb_min: f64,
     /// Helpers needed to get a person up the stairs, by mobility (0: climbs alone).
-    pub climb_helpers: MobilityCounts,
+    pub climb_helpers: PerMobility<u8>,
 }
 
 impl Default for StayParams {
@@ -356,7 +377,7 @@ impl Default for StayParams {
             max_isolation_h: 24.0,
             device_battery_h: 8.0,
             climb_min: 15.0,
-            climb_helpers: MobilityCounts {
+            climb_helpers: PerMobility {
                 walks_alone: 0,
                 walks_with_help: 1,
                 wheelchair: 2,
@@ -366,18 +387,18 @@ impl Default for StayParams {
     }
 }
 
-/// A count per mobility.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One value per mobility: preparation minutes, priority multipliers, helpers to climb.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MobilityCounts {
-    pub walks_alone: u8,
-    pub walks_with_help: u8,
-    pub wheelchair: u8,
-    pub bedridden: u8,
+pub struct PerMobility<T> {
+    pub walks_alone: T,
+    pub walks_with_help: T,
+    pub wheelchair: T,
+    pub bedridden: T,
 }
 
-impl MobilityCounts {
-    pub fn get(&self, m: Mobility) -> u8 {
+impl<T: Copy> PerMobility<T> {
+    pub fn get(&self, m: Mobility) -> T {
         match m {
             Mobility::WalksAlone => self.walks_alone,
             Mobility::WalksWithHelp => self.walks_with_help,
@@ -390,57 +411,7 @@ impl MobilityCounts {
 /// Preparation time at home before leaving, minutes, by mobility (our assumptions, settings):
 /// dressing, medication, locking up; longer for a wheelchair transfer and for a bedridden
 /// person moved onto a stretcher or into a car.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PreparationMin {
-    pub walks_alone: f64,
-    pub walks_with_help: f64,
-    pub wheelchair: f64,
-    pub bedridden: f64,
-}
-
-impl Default for PreparationMin {
-    fn default() -> Self {
-        PreparationMin {
-            walks_alone: 10.0,
-            walks_with_help: 15.0,
-            wheelchair: 20.0,
-            bedridden: 30.0,
-        }
-    }
-}
-
-impl PreparationMin {
-    pub fn for_mobility(&self, m: Mobility) -> f64 {
-        match m {
-            Mobility::WalksAlone => self.walks_alone,
-            Mobility::WalksWithHelp => self.walks_with_help,
-            Mobility::Wheelchair => self.wheelchair,
-            Mobility::Bedridden => self.bedridden,
-        }
-    }
-}
-
-/// A multiplier per mobility.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MobilityFactors {
-    pub walks_alone: f64,
-    pub walks_with_help: f64,
-    pub wheelchair: f64,
-    pub bedridden: f64,
-}
-
-impl MobilityFactors {
-    pub fn get(&self, m: Mobility) -> f64 {
-        match m {
-            Mobility::WalksAlone => self.walks_alone,
-            Mobility::WalksWithHelp => self.walks_with_help,
-            Mobility::Wheelchair => self.wheelchair,
-            Mobility::Bedridden => self.bedridden,
-        }
-    }
-}
+pub type PreparationMin = PerMobility<f64>;
 
 /// A multiplier per household type.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -477,7 +448,7 @@ pub struct PriorityParams {
     pub shallow: f64,
     /// A flood-type zone without a depth.
     pub unknown_depth: f64,
-    pub mobility: MobilityFactors,
+    pub mobility: PerMobility<f64>,
     /// Powered devices, oxygen or dialysis.
     pub medical: f64,
     pub household: HouseholdFactors,
@@ -503,7 +474,7 @@ impl Default for PriorityParams {
             ground_floor_floods: 2.0,
             shallow: 1.3,
             unknown_depth: 2.0,
-            mobility: MobilityFactors {
+            mobility: PerMobility {
                 walks_alone: 1.0,
                 walks_with_help: 1.5,
                 wheelchair: 2.0,

@@ -90,6 +90,11 @@ enum Cmd {
         /// Also write the matching problems as solved (JSON) to this file.
         #[arg(long, value_name = "FILE")]
         dump_matching: Option<PathBuf>,
+        /// An earlier `plan` output folder: keep its helpers and destinations where still
+        /// feasible and not much worse (helpers.keep_tolerance_min); the summary counts what
+        /// changed and why.
+        #[arg(long, value_name = "FOLDER")]
+        previous: Option<PathBuf>,
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
         #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
@@ -283,14 +288,20 @@ fn run(cli: Cli) -> Result<()> {
             out,
             as_of,
             dump_matching,
+            previous,
             params,
             lang,
         } => {
+            let previous = previous
+                .map(|d| plan_out::read_previous(&d))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let (m, run) = run_plan(
                 &map,
                 scenario.as_deref(),
                 as_of.as_deref(),
                 params.as_deref(),
+                previous.as_ref(),
                 true,
             )?;
             // A dump inside the output folder belongs to the set; elsewhere it is its own file.
@@ -328,6 +339,7 @@ fn run(cli: Cli) -> Result<()> {
                 scenario.as_deref(),
                 as_of.as_deref(),
                 params.as_deref(),
+                None,
                 false,
             )?;
             if m.find_person(&person).is_none() {
@@ -351,6 +363,7 @@ fn run(cli: Cli) -> Result<()> {
                 scenario.as_deref(),
                 as_of.as_deref(),
                 params.as_deref(),
+                None,
                 true,
             )?;
             if let Some(code) = &district {
@@ -504,6 +517,7 @@ fn run_plan(
     scenario: Option<&Path>,
     as_of: Option<&str>,
     params: Option<&Path>,
+    previous: Option<&mimamori::plan::Previous>,
     progress: bool,
 ) -> Result<(Map, PlanRun)> {
     let params = match params {
@@ -531,11 +545,19 @@ fn run_plan(
     );
     bar.set_message("routing");
     let t = Instant::now();
-    let run = plan_with_progress(&map, &g, &scenario, &params, as_of, &mut |done, _| {
-        if done.is_multiple_of(64) {
-            bar.set_position(done as u64);
-        }
-    })?;
+    let run = plan_with_progress(
+        &map,
+        &g,
+        &scenario,
+        &params,
+        as_of,
+        previous,
+        &mut |done, _| {
+            if done.is_multiple_of(64) {
+                bar.set_position(done as u64);
+            }
+        },
+    )?;
     bar.finish_and_clear();
     tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
     Ok((map, run))
@@ -610,6 +632,58 @@ fn print_plan_table(map: &Map, run: &PlanRun, lang: Lang) {
     );
     for (code, n) in &run.summary.total.by_reason {
         println!("  {} {n:>6}", pad(code, 26));
+    }
+    let sm = &run.summary;
+    println!();
+    println!(
+        "{}",
+        match lang {
+            Lang::Ja => format!(
+                "見守りの中心の担い手が支援者: {} / {}人（担い手が自分の見守り先で手いっぱいの{}人を除く）。複数人を回る支援者 {}人、予備が手いっぱいの人 {}人。",
+                sm.main_watcher_primary,
+                sm.main_watcher_eligible - sm.main_watcher_busy_own,
+                sm.main_watcher_busy_own,
+                sm.helpers_with_rounds,
+                sm.backup_busy
+            ),
+            Lang::En => format!(
+                "Main watcher as helper: {} of {} (leaving out {} whose watcher is full with other people they watch). Helpers with a round of several people: {}; backups already full: {}.",
+                sm.main_watcher_primary,
+                sm.main_watcher_eligible - sm.main_watcher_busy_own,
+                sm.main_watcher_busy_own,
+                sm.helpers_with_rounds,
+                sm.backup_busy
+            ),
+        }
+    );
+    if sm.pins_followed + sm.pins_not_followed > 0 {
+        println!(
+            "{}",
+            match lang {
+                Lang::Ja => format!(
+                    "手動指定: {}件に従い、{}件は従えませんでした（plans.json の警告 pin_not_followed）。",
+                    sm.pins_followed, sm.pins_not_followed
+                ),
+                Lang::En => format!(
+                    "Pins: {} followed, {} not (warning pin_not_followed in plans.json).",
+                    sm.pins_followed, sm.pins_not_followed
+                ),
+            }
+        );
+    }
+    if let Some(n) = sm.changed {
+        let why: Vec<String> = sm
+            .changed_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "{}",
+            match lang {
+                Lang::Ja => format!("前回の計画から変わった人: {n}人（{}）", why.join("、")),
+                Lang::En => format!("Changed since the previous plans: {n} ({})", why.join(", ")),
+            }
+        );
     }
     if !run.summary.matching_optimal {
         println!(
@@ -755,7 +829,17 @@ fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
     let min = |secs: f64| (secs / 60.0).ceil();
     match (s, lang) {
         (HelperStatus::Primary, l) => l.pick("◎ 支援者に選定", "chosen as helper").into(),
-        (HelperStatus::Backup, l) => l.pick("○ 予備の支援者に選定", "chosen as backup").into(),
+        (HelperStatus::Backup { busy_with }, l) if busy_with.is_empty() => {
+            l.pick("○ 予備の支援者に選定", "chosen as backup").into()
+        }
+        (HelperStatus::Backup { busy_with }, Lang::Ja) => format!(
+            "○ 予備の支援者に選定（既に{}を支援しており手いっぱい。ほかに予備になれる人がいません）",
+            busy_with.join("・")
+        ),
+        (HelperStatus::Backup { busy_with }, Lang::En) => format!(
+            "chosen as backup, although already escorting {} to capacity: nobody else could",
+            busy_with.join(", ")
+        ),
         (HelperStatus::NotChosen { helps }, Lang::Ja) if helps.is_empty() => {
             "候補（より適した支援者を選定）".into()
         }

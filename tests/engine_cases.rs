@@ -71,6 +71,7 @@ fn person_at(id: &str, x: f64, y: f64, mobility: Mobility) -> Person {
         },
         daytime_place: String::new(),
         notes: String::new(),
+        family_helper: None,
     }
 }
 
@@ -816,4 +817,375 @@ fn a_caretaker_is_chosen_when_the_only_one_in_reach_and_a_coordinator_helps_one_
     let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
     let r = plan(&m, &g, &leave_all(), &p, date!(2024 - 04 - 01)).unwrap();
     assert!(r.plans.iter().all(|p| !p.covered));
+}
+
+fn plan_of<'a>(r: &'a PlanRun, id: &str) -> &'a mimamori::plan::Plan {
+    r.plans.iter().find(|p| p.person == id).unwrap()
+}
+
+fn primaries(r: &PlanRun, id: &str) -> Vec<String> {
+    plan_of(r, id)
+        .primary_helpers()
+        .map(|h| h.id.clone())
+        .collect()
+}
+
+fn run_with(
+    map: &Map,
+    scenario: &Scenario,
+    params: &PlanParams,
+    previous: Option<&mimamori::plan::Previous>,
+) -> PlanRun {
+    let g = RoadGraph::build(&map.roads, Frame::for_map(map), GraphParams::default()).unwrap();
+    mimamori::plan::engine::plan_with_progress(
+        map,
+        &g,
+        scenario,
+        params,
+        date!(2024 - 04 - 01),
+        previous,
+        &mut |_, _| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn family_at_home_is_the_first_helper_and_a_neighbour_backs_them_up_or_fills_in() {
+    let mut m = town();
+    let mut p = person_at("P", 10.0, 20.0, Mobility::WalksWithHelp);
+    p.household = Household::WithFamily;
+    // A working family member: at home at night and on weekends, away on weekdays by day.
+    p.family_helper = Some(Availability {
+        weekday_day: false,
+        ..Availability::ALWAYS
+    });
+    m.people.push(p);
+    m.volunteers.push(helper_at("V", 20.0, 10.0, &[]));
+    // Weekday by day: the family member is away, the neighbour is the helper.
+    let r = run(&m, &leave_all());
+    let plan = plan_of(&r, "P");
+    assert!(plan.covered && !plan.family_helper);
+    assert_eq!(primaries(&r, "P"), ["V"]);
+    // A weekend: the family helps, the neighbour is the backup, nobody else is needed.
+    let weekend = Scenario {
+        weekend: true,
+        ..leave_all()
+    };
+    let r = run(&m, &weekend);
+    let plan = plan_of(&r, "P");
+    assert!(plan.covered && plan.family_helper, "{:?}", plan.reasons);
+    assert!(primaries(&r, "P").is_empty());
+    assert_eq!(plan.backup_helper().map(|h| h.id.as_str()), Some("V"));
+    // The district can switch the rule off.
+    let mut off = PlanParams::default();
+    off.helpers.family_first = false;
+    let r = run_with(&m, &weekend, &off, None);
+    assert!(!plan_of(&r, "P").family_helper);
+    assert_eq!(primaries(&r, "P"), ["V"]);
+    // A bedridden person with family at home still needs one neighbour, with a car.
+    m.people[0].mobility = Mobility::Bedridden;
+    m.people[0].helpers_needed = 2;
+    m.volunteers[0].skills = vec![Skill::Car];
+    let r = run(&m, &weekend);
+    let plan = plan_of(&r, "P");
+    assert!(plan.covered && plan.family_helper, "{:?}", plan.reasons);
+    assert_eq!(primaries(&r, "P"), ["V"]);
+    // Without the car nobody can drive: uncovered, with the reason.
+    m.volunteers[0].skills.clear();
+    assert_eq!(reasons(&run(&m, &weekend), "P"), ["skill_missing"]);
+}
+
+/// Grid (Manhattan) distance between two points of the 100 m grid towns, metres.
+fn grid_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    (a.0 - b.0).abs() + (a.1 - b.1).abs()
+}
+
+/// The round town's helper V at (100, 0) visiting A at (0, 100) and B at (400, 0) in the given
+/// order, timed independently of the engine from grid distances and the plans' own
+/// preparation and trip times: (arrival, safe) at the first stop, then at the second.
+fn two_stops(r: &PlanRun, params: &PlanParams, first: &str, second: &str) -> (f64, f64, f64, f64) {
+    let walk = params.routing.walk.flat_mps;
+    let warn = params.timing.warning_min * 60.0;
+    let home = |id: &str| {
+        if id == "A" {
+            (0.0, 100.0)
+        } else {
+            (400.0, 0.0)
+        }
+    };
+    let (shelter, helper) = ((500.0, 500.0), (100.0, 0.0));
+    let (p1, p2) = (plan_of(r, first), plan_of(r, second));
+    let a1 = warn + grid_m(helper, home(first)) / walk;
+    let s1 = a1 + p1.preparation_secs + p1.evacuation_secs;
+    let a2 = s1 + grid_m(shelter, home(second)) / walk;
+    let s2 = a2 + p2.preparation_secs + p2.evacuation_secs;
+    (a1, s1, a2, s2)
+}
+
+#[test]
+fn one_helper_visits_two_people_in_the_best_order_with_times_that_add_up() {
+    let mut m = town();
+    // Both at street corners (homes snap to the nearest corner), so every walk is a grid
+    // distance.
+    m.people
+        .push(person_at("A", 0.0, 100.0, Mobility::WalksWithHelp));
+    m.people
+        .push(person_at("B", 400.0, 0.0, Mobility::WalksWithHelp));
+    let mut v = helper_at("V", 100.0, 0.0, &[]);
+    v.capacity = 2;
+    m.volunteers.push(v);
+    let params = PlanParams::default();
+    let r = run(&m, &leave_all());
+    assert_eq!(primaries(&r, "A"), ["V"]);
+    assert_eq!(primaries(&r, "B"), ["V"]);
+    assert_eq!(r.summary.helpers_with_rounds, 1);
+    let timed = |first: &str, second: &str| two_stops(&r, &params, first, second);
+    let (ab, ba) = (timed("A", "B"), timed("B", "A"));
+    let (first, second, t) = if ab.1 + ab.3 <= ba.1 + ba.3 {
+        ("A", "B", ab)
+    } else {
+        ("B", "A", ba)
+    };
+    let h1 = &plan_of(&r, first).helpers[0];
+    let h2 = &plan_of(&r, second).helpers[0];
+    assert_eq!((h1.order, h2.order), (Some(1), Some(2)));
+    let close = |got: Option<f64>, want: f64| (got.unwrap() - want).abs() < 1.0;
+    assert!(close(h1.arrive_secs, t.0), "{:?} {}", h1.arrive_secs, t.0);
+    assert!(close(h1.safe_secs, t.1), "{:?} {}", h1.safe_secs, t.1);
+    assert!(close(h2.arrive_secs, t.2), "{:?} {}", h2.arrive_secs, t.2);
+    assert!(close(h2.safe_secs, t.3), "{:?} {}", h2.safe_secs, t.3);
+    // The second person leaves when the helper arrives and has prepared them, before leave_by.
+    let p2 = plan_of(&r, second);
+    assert!(close(
+        p2.departure_min.map(|m| m * 60.0),
+        t.2 + p2.preparation_secs
+    ));
+    assert!(p2.departure_min.unwrap() <= p2.leave_by_min.unwrap() + 1e-6);
+}
+
+#[test]
+fn a_round_that_cannot_be_done_before_the_deadline_is_split_between_two_helpers() {
+    let mut m = town();
+    m.people
+        .push(person_at("A", 0.0, 100.0, Mobility::WalksWithHelp));
+    m.people
+        .push(person_at("B", 400.0, 0.0, Mobility::WalksWithHelp));
+    let mut v = helper_at("V", 100.0, 0.0, &[]);
+    v.capacity = 2;
+    m.volunteers.push(v);
+    // W walks 300 m to A and 800 m to B against V's 200 m and 300 m, so V takes both while
+    // the round fits, and A is W's when it does not.
+    m.volunteers.push(helper_at("W", 0.0, 400.0, &[]));
+    let long = leave_all();
+    let r = run(&m, &long);
+    assert_eq!(primaries(&r, "A"), ["V"]);
+    assert_eq!(primaries(&r, "B"), ["V"]);
+    // A lead time that ends before V's round could in either order: the round splits, both
+    // still covered.
+    let params = PlanParams::default();
+    let done = two_stops(&r, &params, "A", "B")
+        .3
+        .min(two_stops(&r, &params, "B", "A").3);
+    let short = Scenario {
+        lead_time_min: (done / 60.0 - 5.0).floor(),
+        ..leave_all()
+    };
+    let r = run(&m, &short);
+    assert!(covered(&r, "A") && covered(&r, "B"), "{:?}", r.uncovered);
+    let mut who = [primaries(&r, "A"), primaries(&r, "B")].concat();
+    who.sort();
+    assert_eq!(who, ["V", "W"]);
+    assert_eq!(r.helpers.removed_pairs.len(), 1);
+    assert!(
+        r.plans
+            .iter()
+            .flat_map(|p| &p.helpers)
+            .all(|h| h.order != Some(2))
+    );
+}
+
+#[test]
+fn a_backup_who_is_already_full_is_chosen_only_when_nobody_else_can_and_the_plan_says_so() {
+    let mut m = town();
+    m.people
+        .push(person_at("A", 0.0, 40.0, Mobility::WalksWithHelp));
+    m.people
+        .push(person_at("B", 40.0, 0.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("V", 100.0, 0.0, &[]));
+    m.volunteers.push(helper_at("W", 0.0, 100.0, &[]));
+    let r = run(&m, &leave_all());
+    for id in ["A", "B"] {
+        let p = plan_of(&r, id);
+        assert!(p.covered);
+        let busy: Vec<_> = p
+            .warnings
+            .iter()
+            .filter(|w| w.code() == "backup_busy")
+            .collect();
+        assert_eq!(busy.len(), 1, "{id}: {:?}", p.warnings);
+        let other = if id == "A" { "B" } else { "A" };
+        let backup = p.backup_helper().unwrap().id.clone();
+        assert_eq!(primaries(&r, other), std::slice::from_ref(&backup));
+        match &r.explanations[id]
+            .helpers
+            .iter()
+            .find(|c| c.id == backup)
+            .unwrap()
+            .status
+        {
+            mimamori::plan::engine::HelperStatus::Backup { busy_with } => {
+                assert_eq!(busy_with, &[other.to_owned()])
+            }
+            s => panic!("{s:?}"),
+        }
+    }
+    assert_eq!(r.summary.backup_busy, 2);
+    // A third, free helper farther away is preferred as everyone's backup... within capacity
+    // one: one person gets the free helper, the other a busy one.
+    m.volunteers.push(helper_at("X", 100.0, 100.0, &[]));
+    let r = run(&m, &leave_all());
+    assert_eq!(r.summary.backup_busy, 1);
+    // With backup capacity 2 the free helper backs both up.
+    let mut two = PlanParams::default();
+    two.helpers.backup_capacity = 2;
+    let r = run_with(&m, &leave_all(), &two, None);
+    assert_eq!(r.summary.backup_busy, 0);
+    for id in ["A", "B"] {
+        assert_eq!(plan_of(&r, id).backup_helper().unwrap().id, "X");
+    }
+}
+
+#[test]
+fn pins_are_followed_when_feasible_and_reported_when_not() {
+    let mut m = town();
+    m.shelters.push(shelter_at("S2", 0.0, 500.0, 1000));
+    m.people
+        .push(person_at("A", 0.0, 40.0, Mobility::WalksWithHelp));
+    m.volunteers.push(helper_at("NEAR", 0.0, 0.0, &[]));
+    m.volunteers.push(helper_at("FAR", 300.0, 300.0, &[]));
+    m.volunteers.push(helper_at("AWAY", 2000.0, 2000.0, &[]));
+    let r = run(&m, &leave_all());
+    assert_eq!(primaries(&r, "A"), ["NEAR"]);
+    let nearest = plan_of(&r, "A").destination.as_ref().unwrap().id.clone();
+    let other = if nearest == "S" { "S2" } else { "S" };
+    // Pin the farther helper and the other shelter.
+    m.pins.push(Pin {
+        person: m.find_person("A").unwrap(),
+        helper: m.find_volunteer("FAR"),
+        destination: m
+            .shelters
+            .iter()
+            .position(|s| s.ext_id == other)
+            .map(|i| ShelterId(i as u32)),
+        note: String::new(),
+    });
+    let r = run(&m, &leave_all());
+    let p = plan_of(&r, "A");
+    assert_eq!(primaries(&r, "A"), ["FAR"]);
+    assert_eq!(p.destination.as_ref().unwrap().id, other);
+    assert!(p.warnings.iter().all(|w| w.code() != "pin_not_followed"));
+    assert_eq!(
+        (r.summary.pins_followed, r.summary.pins_not_followed),
+        (2, 0)
+    );
+    // A helper out of reach cannot be followed: said so, and the plan is made anyway.
+    m.pins[0].helper = m.find_volunteer("AWAY");
+    let r = run(&m, &leave_all());
+    let p = plan_of(&r, "A");
+    assert!(p.covered);
+    assert_eq!(primaries(&r, "A"), ["NEAR"]);
+    assert!(
+        p.warnings.iter().any(
+            |w| matches!(w, mimamori::plan::Warning::PinNotFollowed { id, .. } if id == "AWAY")
+        )
+    );
+    assert_eq!(
+        (r.summary.pins_followed, r.summary.pins_not_followed),
+        (1, 1)
+    );
+    // A pinned shelter not designated for floods is refused with the reason.
+    let i = m.shelters.iter().position(|s| s.ext_id == other).unwrap();
+    m.shelters[i].hazards = [HazardType::Earthquake].into_iter().collect();
+    let r = run(&m, &leave_all());
+    let p = plan_of(&r, "A");
+    assert_eq!(p.destination.as_ref().unwrap().id, nearest);
+    assert!(p.warnings.iter().any(|w| matches!(
+        w,
+        mimamori::plan::Warning::PinNotFollowed { kind, .. } if kind == "destination"
+    )));
+}
+
+#[test]
+fn a_plan_stays_put_on_its_own_output_and_a_withdrawn_helper_moves_only_their_people() {
+    let mut m = town();
+    for (i, (x, y)) in [
+        (0.0, 40.0),
+        (40.0, 0.0),
+        (200.0, 40.0),
+        (300.0, 0.0),
+        (0.0, 240.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        m.people
+            .push(person_at(&format!("P{i}"), *x, *y, Mobility::WalksWithHelp));
+    }
+    for (i, (x, y)) in [(100.0, 0.0), (0.0, 100.0), (200.0, 100.0), (300.0, 300.0)]
+        .iter()
+        .enumerate()
+    {
+        let mut v = helper_at(&format!("V{i}"), *x, *y, &[]);
+        v.capacity = 2;
+        m.volunteers.push(v);
+    }
+    let params = PlanParams::default();
+    let first = run(&m, &leave_all());
+    let prev = mimamori::plan::Previous::from_plans(&first.plans);
+    let again = run_with(&m, &leave_all(), &params, Some(&prev));
+    assert_eq!(again.summary.changed, Some(0));
+    for p in &first.plans {
+        assert_eq!(primaries(&again, &p.person), primaries(&first, &p.person));
+    }
+    // The helper with the most people withdraws.
+    let busiest = (0..4)
+        .map(|i| format!("V{i}"))
+        .max_by_key(|v| {
+            first
+                .plans
+                .iter()
+                .filter(|p| p.primary_helpers().any(|h| &h.id == v))
+                .count()
+        })
+        .unwrap();
+    let served: Vec<String> = first
+        .plans
+        .iter()
+        .filter(|p| p.primary_helpers().any(|h| h.id == busiest))
+        .map(|p| p.person.clone())
+        .collect();
+    let without = Scenario {
+        unavailable_volunteers: vec![busiest.clone()],
+        ..leave_all()
+    };
+    let after = run_with(&m, &without, &params, Some(&prev));
+    let changed: Vec<String> = first
+        .plans
+        .iter()
+        .filter(|p| primaries(&after, &p.person) != primaries(&first, &p.person))
+        .map(|p| p.person.clone())
+        .collect();
+    // Everyone the withdrawn helper served changed; the others only if displaced by them.
+    for s in &served {
+        assert!(changed.contains(s), "{s} {changed:?}");
+    }
+    assert_eq!(after.summary.changed, Some(changed.len()));
+    assert_eq!(
+        after
+            .summary
+            .changed_by_reason
+            .get("helper_cannot_come")
+            .copied(),
+        Some(served.len())
+    );
 }

@@ -252,3 +252,56 @@ fn errors_are_collected_up_to_the_limit_and_nothing_loads() {
     assert_eq!(e.errors.len(), mimamori::io::MAX_ERRORS);
     assert!(e.truncated);
 }
+
+#[test]
+fn pins_and_family_helpers_load_round_trip_and_bad_references_are_located() {
+    let (_t, dir) = sample_dir();
+    let map = load_map(&dir).unwrap();
+    let (p0, p1) = (&map.people[0].ext_id, &map.people[1].ext_id);
+    let v0 = &map.volunteers[0].ext_id;
+    let s0 = &map.shelters[0].ext_id;
+    fs::write(
+        dir.join(mapdir::PINS),
+        format!("person_id,helper_id,destination_id,note\n{p0},{v0},,本人の希望\n{p1},,{s0},\n"),
+    )
+    .unwrap();
+    let map = load_map(&dir).unwrap();
+    assert_eq!(map.pins.len(), 2);
+    assert_eq!(map.pins[0].helper, map.find_volunteer(v0));
+    assert_eq!(map.pins[0].destination, None);
+    assert_eq!(map.pins[1].helper, None);
+    assert_eq!(map.pins[0].note, "本人の希望");
+    let again = dir.parent().unwrap().join("again");
+    write_map(&again, &map).unwrap();
+    assert_eq!(load_map(&again).unwrap(), map);
+    // A volunteer that does not exist: file, line and field named.
+    set_field(&dir.join(mapdir::PINS), 2, 1, "V99999");
+    let msg = load_err(&dir);
+    assert_has(&msg, "pins.csv:2: field `helper_id`");
+    // Neither a helper nor a destination.
+    set_field(&dir.join(mapdir::PINS), 2, 1, "");
+    assert_has(&load_err(&dir), "a helper id, a destination id or both");
+    // Two rows for one person.
+    set_field(&dir.join(mapdir::PINS), 2, 1, v0);
+    set_field(&dir.join(mapdir::PINS), 3, 0, p0);
+    assert_has(&load_err(&dir), "one pins.csv row per person");
+    fs::remove_file(dir.join(mapdir::PINS)).unwrap();
+    // family_helper: an availability, or empty / none.
+    let people = dir.join(mapdir::PEOPLE);
+    let header = fs::read_to_string(&people).unwrap();
+    let col = header
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "family_helper")
+        .unwrap();
+    set_field(&people, 2, col, "night");
+    let map = load_map(&dir).unwrap();
+    let a = map.people[0].family_helper.unwrap();
+    assert!(a.weekday_night && a.weekend_night && !a.weekday_day && !a.weekend_day);
+    set_field(&people, 2, col, "none");
+    assert_eq!(load_map(&dir).unwrap().people[0].family_helper, None);
+    set_field(&people, 2, col, "sometimes");
+    assert_has(&load_err(&dir), "people.csv:2: field `family_helper`");
+}

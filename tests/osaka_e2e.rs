@@ -84,6 +84,7 @@ fn plans_on_osaka_abeno_follow_real_streets() {
             },
             daytime_place: String::new(),
             notes: String::new(),
+            family_helper: None,
         });
     }
     for i in 0..120 {

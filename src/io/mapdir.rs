@@ -24,6 +24,7 @@ pub const HAZARDS: &str = "hazards.geojson";
 pub const PEOPLE: &str = "people.csv";
 pub const VOLUNTEERS: &str = "volunteers.csv";
 pub const WATCH_RECORDS: &str = "watch_records.csv";
+pub const PINS: &str = "pins.csv";
 
 pub const PEOPLE_COLUMNS: &[Column] = &[
     req("id", &["ID", "番号", "対象者番号"]),
@@ -60,6 +61,14 @@ pub const PEOPLE_COLUMNS: &[Column] = &[
     ),
     opt("daytime_place", &["日中の居場所"]),
     opt("notes", &["備考"]),
+    opt("family_helper", &["同居家族の支援", "家族の支援"]),
+];
+
+pub const PIN_COLUMNS: &[Column] = &[
+    req("person_id", &["対象者", "対象者番号"]),
+    opt("helper_id", &["支援者", "担い手番号"]),
+    opt("destination_id", &["避難先", "避難先ID"]),
+    opt("note", &["備考", "理由"]),
 ];
 
 pub const VOLUNTEER_COLUMNS: &[Column] = &[
@@ -235,6 +244,9 @@ pub fn load_map_with(dir: &Path, opts: &LoadOptions) -> Result<Map, DataErrors> 
         // With errors in the roster, references to its broken rows would only repeat them.
         let check_refs = errs.is_empty();
         map.records = records_from(&p, &rows, &map, check_refs, &opts, &mut errs);
+    }
+    if let Some((p, rows)) = table(PINS, PIN_COLUMNS, &mut errs) {
+        map.pins = pins_from(&p, &rows, &map, &mut errs);
     }
     errs.into_result(map)
 }
@@ -949,6 +961,16 @@ pub fn people_from(
         }
         let consent_plan = r.parse("consent_plan", "true or false (同意/不同意)", parse_bool);
         let consent_share = r.parse("consent_share", "true or false (同意/不同意)", parse_bool);
+        let family_helper = r.parse_or(
+            "family_helper",
+            None,
+            "empty or none (nobody at home can help), or when a household member can: always, \
+             day, night or weekday_day;weekday_night;weekend_day;weekend_night",
+            |s| match s {
+                "none" | "なし" => Some(None),
+                _ => parse_availability(s).map(Some),
+            },
+        );
         let (
             Some(ext_id),
             Some(district),
@@ -997,6 +1019,7 @@ pub fn people_from(
             consent: Consent { plan, share },
             daytime_place: r.text("daytime_place"),
             notes: r.text("notes"),
+            family_helper,
         });
     }
     out
@@ -1431,6 +1454,7 @@ pub fn people_csv(map: &Map) -> Vec<u8> {
                 p.consent.share.to_string(),
                 p.daytime_place.clone(),
                 p.notes.clone(),
+                p.family_helper.map(availability_code).unwrap_or_default(),
             ]
         }),
     )
@@ -1475,6 +1499,85 @@ pub fn watch_records_csv(map: &Map) -> Vec<u8> {
     )
 }
 
+/// Reads `pins.csv`: one row per person, naming a helper, a destination or both, each an id
+/// of the map's own files.
+pub fn pins_from(path: &Path, rows: &[RawRow], map: &Map, errs: &mut DataErrors) -> Vec<Pin> {
+    let people: BTreeMap<&str, PersonId> = map
+        .person_ids()
+        .map(|p| (map.person(p).ext_id.as_str(), p))
+        .collect();
+    let vols: BTreeMap<&str, VolunteerId> = map
+        .volunteer_ids()
+        .map(|v| (map.volunteer(v).ext_id.as_str(), v))
+        .collect();
+    let shelters: BTreeMap<&str, ShelterId> = map
+        .shelter_ids()
+        .map(|s| (map.shelter(s).ext_id.as_str(), s))
+        .collect();
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for raw in rows {
+        let mut r = Row::new(path, raw, PIN_COLUMNS, errs);
+        let person = r.parse("person_id", "the id of a person in people.csv", |s| {
+            people.get(s).copied()
+        });
+        if let Some(p) = person
+            && !seen.insert(p)
+        {
+            let id = r.text("person_id");
+            r.error("person_id", &id, "one pins.csv row per person");
+        }
+        let helper = r.parse_or(
+            "helper_id",
+            None,
+            "empty, or the id of a volunteer in volunteers.csv",
+            |s| vols.get(s).copied().map(Some),
+        );
+        let destination = r.parse_or(
+            "destination_id",
+            None,
+            "empty, or the id of a shelter in shelters.geojson",
+            |s| shelters.get(s).copied().map(Some),
+        );
+        if r.text("helper_id").is_empty() && r.text("destination_id").is_empty() {
+            r.error(
+                "helper_id",
+                "",
+                "a helper id, a destination id or both (a pin fixes at least one)",
+            );
+        }
+        if let Some(person) = person
+            && (helper.is_some() || destination.is_some())
+        {
+            out.push(Pin {
+                person,
+                helper,
+                destination,
+                note: r.text("note"),
+            });
+        }
+    }
+    out
+}
+
+pub fn pins_csv(map: &Map) -> Vec<u8> {
+    csv_bytes(
+        PIN_COLUMNS,
+        map.pins.iter().map(|p| {
+            vec![
+                map.person(p.person).ext_id.clone(),
+                p.helper
+                    .map(|v| map.volunteer(v).ext_id.clone())
+                    .unwrap_or_default(),
+                p.destination
+                    .map(|s| map.shelter(s).ext_id.clone())
+                    .unwrap_or_default(),
+                p.note.clone(),
+            ]
+        }),
+    )
+}
+
 pub fn meta_toml(meta: &MapMeta) -> Vec<u8> {
     toml::to_string_pretty(meta)
         .expect("MapMeta serialises")
@@ -1495,6 +1598,9 @@ pub fn write_map(dir: &Path, map: &Map) -> std::io::Result<()> {
     ];
     for (name, bytes) in files {
         write_atomic(&dir.join(name), &bytes)?;
+    }
+    if !map.pins.is_empty() {
+        write_atomic(&dir.join(PINS), &pins_csv(map))?;
     }
     Ok(())
 }

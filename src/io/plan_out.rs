@@ -43,6 +43,69 @@ pub fn read_scenario(path: &Path) -> Result<Scenario, DataError> {
     Ok(sc)
 }
 
+/// Reads an earlier `plan` output folder's `plans.json` for `plan --previous`: per person the
+/// primary helpers, the backup, the destination, whether covered and the evacuation need.
+/// Only those fields are read, so a file from an older version still serves.
+pub fn read_previous(dir: &Path) -> Result<crate::plan::Previous, DataError> {
+    use crate::plan::{EvacuationNeed, HelperRole, Previous, PreviousChoice};
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    struct H {
+        id: String,
+        role: HelperRole,
+        travel_secs: f64,
+    }
+    #[derive(Deserialize)]
+    struct D {
+        id: String,
+    }
+    #[derive(Deserialize)]
+    struct P {
+        person: String,
+        #[serde(default)]
+        helpers: Vec<H>,
+        destination: Option<D>,
+        #[serde(default)]
+        evacuation_secs: f64,
+        #[serde(default)]
+        covered: bool,
+        evacuation_need: Option<EvacuationNeed>,
+    }
+    let path = dir.join("plans.json");
+    let bytes = read_bytes(&path)?;
+    let text = decode_text(&path, &bytes, super::Encoding::Utf8)?;
+    let plans: Vec<P> = serde_json::from_str(&text).map_err(|e| {
+        DataError::new(
+            &path,
+            Location::Line(e.line() as u64),
+            "",
+            "",
+            format!(
+                "the plans.json written by `mimamori plan` (a list of plans with person, \
+                 helpers, destination) ({e})"
+            ),
+        )
+    })?;
+    Ok(Previous {
+        plans: plans
+            .into_iter()
+            .map(|p| {
+                let choice = PreviousChoice::new(
+                    p.helpers
+                        .iter()
+                        .map(|h| (h.id.as_str(), h.role, h.travel_secs)),
+                    p.destination
+                        .as_ref()
+                        .map(|d| (d.id.as_str(), p.evacuation_secs)),
+                    p.covered,
+                    p.evacuation_need,
+                );
+                (p.person, choice)
+            })
+            .collect(),
+    })
+}
+
 fn pos(p: crate::model::LonLat) -> [f64; 2] {
     [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7]
 }

@@ -347,6 +347,11 @@ pub struct Person {
     /// Where the person is by day when not at home (day service, work), free text.
     pub daytime_place: String,
     pub notes: String,
+    /// When a household member living with the person can help them evacuate (roster column
+    /// `family_helper`); `None`: nobody at home can. A family member who can is the first
+    /// helper whenever at home; neighbours are drafted for the rest.
+    #[serde(default)]
+    pub family_helper: Option<Availability>,
 }
 
 impl Person {
@@ -416,6 +421,15 @@ impl Availability {
     /// Available at night on some day of the week.
     pub fn any_night(self) -> bool {
         self.weekday_night || self.weekend_night
+    }
+    /// Available at this time of the week.
+    pub fn at(self, weekend: bool, night: bool) -> bool {
+        match (weekend, night) {
+            (false, false) => self.weekday_day,
+            (false, true) => self.weekday_night,
+            (true, false) => self.weekend_day,
+            (true, true) => self.weekend_night,
+        }
     }
 }
 
@@ -494,6 +508,20 @@ pub struct Map {
     pub hazards: Vec<HazardZone>,
     pub roads: Vec<Road>,
     pub records: Vec<WatchRecord>,
+    /// Hand-set choices (`pins.csv`), in file order.
+    #[serde(default)]
+    pub pins: Vec<Pin>,
+}
+
+/// A choice a coordinator fixed by hand for one person: a helper, a destination or both.
+/// The planner obeys it when feasible and reports it when not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pin {
+    pub person: PersonId,
+    pub helper: Option<VolunteerId>,
+    pub destination: Option<ShelterId>,
+    /// Why it was pinned (free text, never shown outside the plan).
+    pub note: String,
 }
 
 impl Map {

@@ -36,7 +36,7 @@
 pub use super::params::{PlanParams, PreparationMin};
 
 use super::matching::{
-    self, Arc, BackupParams, Demand, MatchingError, MatchingProblem, MatchingSolution, Supply,
+    self, Arc, Demand, MatchingError, MatchingParams, MatchingProblem, MatchingSolution, Supply,
 };
 use super::params::PriorityParams;
 use super::scenario::Scenario;
@@ -77,7 +77,12 @@ pub enum PlanError {
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum HelperStatus {
     Primary,
-    Backup,
+    /// Chosen as backup; `busy_with`: the people this helper already escorts when their
+    /// capacity is used up (a busy backup, chosen because nobody free could be).
+    Backup {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        busy_with: Vec<String>,
+    },
     /// Eligible, not chosen: busy with these people (or a cheaper helper was chosen).
     NotChosen {
         helps: Vec<String>,
@@ -135,6 +140,10 @@ pub struct MatchingDump {
     pub problem: MatchingProblem,
     pub solution: MatchingSolution,
     pub objective: matching::Objective,
+    /// Pairs (person, helper) left out of `problem` because the helper's round could not be
+    /// done in time with them (external ids); `problem` is exactly what was solved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_pairs: Vec<[String; 2]>,
 }
 
 /// The result of one run.
@@ -197,6 +206,20 @@ struct Prep<'a> {
     helper_points: SpatialIndex,
     /// Volunteers by external id (the map's own lookup is a linear scan).
     volunteer_by_id: BTreeMap<&'a str, VolunteerId>,
+    /// Hand-set choices by person (`pins.csv`).
+    pins: BTreeMap<PersonId, &'a Pin>,
+    /// An earlier run's choices by person (`plan --previous`), in internal ids; unknown ids
+    /// (a helper or shelter since removed) are dropped.
+    previous: BTreeMap<PersonId, PrevIds>,
+}
+
+/// One person's earlier choices, in internal ids.
+#[derive(Default)]
+struct PrevIds {
+    /// With the travel or trip seconds they had then.
+    primaries: Vec<(VolunteerId, f64)>,
+    backup: Option<(VolunteerId, f64)>,
+    destination: Option<(ShelterId, f64)>,
 }
 
 fn profile_index(profile: Profile) -> usize {
@@ -539,6 +562,7 @@ impl<'a> Prep<'a> {
         scenario: &'a Scenario,
         params: &'a PlanParams,
         as_of: Date,
+        previous: Option<&Previous>,
     ) -> Result<Self, PlanError> {
         scenario
             .validate()
@@ -609,13 +633,7 @@ impl<'a> Prep<'a> {
             .volunteers
             .iter()
             .map(|v| {
-                let a = v.availability;
-                let at_time = match (scenario.weekend, scenario.night()) {
-                    (false, false) => a.weekday_day,
-                    (false, true) => a.weekday_night,
-                    (true, false) => a.weekend_day,
-                    (true, true) => a.weekend_night,
-                };
+                let at_time = v.availability.at(scenario.weekend, scenario.night());
                 // Draw for every volunteer so the draw does not depend on availability.
                 let drawn_out = draw.chance(scenario.unavailable_share);
                 at_time && !drawn_out && !out.contains(v.ext_id.as_str())
@@ -714,7 +732,7 @@ impl<'a> Prep<'a> {
                     .collect()
             })
             .collect();
-        let volunteer_by_id = map
+        let volunteer_by_id: BTreeMap<&str, VolunteerId> = map
             .volunteer_ids()
             .map(|v| (map.volunteer(v).ext_id.as_str(), v))
             .collect();
@@ -724,7 +742,41 @@ impl<'a> Prep<'a> {
                 .filter(|v| eligible_role(map.volunteer(*v)))
                 .map(|v| (Item::Volunteer(v), map.volunteer(v).home)),
         );
+        let shelter_by_id: BTreeMap<&str, ShelterId> = map
+            .shelter_ids()
+            .map(|s| (map.shelter(s).ext_id.as_str(), s))
+            .collect();
+        let previous = previous
+            .map(|prev| {
+                map.person_ids()
+                    .filter_map(|p| {
+                        let c = prev.plans.get(&map.person(p).ext_id)?;
+                        let vol = |id: &String| volunteer_by_id.get(id.as_str()).copied();
+                        Some((
+                            p,
+                            PrevIds {
+                                primaries: c
+                                    .primaries
+                                    .iter()
+                                    .filter_map(|(id, secs)| Some((vol(id)?, *secs)))
+                                    .collect(),
+                                backup: c
+                                    .backup
+                                    .as_ref()
+                                    .and_then(|(id, secs)| Some((vol(id)?, *secs))),
+                                destination: c.destination.as_ref().and_then(|(d, secs)| {
+                                    Some((shelter_by_id.get(d.as_str()).copied()?, *secs))
+                                }),
+                            },
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let pins = map.pins.iter().map(|p| (p.person, p)).collect();
         Ok(Prep {
+            pins,
+            previous,
             helper_points,
             volunteer_by_id,
             hazards,
@@ -833,12 +885,38 @@ struct Work {
     dest: Vec<DestCandidate>,
     chosen_dest: Option<usize>,
     eligible: Vec<EligibleHelper>,
+    /// Where helpers can set off to reach this person in time: per road node settled by the
+    /// helper search, (node, seconds to the person's door, latest departure), by node.
+    reach: Vec<(NodeId, f64, f64)>,
+    /// A household member is at home and helps (roster `family_helper`, `helpers.family_first`).
+    family: bool,
+    /// Per primary helper: place in the round (1 = first), arrival and safe times, seconds.
+    rounds: BTreeMap<VolunteerId, (u8, f64, f64)>,
+    /// Helpers the matching must keep if at all possible: the pinned helper, or every previous
+    /// primary when all of them are still eligible and not much slower (`plan --previous`).
+    fixed: Vec<VolunteerId>,
     reasons: Vec<Reason>,
+    warnings: Vec<Warning>,
     explanation: Explanation,
 }
 
 impl Work {
-    /// Needs helpers now and nothing stopped the plan before the helper search.
+    /// Neighbours needed now: the helpers needed, less a family member at home.
+    fn neighbours(&self) -> u8 {
+        self.assessment
+            .helpers
+            .saturating_sub(u8::from(self.family))
+    }
+
+    /// Seconds from a helper's leaving `node` to reaching this person's door, and the latest
+    /// such departure, if `node` is within the helper search.
+    fn reach_from(&self, node: NodeId) -> Option<(f64, f64)> {
+        let i = self.reach.binary_search_by(|r| r.0.cmp(&node)).ok()?;
+        Some((self.reach[i].1, self.reach[i].2))
+    }
+
+    /// Needs helpers now and nothing stopped the plan before the helper search (a person
+    /// helped by family alone still seeks a neighbour as backup).
     fn seeks_helpers(&self) -> bool {
         self.assessment.helpers > 0
             && self.reasons.is_empty()
@@ -871,10 +949,7 @@ impl Work {
     /// (`helpers.vehicle_helpers`, at most the number of helpers).
     fn vehicles_needed(&self, prep: &Prep) -> u8 {
         if self.assessment.need == EvacuationNeed::Leave && self.method == Method::Car {
-            prep.params
-                .helpers
-                .vehicle_helpers
-                .min(self.assessment.helpers)
+            prep.params.helpers.vehicle_helpers.min(self.neighbours())
         } else {
             0
         }
@@ -904,19 +979,21 @@ pub fn plan(
     params: &PlanParams,
     as_of: Date,
 ) -> Result<PlanRun, PlanError> {
-    plan_with_progress(map, graph, scenario, params, as_of, &mut |_, _| {})
+    plan_with_progress(map, graph, scenario, params, as_of, None, &mut |_, _| {})
 }
 
-/// [`plan`], calling `progress(done, total)` as people are routed.
+/// [`plan`], keeping an earlier run's choices where still good (`previous`, see
+/// `helpers.keep_tolerance_min`), calling `progress(done, total)` as people are routed.
 pub fn plan_with_progress(
     map: &Map,
     graph: &RoadGraph,
     scenario: &Scenario,
     params: &PlanParams,
     as_of: Date,
+    previous: Option<&Previous>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<PlanRun, PlanError> {
-    let prep = Prep::new(map, graph, scenario, params, as_of)?;
+    let prep = Prep::new(map, graph, scenario, params, as_of, previous)?;
     // People are routed independently, so in parallel (each thread reuses one search
     // workspace); results keep person order, so the output does not depend on threads.
     let consenting: Vec<PersonId> = map
@@ -935,15 +1012,33 @@ pub fn plan_with_progress(
     }
     progress(total, total);
     let destinations = assign_destinations(&prep, &mut works)?;
+    // Where a helper's round can take them: destinations and the homes of people who need
+    // help. Each helper search keeps its latest departures from these nodes only.
+    let mut round_nodes = vec![false; graph.node_count()];
+    for w in works.iter().filter(|w| w.seeks_helpers()) {
+        if let Some(end) = stop_end(&prep, w) {
+            round_nodes[end.0.index()] = true;
+        }
+        if let Some(h) = w.home {
+            round_nodes[h.index()] = true;
+        }
+    }
     works
         .par_iter_mut()
         .for_each_init(LatestTree::new, |tree, w| {
             if w.seeks_helpers() {
-                find_helpers(&prep, tree, w);
+                find_helpers(&prep, tree, w, &round_nodes);
             }
         });
     let (helpers, backups) = match_helpers(&prep, &mut works)?;
-    Ok(assemble(&prep, works, destinations, helpers, backups))
+    Ok(assemble(
+        &prep,
+        works,
+        destinations,
+        helpers,
+        backups,
+        previous,
+    ))
 }
 
 fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
@@ -971,7 +1066,14 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         dest: Vec::new(),
         chosen_dest: None,
         eligible: Vec::new(),
+        reach: Vec::new(),
+        family: params.helpers.family_first
+            && p.family_helper
+                .is_some_and(|a| a.at(prep.scenario.weekend, prep.scenario.night())),
+        rounds: BTreeMap::new(),
+        fixed: Vec::new(),
         reasons: Vec::new(),
+        warnings: Vec::new(),
         explanation: Explanation {
             person: p.ext_id.clone(),
             profile: Some(profile),
@@ -1068,6 +1170,18 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     // search bounded only by the deadline would settle most of the city for every bedridden
     // person. Landslide zones are avoided while another way exists.
     let welfare = needs_welfare_shelter(p);
+    // A pinned or previous destination is searched for even past the nearest candidates.
+    let wanted: Vec<ShelterId> = prep
+        .pins
+        .get(&pid)
+        .and_then(|pin| pin.destination)
+        .into_iter()
+        .chain(
+            prep.previous
+                .get(&pid)
+                .and_then(|c| c.destination.map(|d| d.0)),
+        )
+        .collect();
     let bound = deadline.min(horizon);
     let mut through_landslide = false;
     let mut found = Vec::new();
@@ -1092,6 +1206,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             };
             if kind_count(false) >= params.destinations.candidates
                 && (!welfare || kind_count(true) >= 2)
+                && wanted.iter().all(|s| found.iter().any(|f| f.0 == *s))
             {
                 break;
             }
@@ -1166,6 +1281,13 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             .take(n)
             .copied(),
     );
+    for s in &wanted {
+        if let Some(f) = suitable.iter().find(|f| f.0 == *s)
+            && !kept.iter().any(|k| k.0 == *s)
+        {
+            kept.push(*f);
+        }
+    }
     // The tree still holds the last (widest) search above, which reached every kept one.
     for (sid, arrive) in kept {
         let Some((node, _)) = prep.shelter_snap(profile, sid) else {
@@ -1219,23 +1341,67 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         arcs: Vec::new(),
     };
     let mut index = Vec::new();
-    for (wi, w) in works.iter().enumerate() {
+    let h = &prep.params.helpers;
+    // A pinned person outweighs everyone unpinned together: the pin is a human decision.
+    let pin_boost = 1 + works.iter().map(|w| w.priority.weight).sum::<u64>();
+    for (wi, w) in works.iter_mut().enumerate() {
         if w.dest.is_empty() {
             continue;
         }
+        let pinned = prep.pins.get(&w.pid).and_then(|p| p.destination);
+        let pinned = pinned.filter(|s| {
+            let ok = w.dest.iter().any(|d| d.shelter == *s);
+            if !ok {
+                let why = prep.unsuitable(*s, map.person(w.pid));
+                w.warnings.push(Warning::PinNotFollowed {
+                    kind: "destination".into(),
+                    id: map.shelter(*s).ext_id.clone(),
+                    reason: match why {
+                        Some(code) => LocalText {
+                            ja: format!("この想定では使えない避難先です（{code}）。"),
+                            en: format!("not usable in this scenario ({code})."),
+                        },
+                        None => LocalText::new(
+                            "水が来る前に到達できません。",
+                            "cannot be reached before the water.",
+                        ),
+                    },
+                });
+            }
+            ok
+        });
+        // The previous destination stays unless it became unusable or much slower than then.
+        let keep = prep
+            .previous
+            .get(&w.pid)
+            .and_then(|c| c.destination)
+            .filter(|(s, before)| {
+                w.dest.iter().any(|d| {
+                    d.shelter == *s && d.trip_secs <= before + h.keep_tolerance_min * 60.0 + EPS
+                })
+            })
+            .map(|(s, _)| s);
         let k = problem.people.len();
         problem.people.push(Demand {
             need: 1,
-            weight: w.priority.weight,
+            weight: w.priority.weight + if pinned.is_some() { pin_boost } else { 0 },
             min_tagged: 0,
         });
         index.push(wi);
         let welfare = needs_welfare_shelter(map.person(w.pid));
         for d in &w.dest {
+            if pinned.is_some_and(|s| s != d.shelter) {
+                continue;
+            }
             let fallback = welfare && map.shelter(d.shelter).kind != ShelterKind::WelfareShelter;
             let cost = d.trip_secs.round() as u64
                 + if fallback {
                     prep.params.destinations.welfare_fallback_penalty_secs
+                } else {
+                    0
+                }
+                + if keep.is_some_and(|s| s != d.shelter) {
+                    h.change_points * h.tier_scale
                 } else {
                     0
                 };
@@ -1278,6 +1444,7 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
         problem,
         solution,
         objective,
+        removed_pairs: Vec::new(),
     })
 }
 
@@ -1312,7 +1479,7 @@ fn helper_cost(prep: &Prep, pid: PersonId, v: VolunteerId, travel_secs: f64) -> 
     points * h.tier_scale + travel_secs.round() as u64
 }
 
-fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
+fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &[bool]) {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
     let p = map.person(w.pid);
     let Some(home) = w.home else { return };
@@ -1340,7 +1507,17 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
             max_travel,
         )
     };
-    search(tree, limit);
+    // One search serves both: helpers within `max_travel_min` of the person, and the round
+    // nodes within `round_leg_max_min` (the walk from an earlier stop of a helper's round).
+    search(tree, limit.max(params.helpers.round_leg_max_min * 60.0));
+    w.reach = tree
+        .settled()
+        .iter()
+        .filter(|n| round_nodes[n.index()])
+        .filter_map(|&n| Some((n, tree.travel_secs(n)? + door_leg, tree.latest(n)?)))
+        .filter(|r| r.1 <= params.helpers.round_leg_max_min * 60.0 + EPS)
+        .collect();
+    w.reach.sort_by_key(|r| r.0);
     // (volunteer, door-to-door travel, latest door departure, node)
     let mut in_reach: Vec<(VolunteerId, f64, f64, NodeId)> = Vec::new();
     for &node in tree.settled() {
@@ -1417,9 +1594,82 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
             status: status.unwrap_or(HelperStatus::NotChosen { helps: Vec::new() }),
         });
     }
-    w.eligible
-        .sort_by(|a, b| a.cost.cmp(&b.cost).then(a.volunteer.cmp(&b.volunteer)));
-    // Keep the cheapest candidates, and enough drivers among them when one must drive.
+    // An earlier run's helpers stay while eligible and not much slower than they were then:
+    // everyone else then costs `change_points` more, so they change only for coverage.
+    let h = &params.helpers;
+    let kept_prev: Vec<VolunteerId> = prep.previous.get(&w.pid).map_or(Vec::new(), |c| {
+        c.primaries
+            .iter()
+            .filter(|(v, before)| {
+                w.eligible.iter().any(|e| {
+                    e.volunteer == *v && e.travel_secs <= before + h.keep_tolerance_min * 60.0 + EPS
+                })
+            })
+            .map(|(v, _)| *v)
+            .collect()
+    });
+    if !kept_prev.is_empty() {
+        for e in w.eligible.iter_mut() {
+            if !kept_prev.contains(&e.volunteer) {
+                e.cost += h.change_points * h.tier_scale;
+            }
+        }
+    }
+    let pinned = prep.pins.get(&w.pid).and_then(|pin| pin.helper);
+    let prev_all = prep.previous.get(&w.pid).map_or(0, |c| c.primaries.len());
+    w.fixed = match pinned {
+        Some(v) if w.eligible.iter().any(|e| e.volunteer == v) => vec![v],
+        Some(_) => Vec::new(),
+        None if prev_all > 0 && kept_prev.len() == prev_all => kept_prev.clone(),
+        None => Vec::new(),
+    };
+    if let Some(v) = pinned
+        && !w.eligible.iter().any(|e| e.volunteer == v)
+    {
+        let vol = map.volunteer(v);
+        let status = w
+            .explanation
+            .helpers
+            .iter()
+            .find(|c| c.id == vol.ext_id)
+            .map(|c| &c.status);
+        w.warnings.push(Warning::PinNotFollowed {
+            kind: "helper".into(),
+            id: vol.ext_id.clone(),
+            reason: match status {
+                Some(HelperStatus::NoConsent) => LocalText::new(
+                    "計画への記載に同意していません。",
+                    "has not consented to be named.",
+                ),
+                Some(HelperStatus::Unavailable) => LocalText::new(
+                    "この想定の時間帯には対応できません。",
+                    "is not available at this scenario's time.",
+                ),
+                Some(HelperStatus::MissingSkill { skill }) => LocalText {
+                    ja: format!("必要な技能（{skill}）がありません。"),
+                    en: format!("lacks the skill needed ({skill})."),
+                },
+                Some(HelperStatus::TooLate { .. }) => LocalText::new(
+                    "水が来る前に本人のもとへ着けません。",
+                    "cannot reach the person before the water.",
+                ),
+                _ => LocalText {
+                    ja: format!("徒歩{}分以内に住んでいません。", h.max_travel_min),
+                    en: format!("does not live within {} minutes' walk.", h.max_travel_min),
+                },
+            },
+        });
+    }
+    let fixed = w.fixed.clone();
+    w.eligible.sort_by(|a, b| {
+        fixed
+            .contains(&b.volunteer)
+            .cmp(&fixed.contains(&a.volunteer))
+            .then(a.cost.cmp(&b.cost))
+            .then(a.volunteer.cmp(&b.volunteer))
+    });
+    // Keep the cheapest candidates (fixed helpers first), and enough drivers among them when
+    // one must drive.
     let vehicles = w.vehicles_needed(prep) as usize;
     let keep = params.helpers.candidates.max(2);
     let mut kept_cars = 0;
@@ -1432,7 +1682,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
         }
         take
     });
-    let need = w.assessment.helpers as usize;
+    let need = w.neighbours() as usize;
     if w.eligible.len() >= need && kept_cars >= vehicles {
         return;
     }
@@ -1490,11 +1740,316 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work) {
         }
     } else {
         Reason::NotEnoughHelpers {
-            needed: w.assessment.helpers,
+            needed: w.neighbours(),
             eligible: w.eligible.len(),
         }
     };
     w.reasons.push(reason);
+}
+
+/// Per covered person needing two or more neighbours: when the last of them can arrive (each
+/// comes straight from home, such a person being the first stop of each helper's round).
+fn pair_starts(
+    prep: &Prep,
+    works: &[Work],
+    index: &[usize],
+    vols: &[VolunteerId],
+    problem: &MatchingProblem,
+    solution: &MatchingSolution,
+) -> BTreeMap<usize, f64> {
+    let mut out = BTreeMap::new();
+    for (k, hs) in solution.assigned.iter().enumerate() {
+        if problem.people[k].need < 2 || hs.is_empty() {
+            continue;
+        }
+        let w = &works[index[k]];
+        let start = hs
+            .iter()
+            .filter_map(|h| w.eligible.iter().find(|e| e.volunteer == vols[*h]))
+            .map(|e| prep.warning_secs + e.travel_secs)
+            .fold(f64::NEG_INFINITY, f64::max);
+        out.insert(k, start);
+    }
+    out
+}
+
+/// Where a helper is once a stop is done (the destination's door, or the person's home after
+/// getting them upstairs): the road node and the walk from the door to it, seconds.
+fn stop_end(prep: &Prep, w: &Work) -> Option<(NodeId, f64)> {
+    let walk = prep.speed(Profile::Walk);
+    match w.assessment.need {
+        EvacuationNeed::Leave => {
+            let d = &w.dest[w.chosen_dest?];
+            let (node, m) = prep.shelter_snap(Profile::Walk, d.shelter)?;
+            Some((node, m / walk))
+        }
+        _ => Some((w.home?, w.home_snap_m / walk)),
+    }
+}
+
+/// A helper's round: the people (matching indices) in visiting order, and per stop when the
+/// helper arrives and when the person is safe, seconds after the alert.
+type Round = (Vec<usize>, Vec<(f64, f64)>);
+
+/// The best order in which helper `v` can visit `stops` (matching indices), or `None` if no
+/// order gets everyone out in time. Every order is tried (`helpers.max_round` at most); the
+/// best finishes with the least total time to safety, ties to the first order in index order.
+/// Rules: the helper sets off once warned and walks; at each stop they prepare the person and
+/// leave by the route's `leave_by` (or get them upstairs before the water), then walk from
+/// the destination (or the home) to the next person, leaving every segment before it closes
+/// (the next person's helper search gives the latest departure from each node). A person
+/// needing two or more neighbours is the first stop of each of their helpers and starts when
+/// the last helper arrives (`starts`).
+fn best_round(
+    prep: &Prep,
+    works: &[Work],
+    index: &[usize],
+    v: VolunteerId,
+    stops: &[usize],
+    starts: &BTreeMap<usize, f64>,
+) -> Option<Round> {
+    if stops.len() > prep.params.helpers.max_round as usize
+        || stops.iter().filter(|k| starts.contains_key(k)).count() > 1
+    {
+        return None;
+    }
+    let climb = prep.params.stay.climb_min * 60.0;
+    let timed = |order: &[usize]| -> Option<Vec<(f64, f64)>> {
+        let mut times = Vec::with_capacity(order.len());
+        let mut free = prep.warning_secs;
+        let mut at: Option<(NodeId, f64)> = None;
+        for (i, k) in order.iter().enumerate() {
+            let w = &works[index[*k]];
+            let arrive = if i == 0 {
+                free + w.eligible.iter().find(|e| e.volunteer == v)?.travel_secs
+            } else {
+                if starts.contains_key(k) {
+                    return None;
+                }
+                let (node, to_node) = at?;
+                let depart = free + to_node;
+                let (secs, latest) = w.reach_from(node)?;
+                if depart > latest + EPS {
+                    return None;
+                }
+                depart + secs
+            };
+            let start = arrive.max(starts.get(k).copied().unwrap_or(f64::NEG_INFINITY));
+            if start > w.help_deadline_secs(prep)? + EPS {
+                return None;
+            }
+            let safe = match w.assessment.need {
+                EvacuationNeed::Leave => start + w.prep_secs + w.dest[w.chosen_dest?].trip_secs,
+                _ => start + climb,
+            };
+            times.push((arrive, safe));
+            free = safe;
+            at = if i + 1 < order.len() {
+                Some(stop_end(prep, w)?)
+            } else {
+                None
+            };
+        }
+        Some(times)
+    };
+    let mut order: Vec<usize> = stops.to_vec();
+    order.sort_unstable();
+    let mut best: Option<(f64, Round)> = None;
+    loop {
+        if let Some(times) = timed(&order) {
+            let total: f64 = times.iter().map(|t| t.1).sum();
+            if best.as_ref().is_none_or(|b| total < b.0 - EPS) {
+                best = Some((total, (order.clone(), times)));
+            }
+        }
+        if !next_permutation(&mut order) {
+            break;
+        }
+    }
+    best.map(|b| b.1)
+}
+
+/// Advances `v` to the next permutation in lexicographic order; false after the last.
+fn next_permutation(v: &mut [usize]) -> bool {
+    let Some(i) = (1..v.len()).rev().find(|&i| v[i - 1] < v[i]) else {
+        return false;
+    };
+    let j = (i..v.len())
+        .rev()
+        .find(|&j| v[j] > v[i - 1])
+        .expect("a larger element after the pivot");
+    v.swap(i - 1, j);
+    v[i..].reverse();
+    true
+}
+
+/// Every helper whose round in `solution` cannot be done in time, each as pairs (person,
+/// helper) of which at least one must go: a smallest part of the round that still cannot be
+/// done, plus the other helpers of its people who need two (their arrival sets the start).
+/// Empty when every round can be done.
+fn round_conflicts(
+    prep: &Prep,
+    works: &[Work],
+    index: &[usize],
+    vols: &[VolunteerId],
+    problem: &MatchingProblem,
+    solution: &MatchingSolution,
+) -> Vec<Vec<(usize, usize)>> {
+    let starts = pair_starts(prep, works, index, vols, problem, solution);
+    let mut out = Vec::new();
+    let mut by_helper: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, hs) in solution.assigned.iter().enumerate() {
+        for h in hs {
+            by_helper.entry(*h).or_default().push(k);
+        }
+    }
+    for (h, ks) in by_helper {
+        let feasible = |set: &[usize]| {
+            set.len() < 2 || best_round(prep, works, index, vols[h], set, &starts).is_some()
+        };
+        if feasible(&ks) {
+            continue;
+        }
+        let mut set = ks.clone();
+        for k in ks {
+            let trial: Vec<usize> = set.iter().copied().filter(|x| *x != k).collect();
+            if !feasible(&trial) {
+                set = trial;
+            }
+        }
+        let mut arcs: Vec<(usize, usize)> = set.iter().map(|k| (*k, h)).collect();
+        for k in &set {
+            if starts.contains_key(k) {
+                arcs.extend(
+                    solution.assigned[*k]
+                        .iter()
+                        .filter(|h2| **h2 != h)
+                        .map(|h2| (*k, *h2)),
+                );
+            }
+        }
+        out.push(arcs);
+    }
+    out
+}
+
+/// A matching problem as solved, with the pairs left out of it because a helper's round could
+/// not take them (sorted).
+struct Solved {
+    problem: MatchingProblem,
+    solution: MatchingSolution,
+    removed: Vec<(usize, usize)>,
+}
+
+impl Solved {
+    fn new(
+        problem: MatchingProblem,
+        solution: MatchingSolution,
+        removed: &BTreeSet<(usize, usize)>,
+    ) -> Self {
+        Solved {
+            problem,
+            solution,
+            removed: removed.iter().copied().collect(),
+        }
+    }
+}
+
+/// The matching over rounds that can be done in time. The matching is solved exactly; then
+/// every helper whose round cannot be done (no order gets everyone out before the water) loses
+/// one pair of a smallest infeasible part of the round: a pinned or kept pair last, else the
+/// costliest (the weakest relationship, then the longest walk), the lowest-weight person's on a
+/// tie (a person needing two neighbours
+/// may lose the other helper instead, whose arrival set the start). Solved again without those pairs until every round can be done. The result
+/// is exact over the pairs that remain (`MatchingDump::removed_pairs` lists the others), so an
+/// outside solver can check it; which pair goes is a rule, not a search over all splits.
+/// Returns the problem as finally solved, its solution and the removed pairs, sorted.
+fn solve_rounds(
+    prep: &Prep,
+    works: &[Work],
+    index: &[usize],
+    vols: &[VolunteerId],
+    problem: &MatchingProblem,
+) -> Result<Solved, PlanError> {
+    let mut removed: BTreeSet<(usize, usize)> = BTreeSet::new();
+    // The best solution at which every round could be done, so far.
+    let mut best: Option<(matching::Objective, Solved)> = None;
+    loop {
+        let sub = MatchingProblem {
+            people: problem.people.clone(),
+            helpers: problem.helpers.clone(),
+            arcs: problem
+                .arcs
+                .iter()
+                .filter(|a| !removed.contains(&(a.person, a.helper)))
+                .cloned()
+                .collect(),
+        };
+        let sol = matching::solve(&sub, &prep.params.matching)?;
+        let conflicts = round_conflicts(prep, works, index, vols, &sub, &sol);
+        if conflicts.is_empty() {
+            // A pair removed for a round that has since changed may fit now: put back the
+            // pairs of uncovered people whose helper has room and whose round can take them,
+            // and solve again, for as long as each such pass ends better than the last.
+            let obj = matching::objective(&sub, &sol);
+            if let Some(b) = &best
+                && !obj.is_better_than(&b.0)
+            {
+                return Ok(best.expect("checked").1);
+            }
+            let starts = pair_starts(prep, works, index, vols, &sub, &sol);
+            let mut rounds: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+            for (k, hs) in sol.assigned.iter().enumerate() {
+                for h in hs {
+                    rounds.entry(*h).or_default().push(k);
+                }
+            }
+            let back: Vec<(usize, usize)> = removed
+                .iter()
+                .copied()
+                .filter(|&(k, h)| {
+                    let round = rounds.get(&h).map_or(&[][..], Vec::as_slice);
+                    let mut with = round.to_vec();
+                    with.push(k);
+                    sol.assigned[k].is_empty()
+                        && round.len() < problem.helpers[h].capacity as usize
+                        && best_round(prep, works, index, vols[h], &with, &starts).is_some()
+                })
+                .collect();
+            if back.is_empty() {
+                return Ok(Solved::new(sub, sol, &removed));
+            }
+            best = Some((obj, Solved::new(sub, sol, &removed)));
+            for b in back {
+                removed.remove(&b);
+            }
+            continue;
+        }
+        for arcs in conflicts {
+            let drop = arcs
+                .iter()
+                .copied()
+                .min_by_key(|&(k, h)| {
+                    let fixed = works[index[k]].fixed.contains(&vols[h]);
+                    let cost = sub
+                        .arcs
+                        .iter()
+                        .filter(|a| a.person == k && a.helper == h)
+                        .map(|a| a.cost)
+                        .min()
+                        .unwrap_or(0);
+                    (
+                        fixed,
+                        std::cmp::Reverse(cost),
+                        problem.people[k].weight,
+                        k,
+                        h,
+                    )
+                })
+                .expect("a conflict names at least two pairs");
+            removed.insert(drop);
+        }
+    }
 }
 
 fn match_helpers(
@@ -1502,6 +2057,7 @@ fn match_helpers(
     works: &mut [Work],
 ) -> Result<(MatchingDump, Vec<Option<usize>>), PlanError> {
     let map = prep.map;
+    let h = &prep.params.helpers;
     let seeks = |w: &Work| w.seeks_helpers() && w.reasons.is_empty();
     let mut vol_set: BTreeSet<VolunteerId> = BTreeSet::new();
     for w in works.iter().filter(|w| seeks(w)) {
@@ -1511,34 +2067,55 @@ fn match_helpers(
     let vols: Vec<VolunteerId> = vol_set.into_iter().collect();
     let vol_index: BTreeMap<VolunteerId, usize> =
         vols.iter().enumerate().map(|(i, v)| (*v, i)).collect();
+    let capacity = |v: VolunteerId| prep.capacity[v.index()].min(h.max_round);
     let mut problem = MatchingProblem {
         people: Vec::new(),
         helpers: vols
             .iter()
             .map(|v| Supply {
-                capacity: prep.capacity[v.index()] as u32,
+                capacity: capacity(*v) as u32,
             })
             .collect(),
         arcs: Vec::new(),
     };
+    let in_matching = |w: &Work| seeks(w) && w.neighbours() > 0;
     let leave_scale = 1 + works
         .iter()
-        .filter(|w| seeks(w) && w.assessment.need == EvacuationNeed::Upstairs)
+        .filter(|w| in_matching(w) && w.assessment.need == EvacuationNeed::Upstairs)
         .map(|w| w.weight(prep, 1))
         .sum::<u64>();
+    // A person whose pinned helper can come outweighs everyone unpinned together: a hand-set
+    // choice stays unless it cannot be done. A person keeping every previous helper keeps
+    // their weight: someone weightier may still need one of those helpers.
+    let pin_boost = 1 + works
+        .iter()
+        .filter(|w| in_matching(w))
+        .map(|w| w.weight(prep, leave_scale))
+        .sum::<u64>();
+    let pinned_here = |w: &Work| {
+        prep.pins
+            .get(&w.pid)
+            .and_then(|p| p.helper)
+            .is_some_and(|v| w.fixed.contains(&v))
+    };
     let mut index = Vec::new();
     for (wi, w) in works.iter().enumerate() {
-        if !seeks(w) {
+        if !in_matching(w) {
             continue;
         }
+        // Enough fixed helpers for the need: only those; fewer: they and the others.
+        let only_fixed = w.fixed.len() >= w.neighbours() as usize;
         let k = problem.people.len();
         problem.people.push(Demand {
-            need: w.assessment.helpers,
-            weight: w.weight(prep, leave_scale),
+            need: w.neighbours(),
+            weight: w.weight(prep, leave_scale) + if pinned_here(w) { pin_boost } else { 0 },
             min_tagged: w.vehicles_needed(prep),
         });
         index.push(wi);
         for e in &w.eligible {
+            if only_fixed && !w.fixed.contains(&e.volunteer) {
+                continue;
+            }
             problem.arcs.push(Arc {
                 person: k,
                 helper: vol_index[&e.volunteer],
@@ -1547,48 +2124,203 @@ fn match_helpers(
             });
         }
     }
-    let solution = matching::solve(&problem, &prep.params.matching)?;
-    let backups = matching::assign_backups(&problem, &solution, &BackupParams::default())?;
-    // Who each helper escorts, for reasons and explanations.
-    let mut escorts: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (k, hs) in solution.assigned.iter().enumerate() {
-        for h in hs {
-            escorts
-                .entry(*h)
-                .or_default()
-                .push(map.person(works[index[k]].pid).ext_id.clone());
+    // Splitting rounds is a rule, so its result depends on the order things happened in.
+    // Fix and extend: give everyone covered only their helpers' pairs and let the uncovered
+    // use what is left (or take a helper from someone lighter), while a pass improves the
+    // objective. This also makes a plan a fixed point of `plan --previous` on its own output.
+    let base = problem;
+    let mut current: Option<(Solved, matching::Objective)> = None;
+    loop {
+        let pass = match &current {
+            None => base.clone(),
+            Some((done, _)) => MatchingProblem {
+                people: base.people.clone(),
+                helpers: base.helpers.clone(),
+                arcs: base
+                    .arcs
+                    .iter()
+                    .filter(|a| {
+                        let hs = &done.solution.assigned[a.person];
+                        hs.is_empty() || hs.contains(&a.helper)
+                    })
+                    .cloned()
+                    .collect(),
+            },
+        };
+        let solved = solve_rounds(prep, works, &index, &vols, &pass)?;
+        let obj = matching::objective(&base, &solved.solution);
+        if current.as_ref().is_some_and(|c| !obj.is_better_than(&c.1)) {
+            break;
+        }
+        let done = solved.removed.is_empty();
+        current = Some((solved, obj));
+        if done {
+            break;
         }
     }
+    let Solved {
+        problem,
+        solution,
+        removed,
+    } = current.expect("at least one pass").0;
+    let starts = pair_starts(prep, works, &index, &vols, &problem, &solution);
+    // Who each helper escorts, and each round in order with its times.
+    let mut rounds: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, hs) in solution.assigned.iter().enumerate() {
+        for hh in hs {
+            rounds.entry(*hh).or_default().push(k);
+        }
+    }
+    let mut escorts: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    for (hh, ks) in &rounds {
+        let (order, times) = best_round(prep, works, &index, vols[*hh], ks, &starts)
+            .expect("solve_rounds leaves only feasible rounds");
+        for (place, (k, (arrive, safe))) in order.iter().zip(times).enumerate() {
+            works[index[*k]]
+                .rounds
+                .insert(vols[*hh], (place as u8 + 1, arrive, safe));
+            escorts
+                .entry(*hh)
+                .or_default()
+                .push(map.person(works[index[*k]].pid).ext_id.clone());
+        }
+    }
+    let load = |hh: usize| rounds.get(&hh).map_or(0, Vec::len);
+    let full = |hh: usize| load(hh) >= capacity(vols[hh]) as usize;
+    // Backups: everyone covered (by neighbours or by family alone), one more eligible helper
+    // each, within the backup capacity; a helper already full as a primary only when nobody
+    // else can, and an earlier run's backup kept while eligible and not much slower.
+    let mut backup_people: Vec<usize> = Vec::new();
+    let mut backup_problem = MatchingProblem {
+        people: Vec::new(),
+        helpers: vols
+            .iter()
+            .map(|v| Supply {
+                capacity: if h.backup_capacity == 0 {
+                    capacity(*v)
+                } else {
+                    h.backup_capacity
+                } as u32,
+            })
+            .collect(),
+        arcs: Vec::new(),
+    };
+    let k_of: BTreeMap<usize, usize> = index.iter().enumerate().map(|(k, wi)| (*wi, k)).collect();
+    for (wi, w) in works.iter().enumerate() {
+        if !seeks(w) {
+            continue;
+        }
+        let primaries: Vec<usize> = match k_of.get(&wi) {
+            Some(k) if !solution.assigned[*k].is_empty() => solution.assigned[*k].clone(),
+            Some(_) => continue,
+            None => Vec::new(),
+        };
+        let keep = prep
+            .previous
+            .get(&w.pid)
+            .and_then(|c| c.backup)
+            .filter(|(b, before)| {
+                w.eligible.iter().any(|e| {
+                    e.volunteer == *b
+                        && !primaries.contains(&vol_index[b])
+                        && e.travel_secs <= before + h.keep_tolerance_min * 60.0 + EPS
+                })
+            })
+            .map(|(b, _)| b);
+        let bk = backup_problem.people.len();
+        backup_problem.people.push(Demand {
+            need: 1,
+            weight: 1,
+            min_tagged: 0,
+        });
+        backup_people.push(wi);
+        for e in &w.eligible {
+            let hh = vol_index[&e.volunteer];
+            if primaries.contains(&hh) {
+                continue;
+            }
+            let mut points = 0;
+            if full(hh) {
+                points += h.busy_backup_points;
+            }
+            if keep.is_some_and(|b| b != e.volunteer) {
+                points += h.change_points;
+            }
+            backup_problem.arcs.push(Arc {
+                person: bk,
+                helper: hh,
+                cost: helper_cost(prep, w.pid, e.volunteer, e.travel_secs) + points * h.tier_scale,
+                tagged: false,
+            });
+        }
+    }
+    let backup_solution = matching::solve(&backup_problem, &MatchingParams::default())?;
     let mut person_backup = vec![None; works.len()];
-    for (k, wi) in index.iter().enumerate() {
-        let w = &mut works[*wi];
-        let primaries: Vec<VolunteerId> = solution.assigned[k].iter().map(|h| vols[*h]).collect();
-        let backup = backups[k].map(|h| vols[h]);
-        person_backup[*wi] = backups[k];
+    for (bk, wi) in backup_people.iter().enumerate() {
+        person_backup[*wi] = backup_solution.assigned[bk].first().copied();
+    }
+    for (wi, w) in works.iter_mut().enumerate() {
+        if !seeks(w) {
+            continue;
+        }
+        let k = k_of.get(&wi).copied();
+        let primaries: Vec<VolunteerId> = k.map_or(Vec::new(), |k| {
+            solution.assigned[k].iter().map(|hh| vols[*hh]).collect()
+        });
+        let backup = person_backup[wi];
+        if let Some(b) = backup
+            && full(b)
+        {
+            w.warnings.push(Warning::BackupBusy {
+                helper: map.volunteer(vols[b]).ext_id.clone(),
+                helps: escorts.get(&b).cloned().unwrap_or_default(),
+            });
+        }
         for c in w.explanation.helpers.iter_mut() {
             let Some(&v) = prep.volunteer_by_id.get(c.id.as_str()) else {
                 continue;
             };
             if primaries.contains(&v) {
                 c.status = HelperStatus::Primary;
-            } else if backup == Some(v) {
-                c.status = HelperStatus::Backup;
+            } else if backup.is_some_and(|b| vols[b] == v) {
+                c.status = HelperStatus::Backup {
+                    busy_with: if full(vol_index[&v]) {
+                        escorts.get(&vol_index[&v]).cloned().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    },
+                };
             } else if let HelperStatus::NotChosen { helps } = &mut c.status {
                 *helps = vol_index
                     .get(&v)
-                    .and_then(|h| escorts.get(h))
+                    .and_then(|hh| escorts.get(hh))
                     .cloned()
                     .unwrap_or_default();
             }
         }
+        let Some(k) = k else { continue };
+        if let Some(p) = prep.pins.get(&w.pid).and_then(|p| p.helper)
+            && w.eligible.iter().any(|e| e.volunteer == p)
+            && !primaries.contains(&p)
+        {
+            w.warnings.push(Warning::PinNotFollowed {
+                kind: "helper".into(),
+                id: map.volunteer(p).ext_id.clone(),
+                reason: LocalText::new(
+                    "その支援者の巡回では、ほかの人と合わせて水が来る前に回りきれません。",
+                    "their round cannot include this person and still finish before the water.",
+                ),
+            });
+        }
         if primaries.is_empty() {
-            // Only helpers whose capacity is used up are named busy; with an exact optimum,
-            // fewer free eligible helpers than needed remain.
+            // Only helpers who cannot take the person are named busy: their capacity is used
+            // up, or their round cannot fit the person in time. With an exact optimum, fewer
+            // free eligible helpers than needed remain.
             // When enough helpers are free but too few of them drive, the drivers are the
             // shortage: name the busy drivers and count the free ones.
             let is_free = |e: &EligibleHelper| {
-                escorts.get(&vol_index[&e.volunteer]).map_or(0, Vec::len)
-                    < prep.capacity[e.volunteer.index()] as usize
+                let hh = vol_index[&e.volunteer];
+                !full(hh) && removed.binary_search(&(k, hh)).is_err()
             };
             let vehicles = w.vehicles_needed(prep) as usize;
             let free_all = w.eligible.iter().filter(|e| is_free(e)).count();
@@ -1597,9 +2329,8 @@ fn match_helpers(
                 .iter()
                 .filter(|e| e.has_car && is_free(e))
                 .count();
-            let drivers = vehicles > 0
-                && free_all >= w.assessment.helpers as usize
-                && free_drivers < vehicles;
+            let drivers =
+                vehicles > 0 && free_all >= w.neighbours() as usize && free_drivers < vehicles;
             let mut busy = Vec::new();
             for e in w
                 .eligible
@@ -1630,6 +2361,15 @@ fn match_helpers(
         helpers: vols
             .iter()
             .map(|v| map.volunteer(*v).ext_id.clone())
+            .collect(),
+        removed_pairs: removed
+            .iter()
+            .map(|(k, hh)| {
+                [
+                    map.person(works[index[*k]].pid).ext_id.clone(),
+                    map.volunteer(vols[*hh]).ext_id.clone(),
+                ]
+            })
             .collect(),
         problem,
         solution,
@@ -1736,6 +2476,7 @@ fn assemble(
     destinations: MatchingDump,
     helpers: MatchingDump,
     backups: Vec<Option<usize>>,
+    previous: Option<&Previous>,
 ) -> PlanRun {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
     let vol_of = |ext: &str| prep.volunteer_by_id[ext];
@@ -1759,6 +2500,18 @@ fn assemble(
         by_work.insert(w.pid, (w, b));
     }
     let as_of_s = prep.as_of.to_string();
+    let (mut main_watcher_eligible, mut main_watcher_primary, mut main_watcher_busy_own) =
+        (0, 0, 0);
+    // Per helper, the people they escort.
+    let mut escorted: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (person, hs) in &assigned {
+        for h in hs {
+            escorted
+                .entry(h.as_str())
+                .or_default()
+                .push(person.as_str());
+        }
+    }
     let alert_at = scenario
         .alert_minute()
         .map(|m| format!("{:02}:{:02}", m / 60, m % 60));
@@ -1798,10 +2551,10 @@ fn assemble(
                     age,
                 });
             }
-            if role == HelperRole::Primary {
-                let arrival = prep.warning_secs + e.travel_secs;
+            let round = w.rounds.get(&v).filter(|_| role == HelperRole::Primary);
+            if let Some((_, arrival, _)) = round {
                 latest_primary_arrival =
-                    Some(latest_primary_arrival.map_or(arrival, |a: f64| a.max(arrival)));
+                    Some(latest_primary_arrival.map_or(*arrival, |a: f64| a.max(*arrival)));
             }
             plan_helpers.push(PlanHelper {
                 id: vol.ext_id.clone(),
@@ -1817,10 +2570,13 @@ fn assemble(
                     .chain(std::iter::once(p.home))
                     .collect(),
                 watches_person: prep.contact.contains_key(&(pid, v)),
+                order: round.map(|r| r.0),
+                arrive_secs: round.map(|r| r.1),
+                safe_secs: round.map(|r| r.2),
             });
         }
-        let covered = !needs_help
-            || (w.reasons.is_empty() && primaries.len() >= w.assessment.helpers as usize);
+        let covered =
+            !needs_help || (w.reasons.is_empty() && primaries.len() >= w.neighbours() as usize);
         let dest = w.chosen_dest.map(|d| &w.dest[d]);
         let (route, route_length_m, evacuation_secs) = match dest {
             Some(d) => {
@@ -1861,6 +2617,7 @@ fn assemble(
             _ => (None, None),
         };
         let slack_secs = leave_by_secs.zip(departure_secs).map(|(l, d)| l - d);
+        warnings.extend(w.warnings.iter().cloned());
         if covered && needs_help {
             if backup_missing(&plan_helpers) {
                 warnings.push(Warning::NoBackup);
@@ -1951,6 +2708,33 @@ fn assemble(
                 "as the facility's own evacuation plan says",
             ),
         };
+        if covered
+            && needs_help
+            && w.neighbours() > 0
+            && let Some(m) = prep.main_watcher[pid.index()]
+            && let id = &map.volunteer(m).ext_id
+            && w.explanation
+                .helpers
+                .iter()
+                .any(|c| &c.id == id && c.cost.is_some())
+        {
+            main_watcher_eligible += 1;
+            if primaries.contains(id) {
+                main_watcher_primary += 1;
+            } else {
+                // Busy with other people they are the main watcher of, up to capacity.
+                let theirs = escorted.get(id.as_str()).map_or(&[][..], Vec::as_slice);
+                main_watcher_busy_own += usize::from(
+                    theirs.len()
+                        >= (prep.capacity[m.index()].min(params.helpers.max_round)) as usize
+                        && theirs.iter().all(|q| {
+                            map.find_person(q)
+                                .and_then(|q| prep.main_watcher[q.index()])
+                                == Some(m)
+                        }),
+                );
+            }
+        }
         explanations.insert(p.ext_id.clone(), w.explanation.clone());
         plans.push(Plan {
             person: p.ext_id.clone(),
@@ -1976,6 +2760,7 @@ fn assemble(
             daytime_place: p.daytime_place.clone(),
             notes: p.notes.clone(),
             main_watcher: prep.main_watcher[pid.index()].map(|v| map.volunteer(v).ext_id.clone()),
+            family_helper: needs_help && w.family,
             helpers: plan_helpers,
             destination: dest.map(|d| {
                 let sh = map.shelter(d.shelter);
@@ -2025,7 +2810,7 @@ fn assemble(
             .then(a.district.cmp(&b.district))
             .then(a.person.cmp(&b.person))
     });
-    let summary = summarise(
+    let mut summary = summarise(
         map,
         scenario,
         &as_of_s,
@@ -2033,6 +2818,40 @@ fn assemble(
         &uncovered,
         helpers.solution.stats.optimal,
     );
+    summary.main_watcher_eligible = main_watcher_eligible;
+    summary.main_watcher_primary = main_watcher_primary;
+    summary.main_watcher_busy_own = main_watcher_busy_own;
+    summary.round_splits = helpers.removed_pairs.len();
+    summary.helpers_with_rounds = {
+        let mut load: BTreeMap<usize, usize> = BTreeMap::new();
+        for hs in &helpers.solution.assigned {
+            for h in hs {
+                *load.entry(*h).or_insert(0) += 1;
+            }
+        }
+        load.values().filter(|n| **n >= 2).count()
+    };
+    for p in &plans {
+        let has = |code: &str| p.warnings.iter().any(|w| w.code() == code);
+        summary.backup_busy += usize::from(has("backup_busy"));
+    }
+    for pin in &map.pins {
+        let person = &map.person(pin.person).ext_id;
+        let refused = plans.iter().find(|p| &p.person == person).map_or(1, |p| {
+            p.warnings
+                .iter()
+                .filter(|w| w.code() == "pin_not_followed")
+                .count()
+        });
+        let wanted = usize::from(pin.helper.is_some()) + usize::from(pin.destination.is_some());
+        summary.pins_not_followed += refused.min(wanted);
+        summary.pins_followed += wanted - refused.min(wanted);
+    }
+    if let Some(prev) = previous {
+        let (changed, by_reason) = changes(prev, &plans, &explanations);
+        summary.changed = Some(changed);
+        summary.changed_by_reason = by_reason;
+    }
     let backup_of: BTreeMap<&str, String> = plans
         .iter()
         .filter_map(|p| Some((p.person.as_str(), p.backup_helper()?.id.clone())))
@@ -2051,6 +2870,77 @@ fn assemble(
         backups: backups_out,
         explanations,
     }
+}
+
+/// People whose primary helpers or destination differ from `prev`, and why (the first that
+/// applies): `need_changed` (the evacuation need is different), `no_longer_covered`,
+/// `newly_covered`, `helper_cannot_come` (a previous primary is no longer an eligible helper:
+/// withdrawn, unavailable, too late or too far), `destination_unusable` (the previous
+/// destination is no longer among the person's candidates), `displaced` (the previous choice
+/// could still work, but covering more weight needed the change).
+fn changes(
+    prev: &Previous,
+    plans: &[Plan],
+    explanations: &BTreeMap<String, Explanation>,
+) -> (usize, BTreeMap<String, usize>) {
+    let mut by_reason: BTreeMap<String, usize> = BTreeMap::new();
+    let mut changed = 0;
+    for p in plans {
+        let Some(c) = prev.plans.get(&p.person) else {
+            continue;
+        };
+        let mut now: Vec<&str> = p
+            .helpers
+            .iter()
+            .filter(|h| h.role == HelperRole::Primary)
+            .map(|h| h.id.as_str())
+            .collect();
+        now.sort_unstable();
+        let mut before: Vec<&str> = c.primaries.iter().map(|p| p.0.as_str()).collect();
+        before.sort_unstable();
+        let dest_now = p.destination.as_ref().map(|d| d.id.as_str());
+        let dest_before = c.destination.as_ref().map(|d| d.0.as_str());
+        if now == before && dest_now == dest_before {
+            continue;
+        }
+        changed += 1;
+        let ex = explanations.get(&p.person);
+        let eligible = |id: &str| {
+            ex.is_some_and(|e| {
+                e.helpers.iter().any(|h| {
+                    h.id == id
+                        && matches!(
+                            h.status,
+                            HelperStatus::Primary
+                                | HelperStatus::Backup { .. }
+                                | HelperStatus::NotChosen { .. }
+                        )
+                })
+            })
+        };
+        let reason = if c.need.is_some_and(|n| n != p.evacuation_need) {
+            "need_changed"
+        } else if c.covered && !p.covered {
+            "no_longer_covered"
+        } else if !c.covered && p.covered {
+            "newly_covered"
+        } else if before.iter().any(|id| !eligible(id)) {
+            "helper_cannot_come"
+        } else if dest_before != dest_now
+            && !ex.is_some_and(|e| {
+                e.destinations.iter().any(|d| {
+                    Some(d.id.as_str()) == dest_before
+                        && (d.status == "candidate" || d.status == "chosen")
+                })
+            })
+        {
+            "destination_unusable"
+        } else {
+            "displaced"
+        };
+        *by_reason.entry(reason.to_owned()).or_insert(0) += 1;
+    }
+    (changed, by_reason)
 }
 
 fn backup_missing(h: &[PlanHelper]) -> bool {
@@ -2134,5 +3024,6 @@ fn summarise(
         total,
         by_district,
         matching_optimal: optimal,
+        ..Summary::default()
     }
 }

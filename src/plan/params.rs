@@ -159,6 +159,11 @@ impl PlanParams {
             ),
             ("preparation_min.bedridden", self.preparation_min.bedridden),
             ("helpers.max_travel_min", self.helpers.max_travel_min),
+            (
+                "helpers.keep_tolerance_min",
+                self.helpers.keep_tolerance_min,
+            ),
+            ("helpers.round_leg_max_min", self.helpers.round_leg_max_min),
             ("destinations.max_walk_m", self.destinations.max_walk_m),
         ] {
             check(k, v, v >= 0.0, NONNEG)?;
@@ -180,6 +185,12 @@ impl PlanParams {
             self.destinations.shelter_capacity_share,
             (0.0..=1.0).contains(&self.destinations.shelter_capacity_share),
             SHARE,
+        )?;
+        check(
+            "helpers.max_round",
+            f64::from(self.helpers.max_round),
+            (1..=6).contains(&self.helpers.max_round),
+            "people from 1 to 6 (every order of a round is tried)",
         )?;
         let pr = &self.priority;
         for (k, v) in [
@@ -509,10 +520,11 @@ impl Default for PriorityParams {
 pub struct HelperParams {
     /// A helper's walk to the person is at most this, minutes: neighbours, not a search party.
     pub max_travel_min: f64,
-    /// Volunteers at or above this age are eligible only as a last resort.
+    /// Volunteers at or above this age get `last_resort_points`: a stranger of that age
+    /// comes last, a main watcher of that age still before any stranger.
     pub last_resort_age: i32,
-    /// Points added to a last-resort helper: more than a stranger, so they are chosen only
-    /// when coverage needs them.
+    /// Points added at `last_resort_age`: less than `stranger_points`, more than a regular
+    /// watcher's `watcher_points_max - watcher_points_min` lead.
     pub last_resort_points: u64,
     /// Points of a helper who has not watched the person in the last 12 months.
     pub stranger_points: u64,
@@ -536,6 +548,26 @@ pub struct HelperParams {
     /// Helpers with a car among those of a person who goes by car (bedridden, or a wheelchair
     /// user in heavy snow): 1, one drives. 2 asks every helper of a bedridden person for a car.
     pub vehicle_helpers: u8,
+    /// A household member marked in the roster (`family_helper`) counts as the first helper
+    /// whenever at home at the scenario's time; neighbours are drafted for the rest.
+    pub family_first: bool,
+    /// Most people one helper takes in a round: their order is chosen by trying every order,
+    /// so this stays small.
+    pub max_round: u8,
+    /// How far a helper may walk from one person's destination (or home) to the next person
+    /// of their round, minutes.
+    pub round_leg_max_min: f64,
+    /// People one helper may back up; 0: the helper's own escort capacity.
+    pub backup_capacity: u8,
+    /// Points added to a backup who already escorts as many people as they can: chosen only
+    /// when nobody else can back the person up (the plan then warns `backup_busy`).
+    pub busy_backup_points: u64,
+    /// With `plan --previous`: a previous helper or destination still feasible is kept unless
+    /// it is more than this many minutes slower than the best alternative.
+    pub keep_tolerance_min: f64,
+    /// Points added to every helper and destination that differs from a kept previous one:
+    /// more than any relationship points, so a kept choice changes only for coverage.
+    pub change_points: u64,
 }
 
 /// The rule for one role.
@@ -582,7 +614,7 @@ impl Default for HelperParams {
         HelperParams {
             max_travel_min: 15.0,
             last_resort_age: 80,
-            last_resort_points: 200,
+            last_resort_points: 60,
             stranger_points: 100,
             watcher_points_min: 10,
             watcher_points_max: 50,
@@ -591,14 +623,20 @@ impl Default for HelperParams {
                 helper: rule(0, None),
                 caretaker: rule(0, None),
                 // Coordinators organise the district on the day: one person at most.
-                coordinator: rule(30, Some(1)),
-                // Welfare commissioners are helpers of last resort, overloaded.
-                commissioner: rule(20, None),
+                coordinator: rule(0, Some(1)),
+                commissioner: rule(0, None),
             },
             candidates: 12,
             stale_contact_days: 90,
             wheelchair_training_required: false,
             vehicle_helpers: 1,
+            family_first: true,
+            max_round: 4,
+            round_leg_max_min: 30.0,
+            backup_capacity: 0,
+            busy_backup_points: 1_000,
+            keep_tolerance_min: 5.0,
+            change_points: 10_000,
         }
     }
 }

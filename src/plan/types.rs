@@ -482,6 +482,16 @@ pub enum Warning {
     HelperOverAge { helper: String, age: i32 },
     /// Needs a welfare shelter; none takes direct evacuation in reach, so a general shelter.
     WelfareFallback,
+    /// The backup already escorts as many people as they can (`helps`): nobody free could
+    /// back this person up.
+    BackupBusy { helper: String, helps: Vec<String> },
+    /// A hand-set choice (`pins.csv`) could not be followed.
+    /// `kind` is `helper` or `destination`; `id` the pinned volunteer or shelter.
+    PinNotFollowed {
+        kind: String,
+        id: String,
+        reason: LocalText,
+    },
     /// The destination's capacity is unknown.
     UnknownCapacity,
     /// Stays upstairs, but the bedroom is below the safe floor: move it or help them up.
@@ -504,6 +514,8 @@ impl Warning {
             Warning::StaleContact { .. } => "stale_contact",
             Warning::HelperOverAge { .. } => "helper_over_age",
             Warning::WelfareFallback => "welfare_fallback",
+            Warning::BackupBusy { .. } => "backup_busy",
+            Warning::PinNotFollowed { .. } => "pin_not_followed",
             Warning::UnknownCapacity => "unknown_capacity",
             Warning::BedroomBelowSafeFloor { .. } => "bedroom_below_safe_floor",
             Warning::MatchingNotProven => "matching_not_proven",
@@ -525,6 +537,10 @@ impl Warning {
             (Warning::HelperOverAge { helper, age }, Lang::Ja) => format!("支援者 {helper} は{age}歳です（年齢上限を超えるため最終手段として選定）。"),
             (Warning::HelperOverAge { helper, age }, Lang::En) => format!("Helper {helper} is {age} (over the age limit; chosen as a last resort)."),
             (Warning::WelfareFallback, l) => l.pick("直接避難できる福祉避難所に到達できないため、一般の避難所とし、移送を調整します。", "No welfare shelter taking direct evacuation is in reach: a general shelter, with a transfer to arrange.").into(),
+            (Warning::BackupBusy { helper, helps }, Lang::Ja) => format!("予備の支援者 {helper} は既に{}人（{}）を支援しており手いっぱいです。ほかに予備になれる人がいません。", helps.len(), helps.join("、")),
+            (Warning::BackupBusy { helper, helps }, Lang::En) => format!("The backup {helper} already escorts as many people as they can ({}); nobody else could back this person up.", helps.join(", ")),
+            (Warning::PinNotFollowed { kind, id, reason }, Lang::Ja) => format!("手動で指定された{} {id} に従えませんでした: {}", if kind == "helper" { "支援者" } else { "避難先" }, reason.ja),
+            (Warning::PinNotFollowed { kind, id, reason }, Lang::En) => format!("The hand-set {kind} {id} could not be followed: {}", reason.en),
             (Warning::UnknownCapacity, l) => l.pick("避難先の収容人数が不明です。", "The destination's capacity is unknown.").into(),
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::Ja) => format!("寝室が{bedroom_floor}階にあり、安全な{safe_floor}階以上への移動に介助が必要です。"),
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::En) => format!("The bedroom is on floor {bedroom_floor}; moving up to floor {safe_floor} or above needs help."),
@@ -553,6 +569,16 @@ pub struct PlanHelper {
     pub route: Vec<LonLat>,
     /// The helper already watches this person (watch records in the last year).
     pub watches_person: bool,
+    /// Primary helpers: this person's place in the helper's round (1 = first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<u8>,
+    /// Primary helpers: when the helper reaches the person, seconds after the alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrive_secs: Option<f64>,
+    /// Primary helpers: when the person is safe (at the destination, or upstairs), seconds
+    /// after the alert, in this helper's round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_secs: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -609,6 +635,10 @@ pub struct Plan {
     /// The person's main watcher (most watch contacts in the last 12 months), if any: the
     /// helper the matching prefers.
     pub main_watcher: Option<String>,
+    /// A household member living with the person is the first helper (roster `family_helper`,
+    /// at home at the scenario's time); `helpers` then holds the neighbours for the rest.
+    #[serde(default)]
+    pub family_helper: bool,
     /// Primary helper(s) first, then the backup.
     pub helpers: Vec<PlanHelper>,
     pub destination: Option<Destination>,
@@ -703,7 +733,7 @@ pub struct Counts {
 }
 
 /// The run summary (`summary.json`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub scenario: String,
     pub as_of: String,
@@ -712,4 +742,101 @@ pub struct Summary {
     pub by_district: BTreeMap<String, Counts>,
     /// True when the helper matching is proven optimal.
     pub matching_optimal: bool,
+    /// Covered people who need a neighbour (not family alone) and whose main watcher was an
+    /// eligible helper, and of those, how many have the main watcher as a primary helper.
+    #[serde(default)]
+    pub main_watcher_eligible: usize,
+    #[serde(default)]
+    pub main_watcher_primary: usize,
+    /// Of those not chosen, main watchers whose round is full with other people they are the
+    /// main watcher of: they could not have helped. The share the issue asks about is
+    /// `main_watcher_primary / (main_watcher_eligible - main_watcher_busy_own)`.
+    #[serde(default)]
+    pub main_watcher_busy_own: usize,
+    /// Helpers with two or more people in their round.
+    #[serde(default)]
+    pub helpers_with_rounds: usize,
+    /// Pairs (person, helper) taken out of the matching because the helper's round could not
+    /// be done in time with them.
+    #[serde(default)]
+    pub round_splits: usize,
+    /// Backups who already escort as many people as they can.
+    #[serde(default)]
+    pub backup_busy: usize,
+    /// Pins (`pins.csv`) followed and not followed.
+    #[serde(default)]
+    pub pins_followed: usize,
+    #[serde(default)]
+    pub pins_not_followed: usize,
+    /// With `plan --previous`: people whose primary helpers or destination changed, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<usize>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub changed_by_reason: BTreeMap<String, usize>,
+}
+
+/// The choices of an earlier run (`plan --previous DIR`), by person id: kept when still
+/// feasible and not much worse.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Previous {
+    pub plans: BTreeMap<String, PreviousChoice>,
+}
+
+impl Previous {
+    /// The choices of an earlier run's plans.
+    pub fn from_plans(plans: &[Plan]) -> Self {
+        Previous {
+            plans: plans
+                .iter()
+                .map(|p| {
+                    let choice = PreviousChoice::new(
+                        p.helpers
+                            .iter()
+                            .map(|h| (h.id.as_str(), h.role, h.travel_secs)),
+                        p.destination
+                            .as_ref()
+                            .map(|d| (d.id.as_str(), p.evacuation_secs)),
+                        p.covered,
+                        Some(p.evacuation_need),
+                    );
+                    (p.person.clone(), choice)
+                })
+                .collect(),
+        }
+    }
+}
+
+impl PreviousChoice {
+    /// From a plan's helpers (id, role, travel seconds) and destination (id, trip seconds).
+    pub fn new<'a>(
+        helpers: impl IntoIterator<Item = (&'a str, HelperRole, f64)>,
+        destination: Option<(&str, f64)>,
+        covered: bool,
+        need: Option<EvacuationNeed>,
+    ) -> Self {
+        let mut c = PreviousChoice {
+            destination: destination.map(|(d, secs)| (d.to_owned(), secs)),
+            covered,
+            need,
+            ..PreviousChoice::default()
+        };
+        for (id, role, secs) in helpers {
+            match role {
+                HelperRole::Primary => c.primaries.push((id.to_owned(), secs)),
+                HelperRole::Backup => c.backup = c.backup.or(Some((id.to_owned(), secs))),
+            }
+        }
+        c
+    }
+}
+
+/// One person's earlier choices, each with its travel (helpers) or trip (destination) seconds
+/// then: a choice stays while it is not more than `helpers.keep_tolerance_min` slower.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreviousChoice {
+    pub primaries: Vec<(String, f64)>,
+    pub backup: Option<(String, f64)>,
+    pub destination: Option<(String, f64)>,
+    pub covered: bool,
+    pub need: Option<EvacuationNeed>,
 }

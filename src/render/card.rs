@@ -9,7 +9,7 @@ use super::labels::{Labels, labels};
 use super::sheet::{band_class, how_to_assist, shelter_kind};
 use super::svg::{MapMarks, Mark, route_map_svg};
 use super::view::{MapIndex, card_points};
-use super::{MAP_MARGIN_M, length_text, minutes_text};
+use super::{MAP_MARGIN_M, after_alert_text, length_text, minutes_text};
 use crate::model::Lang;
 use crate::plan::{HelperRole, Plan};
 use askama::Template;
@@ -53,8 +53,14 @@ pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lan
                 .map(|h| (*p, h))
         })
         .collect();
+    // Primary duties in the order of the helper's round, then backup duties by priority.
     duties.sort_by(|a, b| {
-        (a.1.role, a.0.priority.band, &a.0.person).cmp(&(b.1.role, b.0.priority.band, &b.0.person))
+        (a.1.role, a.1.order, a.0.priority.band, &a.0.person).cmp(&(
+            b.1.role,
+            b.1.order,
+            b.0.priority.band,
+            &b.0.person,
+        ))
     });
     let (helper_name, helper_phone) = duties
         .first()
@@ -92,11 +98,32 @@ pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lan
                     };
                     format!("{} {} ({role})", h.name, h.phone)
                 })
+                .chain(plan.family_helper.then(|| l.family_name.to_string()))
                 .collect();
             if !others.is_empty() {
                 rows.push((l.card_with, others.join(lang.pick("／", " / "))));
             }
             rows.push((l.travel, minutes_text(me.travel_secs, lang)));
+            if let (Some(order), Some(arrive), Some(safe)) =
+                (me.order, me.arrive_secs, me.safe_secs)
+            {
+                let alert = plan.alert_at.as_deref();
+                rows.push((
+                    l.round,
+                    match lang {
+                        Lang::Ja => format!(
+                            "{order}番目：到着 {}、避難完了 {}",
+                            after_alert_text(arrive / 60.0, alert, lang),
+                            after_alert_text(safe / 60.0, alert, lang)
+                        ),
+                        Lang::En => format!(
+                            "stop {order}: arrive {}, safe {}",
+                            after_alert_text(arrive / 60.0, alert, lang),
+                            after_alert_text(safe / 60.0, alert, lang)
+                        ),
+                    },
+                ));
+            }
             match &plan.destination {
                 Some(d) if plan.method != crate::plan::Method::StayUpstairs => {
                     rows.push((

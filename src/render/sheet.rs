@@ -236,7 +236,20 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
             watches: yes_no(h.watches_person),
         })
         .collect();
-    let primaries = plan.primary_helpers().count();
+    if plan.family_helper {
+        helpers.insert(
+            0,
+            HelperRow {
+                role: l.family,
+                name: l.family_name.to_string(),
+                phone: String::new(),
+                age: String::new(),
+                travel: String::new(),
+                watches: "",
+            },
+        );
+    }
+    let primaries = plan.primary_helpers().count() + usize::from(plan.family_helper);
     for _ in primaries..usize::from(plan.helpers_needed.max(1)) {
         helpers.insert(
             primaries,

@@ -910,6 +910,21 @@ impl Grid<'_> {
         } else {
             String::new()
         };
+        // A household member who can help: a separate stream, so adding it changed no other
+        // field of the generated city. Working family members are away on weekdays by day.
+        let mut family_rng = rng.fork("family_helper");
+        let family_helper = match household {
+            Household::WithFamily if family_rng.chance(0.7) => Some(if family_rng.chance(0.6) {
+                Availability {
+                    weekday_day: false,
+                    ..Availability::ALWAYS
+                }
+            } else {
+                Availability::ALWAYS
+            }),
+            Household::ElderlyCouple if family_rng.chance(0.25) => Some(Availability::ALWAYS),
+            _ => None,
+        };
         let notes = match mobility {
             Mobility::Bedridden => "介護ベッド使用。移動は担架または車両。",
             Mobility::Wheelchair => "車いすは折りたたみ式。",
@@ -943,6 +958,7 @@ impl Grid<'_> {
             },
             daytime_place,
             notes: notes.into(),
+            family_helper,
         }
     }
 

@@ -63,6 +63,9 @@ fn helper(map: &Map, id: &str, role: HelperRole, to: LonLat, speed_m_s: f64) -> 
         travel_secs: length_m(&route) / speed_m_s,
         route,
         watches_person: role == HelperRole::Primary,
+        order: (role == HelperRole::Primary).then_some(1),
+        arrive_secs: None,
+        safe_secs: None,
     }
 }
 
@@ -98,6 +101,7 @@ fn base_plan(map: &Map, person: &str, shelter: &str) -> Plan {
         contacts: p.contacts.clone(),
         daytime_place: p.daytime_place.clone(),
         notes: p.notes.clone(),
+        family_helper: false,
         main_watcher: None,
         helpers: vec![],
         destination: Some(Destination {

@@ -682,6 +682,7 @@ impl Store {
 
     /// A person's pin, if any.
     pub fn pin(&self, person_id: &str) -> Result<Option<Pin>> {
+        self.require_person(person_id)?;
         Ok(self.pins_where("WHERE person_id = ?1", [person_id])?.pop())
     }
 

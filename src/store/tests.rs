@@ -373,8 +373,7 @@ fn a_bad_map_folder_changes_nothing_and_names_file_and_line() {
     std::fs::write(&people, broken.join("\n")).unwrap();
     let e = s
         .import_map_dir(dir.path(), None, T0, "tester")
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let StoreError::Map { source, .. } = &e else {
         panic!("{e}")
     };
@@ -457,7 +456,7 @@ fn pins_csv_is_imported_checked_and_exported() {
     )
     .unwrap();
     let before = snapshot(&s.conn);
-    let e = s.import_map_dir(&src, None, T0, "tester").err().unwrap();
+    let e = s.import_map_dir(&src, None, T0, "tester").unwrap_err();
     let StoreError::Map { source, .. } = &e else {
         panic!("{e}")
     };

@@ -4,7 +4,7 @@
 use super::pins::{PINS_CSV, PinRow, pins_csv, read_pins_csv};
 use super::{
     AuditEntry, NewWatchRecord, PinEdit, Result, Store, StoreError, StoredWatchRecord,
-    append_audit, corrupt, parse_day, timestamp, upsert_pin,
+    append_audit, corrupt, json_error, parse_day, timestamp, upsert_pin,
 };
 use crate::io::geojson_in::{RawFeature, read_feature_collection};
 use crate::io::mapdir::{self, load_map_at};
@@ -116,10 +116,16 @@ fn ids(conn: &Connection, sql: &str) -> Result<BTreeSet<String>> {
 
 /// A record as JSON with its district index replaced by the district code (indexes are row
 /// positions and mean nothing outside one loaded map).
+/// A birth date is stored as `"YYYY-MM-DD"`, readable by queries and people.
 fn record_json<T: serde::Serialize>(v: &T, district_code: &str) -> Result<Value> {
-    let mut j = serde_json::to_value(v).map_err(|e| corrupt("record")(Box::new(e)))?;
+    let mut j = serde_json::to_value(v).map_err(|e| corrupt("record")(json_error(e)))?;
     if let Value::Object(o) = &mut j {
         o.insert("district".into(), Value::String(district_code.to_owned()));
+        if let Some(d) = o.get("birth_date") {
+            let d: Date =
+                serde_json::from_value(d.clone()).map_err(|e| corrupt("record")(json_error(e)))?;
+            o.insert("birth_date".into(), Value::String(d.to_string()));
+        }
     }
     Ok(j)
 }
@@ -129,10 +135,17 @@ fn record_from_json<T: serde::de::DeserializeOwned>(
     district: Option<DistrictId>,
     what: &str,
 ) -> Result<T> {
-    if let (Value::Object(o), Some(d)) = (&mut j, district) {
-        o.insert("district".into(), serde_json::json!(d.0));
+    if let Value::Object(o) = &mut j {
+        if let Some(d) = district {
+            o.insert("district".into(), serde_json::json!(d.0));
+        }
+        if let Some(Value::String(text)) = o.get("birth_date") {
+            let d = parse_day(text)?;
+            let v = serde_json::to_value(d).map_err(|e| corrupt(what)(json_error(e)))?;
+            o.insert("birth_date".into(), v);
+        }
     }
-    serde_json::from_value(j).map_err(|e| corrupt(what)(Box::new(e)))
+    serde_json::from_value(j).map_err(|e| corrupt(what)(json_error(e)))
 }
 
 impl Store {
@@ -193,7 +206,8 @@ impl Store {
 
     /// Writes the stored map back as a map folder `dir` (with `pins.csv` when there are pins),
     /// staged: the folder is replaced whole or left as it was. The export is a read of every
-    /// personal field and is recorded in the audit log as `user` with `reason`.
+    /// personal field and is recorded in the audit log as `user` with `reason` (before the
+    /// files are written, so an export that fails while writing is recorded too).
     pub fn export_map(
         &mut self,
         dir: &Path,
@@ -217,6 +231,8 @@ impl Store {
                 note: p.edit.notes,
             })
             .collect();
+        // A folder that cannot be replaced is refused before anything is read or logged.
+        let set = Staged::replace(dir, &EXPORT_FOLDER)?;
         append_audit(
             &self.conn,
             &AuditEntry {
@@ -230,7 +246,6 @@ impl Store {
             },
             now,
         )?;
-        let set = Staged::replace(dir, &EXPORT_FOLDER)?;
         for name in LAYERS {
             let text = layers.get(name).ok_or_else(|| StoreError::Corrupt {
                 what: format!("layer {name}"),
@@ -296,7 +311,7 @@ impl Store {
                 e => Err(e),
             })?;
         let meta: MapMeta = serde_json::from_str(&meta_json.ok_or(StoreError::NoMap)?)
-            .map_err(|e| corrupt("map.toml")(Box::new(e)))?;
+            .map_err(|e| corrupt("map.toml")(json_error(e)))?;
         let mut map = Map {
             meta,
             ..Map::default()
@@ -605,7 +620,7 @@ fn import_in(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (i, s) in map.shelters.iter().enumerate() {
-            let j = serde_json::to_value(s).map_err(|e| corrupt("shelter")(Box::new(e)))?;
+            let j = serde_json::to_value(s).map_err(|e| corrupt("shelter")(json_error(e)))?;
             st.execute(params![
                 s.ext_id,
                 i as i64,
@@ -644,7 +659,7 @@ fn import_in(
         )?;
     }
     let meta_json =
-        serde_json::to_string(&map.meta).map_err(|e| corrupt("map.toml")(Box::new(e)))?;
+        serde_json::to_string(&map.meta).map_err(|e| corrupt("map.toml")(json_error(e)))?;
     tx.execute(
         "INSERT INTO map_meta (id, name, municipality_code, as_of, meta_json, imported_at, \
          imported_by) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET \

@@ -23,7 +23,7 @@ pub use pins::{PINS_CSV, PinRow, read_pins_csv};
 use crate::io::DataErrors;
 use crate::model::{Concern, Referral, WatchMethod, WatchOutcome};
 use crate::plan::Method;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -111,6 +111,17 @@ fn corrupt(
 ) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> StoreError {
     let what = what.into();
     move |source| StoreError::Corrupt { what, source }
+}
+
+/// A JSON error without the text it quotes (stored records hold personal values).
+fn json_error(e: serde_json::Error) -> Box<dyn std::error::Error + Send + Sync> {
+    format!(
+        "{:?} error at line {}, column {} (value not shown)",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
+    .into()
 }
 
 // ---------------------------------------------------------------- vocabularies
@@ -514,16 +525,8 @@ impl Store {
         &self.conn
     }
 
-    fn person_exists(&self, id: &str) -> Result<bool> {
-        exists(&self.conn, "SELECT 1 FROM people WHERE id = ?1", id)
-    }
-
     fn require_person(&self, id: &str) -> Result<()> {
-        if self.person_exists(id)? {
-            Ok(())
-        } else {
-            Err(StoreError::UnknownPerson { id: id.to_owned() })
-        }
+        require_person(&self.conn, id)
     }
 
     /// Ids of every person, sorted.
@@ -539,39 +542,7 @@ impl Store {
 
     /// A person's status (未着手 with no date when never set).
     pub fn status(&self, person_id: &str) -> Result<StatusRecord> {
-        self.require_person(person_id)?;
-        let row = self
-            .conn
-            .query_row(
-                "SELECT status, changed_at, changed_by, review_due FROM plan_status \
-                 WHERE person_id = ?1",
-                [person_id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                },
-            )
-            .optional()?;
-        Ok(match row {
-            None => StatusRecord {
-                person_id: person_id.to_owned(),
-                status: PlanStatus::NotStarted,
-                changed_at: None,
-                changed_by: String::new(),
-                review_due: None,
-            },
-            Some((s, at, by, due)) => StatusRecord {
-                person_id: person_id.to_owned(),
-                status: PlanStatus::parse(&s)?,
-                changed_at: Some(parse_timestamp(&at)?),
-                changed_by: by,
-                review_due: due.as_deref().map(parse_day).transpose()?,
-            },
-        })
+        status_in(&self.conn, person_id)
     }
 
     /// Sets a person's status, appends the change to the history and sets the review date
@@ -585,13 +556,16 @@ impl Store {
         user: &str,
         policy: &ReviewPolicy,
     ) -> Result<StatusRecord> {
-        let before = self.status(person_id)?;
+        // Immediate: the status read here is the one replaced, even with other writers.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let before = status_in(&tx, person_id)?;
         if before.status == status && before.changed_at.is_some() {
             return Ok(before);
         }
         let at = timestamp(now);
         let due = policy.due(status, now).map(|d| d.to_string());
-        let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO plan_status (person_id, status, changed_at, changed_by, review_due) \
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (person_id) DO UPDATE SET \
@@ -659,9 +633,11 @@ impl Store {
         user: &str,
         policy: &ReviewPolicy,
     ) -> Result<Pin> {
-        self.require_person(person_id)?;
-        check_pin_refs(&self.conn, edit)?;
-        let tx = self.conn.transaction()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        require_person(&tx, person_id)?;
+        check_pin_refs(&tx, edit)?;
         upsert_pin(&tx, person_id, edit, &timestamp(now), user)?;
         bump_review(&tx, person_id, now, policy)?;
         tx.commit()?;
@@ -740,10 +716,10 @@ impl Store {
         now: OffsetDateTime,
         user: &str,
     ) -> Result<i64> {
-        for (id, _) in plans {
-            self.require_person(id)?;
-        }
         let tx = self.conn.transaction()?;
+        for (id, _) in plans {
+            require_person(&tx, id)?;
+        }
         tx.execute(
             "INSERT INTO plan_runs (created_at, created_by, as_of, scenario, parameters, \
              summary_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -1023,6 +999,49 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+fn status_in(conn: &Connection, person_id: &str) -> Result<StatusRecord> {
+    require_person(conn, person_id)?;
+    let row = conn
+        .query_row(
+            "SELECT status, changed_at, changed_by, review_due FROM plan_status \
+                 WHERE person_id = ?1",
+            [person_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    Ok(match row {
+        None => StatusRecord {
+            person_id: person_id.to_owned(),
+            status: PlanStatus::NotStarted,
+            changed_at: None,
+            changed_by: String::new(),
+            review_due: None,
+        },
+        Some((s, at, by, due)) => StatusRecord {
+            person_id: person_id.to_owned(),
+            status: PlanStatus::parse(&s)?,
+            changed_at: Some(parse_timestamp(&at)?),
+            changed_by: by,
+            review_due: due.as_deref().map(parse_day).transpose()?,
+        },
+    })
+}
+
+fn require_person(conn: &Connection, id: &str) -> Result<()> {
+    if exists(conn, "SELECT 1 FROM people WHERE id = ?1", id)? {
+        Ok(())
+    } else {
+        Err(StoreError::UnknownPerson { id: id.to_owned() })
     }
 }
 

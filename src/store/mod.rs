@@ -473,11 +473,16 @@ impl Store {
     /// Opens (creating if missing) the database file at `path` and brings its schema up to
     /// date. Refuses a database written by a newer program ([`StoreError::SchemaTooNew`]).
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let open_err = |source| StoreError::Open {
             path: path.to_path_buf(),
             source,
-        })?;
-        Self::setup(conn, true)
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        // A file that is not a database (or is damaged) fails on its first read: name it.
+        Self::setup(conn, true).map_err(|e| match e {
+            StoreError::Sqlite(source) => open_err(source),
+            e => e,
+        })
     }
 
     /// A store in memory (tests, one-off runs).

@@ -662,3 +662,45 @@ fn timestamps_are_utc_seconds() {
     assert_eq!(timestamp(T0), "2026-04-01T00:00:00Z");
     assert_eq!(parse_timestamp(&timestamp(T0)).unwrap(), T0);
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("people.csv");
+    std::fs::write(&path, "id,name\nP1,someone\n".repeat(200)).unwrap();
+    let e = Store::open(&path).err().expect("refused");
+    let shown = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+    assert!(
+        shown.contains("people.csv: cannot open the database") && shown.contains("not a database"),
+        "{shown}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        "id,name\nP1,someone\n".repeat(200).into_bytes()
+    );
+}
+
+/// A record edited by hand into something unreadable gives an error that quotes no value.
+#[test]
+fn errors_about_stored_records_quote_no_value() {
+    let (s, _) = imported();
+    s.conn
+        .execute(
+            "UPDATE people SET record_json = json_set(record_json, '$.name', 4242424) \
+             WHERE id = 'P00002'",
+            [],
+        )
+        .unwrap();
+    let e = s.map().unwrap_err();
+    let mut shown = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(x) = src {
+        shown.push_str(&format!(": {x}"));
+        src = x.source();
+    }
+    assert!(
+        shown.contains("stored person") && shown.contains("value not shown"),
+        "{shown}"
+    );
+    assert!(!shown.contains("4242424"), "{shown}");
+}

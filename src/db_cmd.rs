@@ -2,7 +2,8 @@
 
 use anyhow::{Context, Result};
 use mimamori::io::mapdir;
-use mimamori::store::Store;
+use mimamori::io::output::DEFAULT_MAX_DROP_SHARE;
+use mimamori::store::{ImportOptions, Store};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -24,6 +25,13 @@ pub enum DbCmd {
         /// Who runs the import (recorded in the audit log).
         #[arg(long, env = "USER", default_value = "cli")]
         user: String,
+        /// Largest share (0 to 1) of the stored people, or volunteers, a refresh may remove
+        /// without --force (their statuses, pins and plans are deleted).
+        #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_MAX_DROP_SHARE)]
+        max_drop: f64,
+        /// Import even if more than --max-drop of the people or volunteers would be removed.
+        #[arg(long)]
+        force: bool,
     },
     /// Write the stored map back as a map folder (with pins.csv when there are pins); the folder
     /// is replaced whole or left as it was.
@@ -52,7 +60,18 @@ pub fn run(cmd: DbCmd) -> Result<()> {
             db,
             as_of,
             user,
+            max_drop,
+            force,
         } => {
+            if !(0.0..=1.0).contains(&max_drop) {
+                anyhow::bail!(
+                    "--max-drop {max_drop}: expected a share from 0 to 1 (default \
+                     {DEFAULT_MAX_DROP_SHARE})"
+                );
+            }
+            let opts = ImportOptions {
+                max_drop_share: (!force).then_some(max_drop),
+            };
             let as_of = as_of
                 .as_deref()
                 .map(mapdir::parse_as_of)
@@ -60,7 +79,7 @@ pub fn run(cmd: DbCmd) -> Result<()> {
                 .map_err(anyhow::Error::msg)?;
             let t = Instant::now();
             let mut store = Store::open(&db)?;
-            let r = store.import_map_dir(&map, as_of, now(), &user)?;
+            let r = store.import_map_dir(&map, as_of, &opts, now(), &user)?;
             tracing::info!(ms = t.elapsed().as_millis() as u64, "imported");
             println!(
                 "{}: {} districts, {} people, {} volunteers, {} shelters, {} roads, {} hazard \

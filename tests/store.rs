@@ -23,7 +23,9 @@ fn bundled_maps_round_trip_through_the_store() {
         let db = tmp.path().join("m.db");
         let out = tmp.path().join("out");
         let mut store = Store::open(&db).unwrap();
-        let rep = store.import_map_dir(&src, None, now, "tester").unwrap();
+        let rep = store
+            .import_map_dir(&src, None, &Default::default(), now, "tester")
+            .unwrap();
         let original = load_map(&src).unwrap();
         assert!(rep.first_import);
         assert_eq!(rep.people, original.people.len());

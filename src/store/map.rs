@@ -8,7 +8,7 @@ use super::{
 };
 use crate::io::geojson_in::{RawFeature, read_feature_collection};
 use crate::io::mapdir::{self, load_map_at};
-use crate::io::output::{OutputKind, Staged};
+use crate::io::output::{DEFAULT_MAX_DROP_SHARE, OutputKind, Staged};
 use crate::io::{DataErrors, Encoding};
 use crate::model::*;
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
@@ -40,6 +40,24 @@ pub const EXPORT_FOLDER: OutputKind = OutputKind {
 
 /// Layers kept as the crate's writer writes them.
 const LAYERS: [&str; 3] = [mapdir::DISTRICTS, mapdir::ROADS, mapdir::HAZARDS];
+
+/// How an import is guarded.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ImportOptions {
+    /// Largest share (0 to 1) of the stored people, or of the stored volunteers, a refresh may
+    /// remove; `None`: no limit. Default [`DEFAULT_MAX_DROP_SHARE`] (half), the same guard as
+    /// `mimamori import`: a real roster update changes a few percent, so losing half of it
+    /// means the wrong folder, and people removed lose their status, pin and plan.
+    pub max_drop_share: Option<f64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            max_drop_share: Some(DEFAULT_MAX_DROP_SHARE),
+        }
+    }
+}
 
 /// What an import did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -156,6 +174,7 @@ impl Store {
         &mut self,
         dir: &Path,
         as_of: Option<Date>,
+        opts: &ImportOptions,
         now: OffsetDateTime,
         user: &str,
     ) -> Result<ImportReport> {
@@ -171,13 +190,8 @@ impl Store {
         } else {
             Vec::new()
         };
-        self.import_map(
-            &map,
-            &pins,
-            now,
-            user,
-            &format!("db import {}", dir.display()),
-        )
+        let reason = format!("db import {}", dir.display());
+        self.import_map(&map, &pins, opts, now, user, &reason)
     }
 
     /// Imports a loaded map (and pins from `pins.csv`) in one transaction: everything is
@@ -185,11 +199,13 @@ impl Store {
     /// history of people still present; people removed lose their status, pin and current
     /// plan (listed in the report). Pins from `pins.csv` replace those people's helper,
     /// destination and notes (the method is kept); pins of people not in the file are kept.
-    /// `reason` goes to the audit log.
+    /// A refresh removing more people or volunteers than `opts` allows is refused
+    /// ([`StoreError::TooManyRemoved`]). `reason` goes to the audit log.
     pub fn import_map(
         &mut self,
         map: &Map,
         pins: &[PinRow],
+        opts: &ImportOptions,
         now: OffsetDateTime,
         user: &str,
         reason: &str,
@@ -199,7 +215,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Checked at commit: rows go in in any order, and the commit refuses a dangling key.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-        let report = import_in(&tx, map, pins, now, user, reason)?;
+        let report = import_in(&tx, map, pins, opts, now, user, reason)?;
         tx.commit()?;
         Ok(report)
     }
@@ -484,6 +500,7 @@ fn import_in(
     tx: &Transaction<'_>,
     map: &Map,
     pins: &[PinRow],
+    opts: &ImportOptions,
     now: OffsetDateTime,
     user: &str,
     reason: &str,
@@ -502,6 +519,32 @@ fn import_in(
     rep.people_removed = old_people.difference(&new_people).cloned().collect();
     rep.people_kept = old_people.intersection(&new_people).count();
     rep.volunteers_removed = old_vols.difference(&new_vols).cloned().collect();
+    if let Some(max) = opts.max_drop_share {
+        for (what, before, after, removed) in [
+            (
+                "people",
+                old_people.len(),
+                new_people.len(),
+                rep.people_removed.len(),
+            ),
+            (
+                "volunteers",
+                old_vols.len(),
+                new_vols.len(),
+                rep.volunteers_removed.len(),
+            ),
+        ] {
+            if before > 0 && removed as f64 > max * before as f64 {
+                return Err(StoreError::TooManyRemoved {
+                    what,
+                    before,
+                    after,
+                    removed,
+                    max_share: max,
+                });
+            }
+        }
+    }
 
     // People who leave: note who had state, then delete what hangs on them.
     let with_state = ids(

@@ -17,7 +17,7 @@ mod pins;
 #[cfg(test)]
 mod tests;
 
-pub use map::{EXPORT_FOLDER, ImportReport};
+pub use map::{EXPORT_FOLDER, ImportOptions, ImportReport};
 pub use pins::{PINS_CSV, PinRow, read_pins_csv};
 
 use crate::io::DataErrors;
@@ -65,6 +65,19 @@ pub enum StoreError {
         dir: PathBuf,
         #[source]
         source: DataErrors,
+    },
+    #[error(
+        "refusing to import: {removed} of the {before} {what} in the database are not in the \
+         map folder ({after} after the import), more than the allowed share {max_share}; \
+         their statuses, pins and plans would be deleted. Check the folder, or allow it \
+         (`--force` or `--max-drop`); nothing was changed"
+    )]
+    TooManyRemoved {
+        what: &'static str,
+        before: usize,
+        after: usize,
+        removed: usize,
+        max_share: f64,
     },
     #[error("no map has been imported into this database yet (run `mimamori db import`)")]
     NoMap,

@@ -18,7 +18,8 @@ const T0: OffsetDateTime = datetime!(2026-04-01 09:00 +9);
 fn imported() -> (Store, Map) {
     let map = sample();
     let mut s = Store::open_in_memory().unwrap();
-    s.import_map(&map, &[], T0, "tester", "test").unwrap();
+    s.import_map(&map, &[], &ImportOptions::default(), T0, "tester", "test")
+        .unwrap();
     (s, map)
 }
 
@@ -123,7 +124,15 @@ fn reopening_a_file_changes_nothing_and_uses_wal() {
     let path = dir.path().join("m.db");
     let before = {
         let mut s = Store::open(&path).unwrap();
-        s.import_map(&sample(), &[], T0, "tester", "test").unwrap();
+        s.import_map(
+            &sample(),
+            &[],
+            &ImportOptions::default(),
+            T0,
+            "tester",
+            "test",
+        )
+        .unwrap();
         let mode: String = s
             .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -260,7 +269,8 @@ fn a_refresh_keeps_state_of_people_still_present_and_reports_the_rest() {
     for seed in 0..12 {
         let mut rng = Rng::new(seed);
         let mut s = Store::open_in_memory().unwrap();
-        s.import_map(&base, &[], T0, "tester", "first").unwrap();
+        s.import_map(&base, &[], &ImportOptions::default(), T0, "tester", "first")
+            .unwrap();
         let mut pinned = BTreeMap::new();
         let mut statused = BTreeMap::new();
         for id in &all {
@@ -289,6 +299,7 @@ fn a_refresh_keeps_state_of_people_still_present_and_reports_the_rest() {
             .import_map(
                 &next,
                 &[],
+                &ImportOptions::default(),
                 T0 + time::Duration::days(1),
                 "tester",
                 "refresh",
@@ -372,7 +383,7 @@ fn a_bad_map_folder_changes_nothing_and_names_file_and_line() {
         .collect();
     std::fs::write(&people, broken.join("\n")).unwrap();
     let e = s
-        .import_map_dir(dir.path(), None, T0, "tester")
+        .import_map_dir(dir.path(), None, &ImportOptions::default(), T0, "tester")
         .expect_err("refused");
     let StoreError::Map { source, .. } = &e else {
         panic!("{e}")
@@ -419,7 +430,13 @@ fn pins_csv_is_imported_checked_and_exported() {
     )
     .unwrap();
     let rep = s
-        .import_map_dir(&src, None, T0 + time::Duration::days(2), "tester")
+        .import_map_dir(
+            &src,
+            None,
+            &ImportOptions::default(),
+            T0 + time::Duration::days(2),
+            "tester",
+        )
         .unwrap();
     assert_eq!(rep.pins_from_file, 2);
     let p2 = s.pin("P00002").unwrap().unwrap();
@@ -430,7 +447,13 @@ fn pins_csv_is_imported_checked_and_exported() {
     assert_eq!(p5.edit.method, Some(Method::Car), "the method is kept");
     // The same file again changes no pin (nor who set it).
     let rep = s
-        .import_map_dir(&src, None, T0 + time::Duration::days(3), "other")
+        .import_map_dir(
+            &src,
+            None,
+            &ImportOptions::default(),
+            T0 + time::Duration::days(3),
+            "other",
+        )
         .unwrap();
     assert_eq!(rep.pins_from_file, 0);
     assert_eq!(s.pin("P00002").unwrap().unwrap().set_by, "tester");
@@ -456,7 +479,9 @@ fn pins_csv_is_imported_checked_and_exported() {
     )
     .unwrap();
     let before = snapshot(&s.conn);
-    let e = s.import_map_dir(&src, None, T0, "tester").unwrap_err();
+    let e = s
+        .import_map_dir(&src, None, &ImportOptions::default(), T0, "tester")
+        .unwrap_err();
     let StoreError::Map { source, .. } = &e else {
         panic!("{e}")
     };
@@ -593,7 +618,16 @@ fn added_watch_records_survive_refresh_and_are_absorbed_once_in_the_map() {
         referral: None,
     };
     s.add_watch_record(&rec, T0, "api").unwrap();
-    let rep = s.import_map(&map, &[], T0, "tester", "refresh").unwrap();
+    let rep = s
+        .import_map(
+            &map,
+            &[],
+            &ImportOptions::default(),
+            T0,
+            "tester",
+            "refresh",
+        )
+        .unwrap();
     assert_eq!((rep.added_records_kept, rep.added_records_absorbed), (1, 0));
     let mine: Vec<_> = s
         .watch_records("P00004")
@@ -607,7 +641,16 @@ fn added_watch_records_survive_refresh_and_are_absorbed_once_in_the_map() {
     // keeps it once, as the map's.
     let with = s.map().unwrap();
     assert_eq!(with.records.len(), map.records.len() + 1);
-    let rep = s.import_map(&with, &[], T0, "tester", "refresh").unwrap();
+    let rep = s
+        .import_map(
+            &with,
+            &[],
+            &ImportOptions::default(),
+            T0,
+            "tester",
+            "refresh",
+        )
+        .unwrap();
     assert_eq!((rep.added_records_kept, rep.added_records_absorbed), (0, 1));
     assert_eq!(s.map().unwrap(), with);
     assert!(matches!(
@@ -625,7 +668,16 @@ fn added_watch_records_survive_refresh_and_are_absorbed_once_in_the_map() {
 
 #[test]
 fn plan_runs_keep_current_plans_per_person() {
-    let (mut s, _) = imported();
+    let (mut s, map) = imported();
+    let policy = ReviewPolicy::default();
+    let pin = PinEdit {
+        helper_id: Some(map.volunteers[3].ext_id.clone()),
+        ..PinEdit::default()
+    };
+    s.set_pin("P00001", &pin, T0, "tester", &policy).unwrap();
+    s.set_status("P00001", PlanStatus::Complete, "", T0, "tester", &policy)
+        .unwrap();
+    let kept = (s.pins().unwrap(), s.status("P00001").unwrap());
     let summary = serde_json::json!({"people": 40});
     let run = NewPlanRun {
         scenario: "name = \"x\"",
@@ -651,6 +703,8 @@ fn plan_runs_keep_current_plans_per_person() {
     assert_eq!(s.current_plan("P00002").unwrap(), Some((r1, plan(1))));
     let stored = s.plan_run(r1).unwrap().unwrap();
     assert_eq!((stored.summary, stored.created_at), (summary.clone(), T0));
+    // Re-planning keeps pins and statuses.
+    assert_eq!((s.pins().unwrap(), s.status("P00001").unwrap()), kept);
     assert!(matches!(
         s.record_plan_run(&run, &[("P55555".into(), plan(0))], T0, "t"),
         Err(StoreError::UnknownPerson { .. })
@@ -703,4 +757,71 @@ fn errors_about_stored_records_quote_no_value() {
         "{shown}"
     );
     assert!(!shown.contains("4242424"), "{shown}");
+}
+
+/// A refresh that would remove more than the allowed share of people is refused whole.
+#[test]
+fn removing_most_people_needs_permission() {
+    let (mut s, map) = imported();
+    s.set_status(
+        "P00030",
+        PlanStatus::Complete,
+        "",
+        T0,
+        "tester",
+        &ReviewPolicy::default(),
+    )
+    .unwrap();
+    let before = snapshot(&s.conn);
+    let drop: BTreeSet<String> = map.people[..21].iter().map(|p| p.ext_id.clone()).collect();
+    let next = edit_people(&map, &drop, &[]);
+    let half = ImportOptions {
+        max_drop_share: Some(0.5),
+    };
+    let e = s
+        .import_map(&next, &[], &half, T0, "tester", "refresh")
+        .expect_err("21 of 40 is more than half");
+    assert!(
+        matches!(
+            e,
+            StoreError::TooManyRemoved {
+                what: "people",
+                before: 40,
+                after: 19,
+                removed: 21,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("nothing was changed"), "{e}");
+    assert_eq!(snapshot(&s.conn), before);
+    // 20 of 40 is allowed; and with no limit, anything.
+    let drop20: BTreeSet<String> = drop.iter().take(20).cloned().collect();
+    let mut t = Store::open_in_memory().unwrap();
+    t.import_map(&map, &[], &half, T0, "tester", "first")
+        .unwrap();
+    t.import_map(
+        &edit_people(&map, &drop20, &[]),
+        &[],
+        &half,
+        T0,
+        "tester",
+        "r",
+    )
+    .unwrap();
+    let rep = s
+        .import_map(
+            &next,
+            &[],
+            &ImportOptions {
+                max_drop_share: None,
+            },
+            T0,
+            "tester",
+            "r",
+        )
+        .unwrap();
+    assert_eq!(rep.people_removed.len(), 21);
+    assert_eq!(s.status("P00030").unwrap().status, PlanStatus::Complete);
 }

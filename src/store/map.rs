@@ -399,14 +399,17 @@ impl Store {
             .collect();
         for s in watch_records_where(conn, "", [])? {
             let r = s.record;
-            let person = *people.get(&r.person_id).ok_or(StoreError::UnknownPerson {
-                id: r.person_id.clone(),
-            })?;
-            let volunteer = *vols
-                .get(&r.volunteer_id)
-                .ok_or(StoreError::UnknownVolunteer {
-                    id: r.volunteer_id.clone(),
+            let person = *people
+                .get(&r.person_id)
+                .ok_or_else(|| StoreError::UnknownPerson {
+                    id: r.person_id.clone(),
                 })?;
+            let volunteer =
+                *vols
+                    .get(&r.volunteer_id)
+                    .ok_or_else(|| StoreError::UnknownVolunteer {
+                        id: r.volunteer_id.clone(),
+                    })?;
             map.records.push(WatchRecord {
                 date: r.date,
                 person,

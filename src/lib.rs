@@ -13,4 +13,5 @@ pub mod render;
 pub mod report;
 pub mod rng;
 pub mod spatial;
+pub mod store;
 pub mod synth;

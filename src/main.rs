@@ -14,6 +14,7 @@ use mimamori::{report, synth};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod db_cmd;
 mod import_cmd;
 mod sheets_cmd;
 
@@ -162,6 +163,11 @@ enum Cmd {
         #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
     },
+    /// The embedded database: import a map folder into it, export one from it.
+    Db {
+        #[command(subcommand)]
+        cmd: db_cmd::DbCmd,
+    },
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -233,6 +239,7 @@ fn load_at(dir: &Path, as_of: Option<&str>) -> Result<(Map, time::Date)> {
 fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Import { cmd } => import_cmd::run(cmd)?,
+        Cmd::Db { cmd } => db_cmd::run(cmd)?,
         Cmd::Generate {
             preset,
             seed,

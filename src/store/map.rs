@@ -1,7 +1,7 @@
 //! The map folder in the store: import (load or refresh, one transaction), export (a map
 //! folder written back whole or not at all), and the [`Map`] rebuilt from the store.
 
-use super::pins::{PINS_CSV, PinRow, pins_csv, read_pins_csv};
+use super::pins::PinRow;
 use super::{
     AuditEntry, NewWatchRecord, PinEdit, Result, Store, StoreError, StoredWatchRecord,
     append_audit, corrupt, json_error, parse_day, timestamp, upsert_pin,
@@ -31,7 +31,7 @@ pub const EXPORT_FOLDER: OutputKind = OutputKind {
             PEOPLE,
             VOLUNTEERS,
             WATCH_RECORDS,
-            PINS_CSV,
+            PINS,
         ]
         .contains(&rel)
     },
@@ -183,18 +183,11 @@ impl Store {
             source,
         };
         let (map, _) = load_map_at(dir, as_of, now.date()).map_err(bad)?;
-        let pins_path = dir.join(PINS_CSV);
-        let pins = if pins_path.exists() {
-            let enc = Encoding::parse(&map.meta.csv_encoding).unwrap_or(Encoding::Auto);
-            read_pins_csv(&pins_path, &map, enc).map_err(bad)?
-        } else {
-            Vec::new()
-        };
         let reason = format!("db import {}", dir.display());
-        self.import_map(&map, &pins, opts, now, user, &reason)
+        self.import_map(&map, opts, now, user, &reason)
     }
 
-    /// Imports a loaded map (and pins from `pins.csv`) in one transaction: everything is
+    /// Imports a loaded map (with its pins, `pins.csv`) in one transaction: everything is
     /// written or nothing changes. A refresh keeps the statuses, pins, current plans and
     /// history of people still present; people removed lose their status, pin and current
     /// plan (listed in the report). Pins from `pins.csv` replace those people's helper,
@@ -204,18 +197,18 @@ impl Store {
     pub fn import_map(
         &mut self,
         map: &Map,
-        pins: &[PinRow],
         opts: &ImportOptions,
         now: OffsetDateTime,
         user: &str,
         reason: &str,
     ) -> Result<ImportReport> {
+        let pins = PinRow::from_map(map);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Checked at commit: rows go in in any order, and the commit refuses a dangling key.
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
-        let report = import_in(&tx, map, pins, opts, now, user, reason)?;
+        let report = import_in(&tx, map, &pins, opts, now, user, reason)?;
         tx.commit()?;
         Ok(report)
     }
@@ -236,15 +229,17 @@ impl Store {
             // The writers write UTF-8.
             map.meta.csv_encoding = "utf-8".into();
         }
-        let pins: Vec<PinRow> = self
+        map.pins = self
             .pins()?
             .into_iter()
-            .map(|p| PinRow {
-                line: 0,
-                person_id: p.person_id,
-                helper_id: p.edit.helper_id,
-                destination_id: p.edit.destination_id,
-                note: p.edit.notes,
+            .filter_map(|p| {
+                PinRow {
+                    person_id: p.person_id,
+                    helper_id: p.edit.helper_id,
+                    destination_id: p.edit.destination_id,
+                    note: p.edit.notes,
+                }
+                .to_pin(&map)
             })
             .collect();
         // A folder that cannot be replaced is refused before anything is read or logged.
@@ -274,8 +269,8 @@ impl Store {
         set.write(mapdir::VOLUNTEERS, &mapdir::volunteers_csv(&map))?;
         set.write(mapdir::WATCH_RECORDS, &mapdir::watch_records_csv(&map))?;
         set.write(mapdir::MAP_TOML, &mapdir::meta_toml(&map.meta))?;
-        if !pins.is_empty() {
-            set.write(PINS_CSV, &pins_csv(&pins))?;
+        if !map.pins.is_empty() {
+            set.write(mapdir::PINS, &mapdir::pins_csv(&map))?;
         }
         set.commit()?;
         Ok(())

@@ -18,7 +18,7 @@ mod pins;
 mod tests;
 
 pub use map::{EXPORT_FOLDER, ImportOptions, ImportReport};
-pub use pins::{PINS_CSV, PinRow, read_pins_csv};
+pub use pins::PinRow;
 
 use crate::io::DataErrors;
 use crate::model::{Concern, Referral, WatchMethod, WatchOutcome};

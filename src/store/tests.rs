@@ -18,7 +18,7 @@ const T0: OffsetDateTime = datetime!(2026-04-01 09:00 +9);
 fn imported() -> (Store, Map) {
     let map = sample();
     let mut s = Store::open_in_memory().unwrap();
-    s.import_map(&map, &[], &ImportOptions::default(), T0, "tester", "test")
+    s.import_map(&map, &ImportOptions::default(), T0, "tester", "test")
         .unwrap();
     (s, map)
 }
@@ -124,15 +124,8 @@ fn reopening_a_file_changes_nothing_and_uses_wal() {
     let path = dir.path().join("m.db");
     let before = {
         let mut s = Store::open(&path).unwrap();
-        s.import_map(
-            &sample(),
-            &[],
-            &ImportOptions::default(),
-            T0,
-            "tester",
-            "test",
-        )
-        .unwrap();
+        s.import_map(&sample(), &ImportOptions::default(), T0, "tester", "test")
+            .unwrap();
         let mode: String = s
             .conn
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
@@ -269,7 +262,7 @@ fn a_refresh_keeps_state_of_people_still_present_and_reports_the_rest() {
     for seed in 0..12 {
         let mut rng = Rng::new(seed);
         let mut s = Store::open_in_memory().unwrap();
-        s.import_map(&base, &[], &ImportOptions::default(), T0, "tester", "first")
+        s.import_map(&base, &ImportOptions::default(), T0, "tester", "first")
             .unwrap();
         let mut pinned = BTreeMap::new();
         let mut statused = BTreeMap::new();
@@ -298,7 +291,6 @@ fn a_refresh_keeps_state_of_people_still_present_and_reports_the_rest() {
         let rep = s
             .import_map(
                 &next,
-                &[],
                 &ImportOptions::default(),
                 T0 + time::Duration::days(1),
                 "tester",
@@ -412,7 +404,7 @@ fn pins_csv_is_imported_checked_and_exported() {
     }
     let (v, sh) = (&map.volunteers[2].ext_id, &map.shelters[1].ext_id);
     std::fs::write(
-        src.join(PINS_CSV),
+        src.join(crate::io::mapdir::PINS),
         format!(
             "person_id,helper_id,destination_id,note\nP00002,{v},,\"a, note\"\nP00005,,{sh},\n"
         ),
@@ -460,8 +452,8 @@ fn pins_csv_is_imported_checked_and_exported() {
     // Export writes them back; the file reads back to the same pins.
     let out = dir.path().join("out");
     s.export_map(&out, T0, "tester", "test export").unwrap();
-    let back = read_pins_csv(&out.join(PINS_CSV), &map, crate::io::Encoding::Utf8).unwrap();
-    let got: Vec<(String, Option<String>, Option<String>, String)> = back
+    let back = crate::io::mapdir::load_map(&out).unwrap();
+    let got: Vec<(String, Option<String>, Option<String>, String)> = PinRow::from_map(&back)
         .into_iter()
         .map(|p| (p.person_id, p.helper_id, p.destination_id, p.note))
         .collect();
@@ -474,7 +466,7 @@ fn pins_csv_is_imported_checked_and_exported() {
     );
     // An unknown helper: the line and field are named, nothing changes.
     std::fs::write(
-        src.join(PINS_CSV),
+        src.join(crate::io::mapdir::PINS),
         "person_id,helper_id,destination_id,note\nP00002,V99999,,secret words\n",
     )
     .unwrap();
@@ -619,14 +611,7 @@ fn added_watch_records_survive_refresh_and_are_absorbed_once_in_the_map() {
     };
     s.add_watch_record(&rec, T0, "api").unwrap();
     let rep = s
-        .import_map(
-            &map,
-            &[],
-            &ImportOptions::default(),
-            T0,
-            "tester",
-            "refresh",
-        )
+        .import_map(&map, &ImportOptions::default(), T0, "tester", "refresh")
         .unwrap();
     assert_eq!((rep.added_records_kept, rep.added_records_absorbed), (1, 0));
     let mine: Vec<_> = s
@@ -642,14 +627,7 @@ fn added_watch_records_survive_refresh_and_are_absorbed_once_in_the_map() {
     let with = s.map().unwrap();
     assert_eq!(with.records.len(), map.records.len() + 1);
     let rep = s
-        .import_map(
-            &with,
-            &[],
-            &ImportOptions::default(),
-            T0,
-            "tester",
-            "refresh",
-        )
+        .import_map(&with, &ImportOptions::default(), T0, "tester", "refresh")
         .unwrap();
     assert_eq!((rep.added_records_kept, rep.added_records_absorbed), (0, 1));
     assert_eq!(s.map().unwrap(), with);
@@ -779,7 +757,7 @@ fn removing_most_people_needs_permission() {
         max_drop_share: Some(0.5),
     };
     let e = s
-        .import_map(&next, &[], &half, T0, "tester", "refresh")
+        .import_map(&next, &half, T0, "tester", "refresh")
         .expect_err("21 of 40 is more than half");
     assert!(
         matches!(
@@ -799,21 +777,12 @@ fn removing_most_people_needs_permission() {
     // 20 of 40 is allowed; and with no limit, anything.
     let drop20: BTreeSet<String> = drop.iter().take(20).cloned().collect();
     let mut t = Store::open_in_memory().unwrap();
-    t.import_map(&map, &[], &half, T0, "tester", "first")
+    t.import_map(&map, &half, T0, "tester", "first").unwrap();
+    t.import_map(&edit_people(&map, &drop20, &[]), &half, T0, "tester", "r")
         .unwrap();
-    t.import_map(
-        &edit_people(&map, &drop20, &[]),
-        &[],
-        &half,
-        T0,
-        "tester",
-        "r",
-    )
-    .unwrap();
     let rep = s
         .import_map(
             &next,
-            &[],
             &ImportOptions {
                 max_drop_share: None,
             },

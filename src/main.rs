@@ -162,6 +162,10 @@ enum Cmd {
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
         #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
+        /// Disaster mode (災害時): helper cards also carry the details of people who have not
+        /// consented to sharing in normal times (災害対策基本法 49条の11). Default: left out.
+        #[arg(long)]
+        disaster_mode: bool,
     },
     /// The embedded database: import a map folder into it, export one from it.
     Db {
@@ -364,6 +368,7 @@ fn run(cli: Cli) -> Result<()> {
             screenshot,
             as_of,
             params,
+            disaster_mode,
         } => {
             let (m, mut run) = run_plan(
                 &map,
@@ -387,6 +392,7 @@ fn run(cli: Cli) -> Result<()> {
                 &run.uncovered,
                 lang.into(),
                 person.as_deref(),
+                disaster_mode,
             )?;
             // Screenshots are taken of the staged pages, so they join the same set.
             let shots = if screenshot {

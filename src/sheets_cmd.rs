@@ -60,8 +60,9 @@ pub fn write_sheets(
     uncovered: &[Uncovered],
     lang: Lang,
     only_person: Option<&str>,
+    disaster: bool,
 ) -> Result<SheetStats> {
-    let (set, stats) = stage_sheets(out, map, plans, uncovered, lang, only_person)?;
+    let (set, stats) = stage_sheets(out, map, plans, uncovered, lang, only_person, disaster)?;
     set.commit()
         .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(stats)
@@ -71,7 +72,8 @@ pub fn write_sheets(
 /// screenshots, say). Without `only_person` the set holds exactly this run's pages. With it,
 /// the set holds that person's sheet and their helpers' cards, plus fresh versions of the pages
 /// already in `out` whose person or helper is still in a consented plan; other pages and all
-/// old screenshots are dropped (the index lists everyone).
+/// old screenshots are dropped (the index lists everyone). Helper cards leave out the details
+/// of people without consent to sharing unless `disaster` ([`render::render_card`]).
 pub fn stage_sheets(
     out: &Path,
     map: &Map,
@@ -79,6 +81,7 @@ pub fn stage_sheets(
     uncovered: &[Uncovered],
     lang: Lang,
     only_person: Option<&str>,
+    disaster: bool,
 ) -> Result<(Staged, SheetStats)> {
     if let Some(id) = only_person
         && !plans.iter().any(|p| p.person == id)
@@ -162,7 +165,7 @@ pub fn stage_sheets(
             .copied()
             .filter(|p| p.helpers.iter().any(|h| h.id == *helper))
             .collect();
-        let html = render::render_card(helper, &theirs, &index, lang);
+        let html = render::render_card(helper, &theirs, &index, lang, disaster);
         write(format!("cards/{}.html", render::file_stem(helper)), html)?;
         cards += 1;
     }

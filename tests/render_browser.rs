@@ -174,7 +174,7 @@ fn fixture_card_prints_on_a4() {
     let pdf = dir.path().join("card.pdf");
     std::fs::write(
         &html,
-        render::render_card("V00004", &refs, &index, Lang::Ja),
+        render::render_card("V00004", &refs, &index, Lang::Ja, false),
     )
     .unwrap();
     print_pdf(&chrome, &html, &pdf);
@@ -218,7 +218,7 @@ fn user_text_is_escaped_in_sheet_card_and_index() {
     );
     assert!(!sheet.contains("<img"));
     let index = MapIndex::new(&map);
-    let card = render::render_card("V\"&<>", &[&plan], &index, Lang::En);
+    let card = render::render_card("V\"&<>", &[&plan], &index, Lang::En, false);
     assert_no_script("card", &card);
     assert!(!card.contains("<img"));
     let mut un = uncovered();
@@ -251,7 +251,7 @@ fn pages_load_nothing_from_outside() {
     let index = MapIndex::new(&map);
     for html in [
         sheet_html(&map, &plans[0], Lang::Ja),
-        render::render_card("V00004", &refs, &index, Lang::Ja),
+        render::render_card("V00004", &refs, &index, Lang::Ja, false),
         render::render_index(&plans, &uncovered(), Lang::Ja),
     ] {
         let lower = html.to_lowercase();
@@ -282,8 +282,16 @@ fn write_sheets_writes_index_sheets_and_cards_for_consented_plans() {
     b.helpers[1].id = "V/../x".into();
     let dir = tempfile::tempdir().unwrap();
     let plans = [a, b, c];
-    let stats =
-        sheets_cmd::write_sheets(dir.path(), &map, &plans, &uncovered(), Lang::Ja, None).unwrap();
+    let stats = sheets_cmd::write_sheets(
+        dir.path(),
+        &map,
+        &plans,
+        &uncovered(),
+        Lang::Ja,
+        None,
+        false,
+    )
+    .unwrap();
     assert_eq!(stats.sheets, 2);
     assert_eq!(stats.skipped_no_consent, 1);
     assert_eq!(stats.cards, 5);
@@ -297,11 +305,28 @@ fn write_sheets_writes_index_sheets_and_cards_for_consented_plans() {
     assert!(!index.contains("sheets/P99999.html"));
 
     let one = tempfile::tempdir().unwrap();
-    let stats =
-        sheets_cmd::write_sheets(one.path(), &map, &plans, &[], Lang::En, Some("P00002")).unwrap();
+    let stats = sheets_cmd::write_sheets(
+        one.path(),
+        &map,
+        &plans,
+        &[],
+        Lang::En,
+        Some("P00002"),
+        false,
+    )
+    .unwrap();
     assert_eq!((stats.sheets, stats.cards), (1, 2));
     assert!(
-        sheets_cmd::write_sheets(one.path(), &map, &plans, &[], Lang::En, Some("nobody")).is_err()
+        sheets_cmd::write_sheets(
+            one.path(),
+            &map,
+            &plans,
+            &[],
+            Lang::En,
+            Some("nobody"),
+            false
+        )
+        .is_err()
     );
 }
 
@@ -329,7 +354,7 @@ fn screenshots() {
         }
         pages.push((
             format!("card-V00005-{sfx}"),
-            render::render_card("V00005", &refs, &index, lang),
+            render::render_card("V00005", &refs, &index, lang, false),
         ));
         pages.push((
             format!("index-{sfx}"),
@@ -415,4 +440,48 @@ fn every_sample_district_sheet_prints_on_at_most_two_a4_pages() {
         "sheets not on 1-2 A4 pages:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn a_helper_card_leaves_out_people_without_consent_to_sharing_until_disaster_mode() {
+    let map = sample_map();
+    let mut plan = bedridden_flood(&map);
+    plan.consent_share = false;
+    let index = MapIndex::new(&map);
+    let helper = plan.helpers[0].id.clone();
+    let personal = [
+        plan.name.clone(),
+        plan.kana.clone(),
+        plan.address.clone(),
+        plan.phone.clone(),
+        plan.notes.clone(),
+        mimamori::model::Need::PoweredDevice
+            .label(Lang::Ja)
+            .to_owned(),
+    ];
+    let normal = render::render_card(&helper, &[&plan], &index, Lang::Ja, false);
+    for v in personal.iter().filter(|v| !v.is_empty()) {
+        assert!(
+            !normal.contains(v.as_str()),
+            "{v:?} on a card without consent"
+        );
+    }
+    assert!(normal.contains("本人の同意がないため"));
+    assert!(
+        !normal.contains("<svg"),
+        "a map of the home without consent"
+    );
+    // The duty stays: where to take the person.
+    assert!(normal.contains(&plan.destination.as_ref().unwrap().name));
+    let disaster = render::render_card(&helper, &[&plan], &index, Lang::Ja, true);
+    for v in personal.iter().filter(|v| !v.is_empty()) {
+        assert!(
+            disaster.contains(v.as_str()),
+            "{v:?} missing in disaster mode"
+        );
+    }
+    // With consent, normal times show everything.
+    plan.consent_share = true;
+    let shared = render::render_card(&helper, &[&plan], &index, Lang::Ja, false);
+    assert!(shared.contains(&plan.name) && shared.contains(&plan.address));
 }

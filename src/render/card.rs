@@ -11,7 +11,7 @@ use super::svg::{MapMarks, Mark, route_map_svg};
 use super::view::{MapIndex, card_points};
 use super::{MAP_MARGIN_M, after_alert_text, length_text, minutes_text};
 use crate::model::Lang;
-use crate::plan::{HelperRole, Plan};
+use crate::plan::{HelperRole, Plan, PlanHelper};
 use askama::Template;
 
 /// One person on a card.
@@ -38,13 +38,74 @@ pub(crate) struct CardPage {
     pub items: Vec<CardItem>,
 }
 
-/// Renders the route card of the helper with volunteer id `helper_id`, over the `plans` that
-/// name them (others are ignored), with maps cut from `index`. Primary duties come first, then
-/// backup duties, each by priority and person id. A helper named in no plan gets a card saying
-/// so.
-pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lang) -> String {
+/// The helper's place in their round and its times, as a card row.
+fn round_row(plan: &Plan, me: &PlanHelper, lang: Lang) -> Option<(&'static str, String)> {
+    let (order, arrive, safe) = (me.order?, me.arrive_secs?, me.safe_secs?);
+    let alert = plan.alert_at.as_deref();
+    let (a, s) = (
+        after_alert_text(arrive / 60.0, alert, lang),
+        after_alert_text(safe / 60.0, alert, lang),
+    );
+    Some((
+        labels(lang).round,
+        match lang {
+            Lang::Ja => format!("{order}番目：到着 {a}、避難完了 {s}"),
+            Lang::En => format!("stop {order}: arrive {a}, safe {s}"),
+        },
+    ))
+}
+
+fn role_label(me: &PlanHelper, l: &Labels) -> &'static str {
+    match me.role {
+        HelperRole::Primary => l.primary,
+        HelperRole::Backup => l.backup,
+    }
+}
+
+/// A card item for a person who has not consented to sharing: the duty and when, nothing
+/// that identifies them or their health.
+fn withheld_item(tag: String, plan: &Plan, me: &PlanHelper, lang: Lang) -> CardItem {
     let l = labels(lang);
-    let mut duties: Vec<(&Plan, &crate::plan::PlanHelper)> = plans
+    let mut rows = vec![(l.withheld, l.withheld_text.to_string())];
+    rows.extend(round_row(plan, me, lang));
+    if let Some(d) = &plan.destination
+        && plan.method != crate::plan::Method::StayUpstairs
+    {
+        rows.push((
+            l.destination,
+            format!("{}（{}）", d.name, shelter_kind(&d.kind, lang)),
+        ));
+    }
+    CardItem {
+        tag,
+        primary: me.role == HelperRole::Primary,
+        role: role_label(me, l),
+        name: l.withheld_name.to_string(),
+        kana: String::new(),
+        priority: plan.priority.band.label(lang).to_string(),
+        priority_class: band_class(plan.priority.band),
+        rows,
+        map_svg: String::new(),
+    }
+}
+
+/// Renders the route card of the helper with volunteer id `helper_id`, over the `plans` that
+/// name them (others are ignored), with maps cut from `index`. Primary duties come first, in
+/// the order of the helper's round, then backup duties, by priority and person id. A helper
+/// named in no plan gets a card saying so.
+///
+/// Consent (災害対策基本法 49条の11): outside `disaster` mode, a person who has not consented to
+/// sharing in normal times (`consent_share`) appears without name, address, phone, health or a
+/// map of their home; only the duty, the round times and the destination remain.
+pub fn render_card(
+    helper_id: &str,
+    plans: &[&Plan],
+    index: &MapIndex,
+    lang: Lang,
+    disaster: bool,
+) -> String {
+    let l = labels(lang);
+    let mut duties: Vec<(&Plan, &PlanHelper)> = plans
         .iter()
         .filter_map(|p| {
             p.helpers
@@ -71,6 +132,9 @@ pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lan
         .enumerate()
         .map(|(i, (plan, me))| {
             let tag = (i + 1).to_string();
+            if !(plan.consent_share || disaster) {
+                return withheld_item(tag, plan, me, lang);
+            }
             let mut rows: Vec<(&'static str, String)> = vec![
                 (l.address, plan.address.clone()),
                 (l.phone, plan.phone.clone()),
@@ -104,26 +168,7 @@ pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lan
                 rows.push((l.card_with, others.join(lang.pick("／", " / "))));
             }
             rows.push((l.travel, minutes_text(me.travel_secs, lang)));
-            if let (Some(order), Some(arrive), Some(safe)) =
-                (me.order, me.arrive_secs, me.safe_secs)
-            {
-                let alert = plan.alert_at.as_deref();
-                rows.push((
-                    l.round,
-                    match lang {
-                        Lang::Ja => format!(
-                            "{order}番目：到着 {}、避難完了 {}",
-                            after_alert_text(arrive / 60.0, alert, lang),
-                            after_alert_text(safe / 60.0, alert, lang)
-                        ),
-                        Lang::En => format!(
-                            "stop {order}: arrive {}, safe {}",
-                            after_alert_text(arrive / 60.0, alert, lang),
-                            after_alert_text(safe / 60.0, alert, lang)
-                        ),
-                    },
-                ));
-            }
+            rows.extend(round_row(plan, me, lang));
             match &plan.destination {
                 Some(d) if plan.method != crate::plan::Method::StayUpstairs => {
                     rows.push((
@@ -167,10 +212,7 @@ pub fn render_card(helper_id: &str, plans: &[&Plan], index: &MapIndex, lang: Lan
             CardItem {
                 tag,
                 primary: me.role == HelperRole::Primary,
-                role: match me.role {
-                    HelperRole::Primary => l.primary,
-                    HelperRole::Backup => l.backup,
-                },
+                role: role_label(me, l),
                 name: plan.name.clone(),
                 kana: plan.kana.clone(),
                 priority: plan.priority.band.label(lang).to_string(),

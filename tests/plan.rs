@@ -243,7 +243,7 @@ fn everyone_uncovered_has_a_reason_and_every_reason_is_true() {
             match r {
                 Reason::NoConsent => assert!(!person.consent.plan),
                 Reason::OffNetwork { distance_m } => {
-                    assert!(*distance_m > 300.0);
+                    assert!(distance_m.is_none_or(|d| d > 300.0));
                     assert!(c.graph.snap(person.home).unwrap().off_network);
                 }
                 Reason::HelpersAtCapacity {
@@ -962,4 +962,24 @@ fn the_main_watcher_helps_where_they_can() {
             );
         }
     }
+}
+
+#[test]
+fn a_run_reads_back_from_json_exactly() {
+    // Every value, floats to the last bit, and off-network people without a distance.
+    let run = daytime();
+    let text = serde_json::to_string(run).unwrap();
+    let back: PlanRun = serde_json::from_str(&text).unwrap();
+    assert!(back == *run, "the run changed through JSON");
+    let tmp = tempfile::tempdir().unwrap();
+    mimamori::io::plan_out::write_run(tmp.path(), run).unwrap();
+    let plans: Vec<mimamori::plan::Plan> =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("plans.json")).unwrap())
+            .unwrap();
+    assert!(
+        plans == run.plans,
+        "plans.json does not read back to the plans"
+    );
+    let prev = mimamori::io::plan_out::read_previous(tmp.path()).unwrap();
+    assert_eq!(prev, mimamori::plan::Previous::from_plans(&run.plans));
 }

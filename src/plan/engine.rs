@@ -1099,7 +1099,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
                     w.reasons.push(Reason::OffNetwork {
                         distance_m: graph
                             .snap_for(p.home, Profile::Walk, &params.routing, &prep.no_closures)
-                            .map_or(f64::INFINITY, |s| s.distance_m),
+                            .map(|s| s.distance_m),
                     });
                 }
             }
@@ -1114,15 +1114,13 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     // The home is snapped ignoring closures: a home inside a closed area is trapped there,
     // which the search then shows (no open edge leaves it).
     let Some(snap) = graph.snap_for(p.home, profile, &params.routing, &prep.no_closures) else {
-        w.reasons.push(Reason::OffNetwork {
-            distance_m: f64::INFINITY,
-        });
+        w.reasons.push(Reason::OffNetwork { distance_m: None });
         return w;
     };
     w.explanation.home_snap_m = Some(snap.distance_m);
     if snap.off_network {
         w.reasons.push(Reason::OffNetwork {
-            distance_m: snap.distance_m,
+            distance_m: Some(snap.distance_m),
         });
         return w;
     }

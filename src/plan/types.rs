@@ -155,8 +155,9 @@ pub struct Priority {
 pub enum Reason {
     /// No consent to drafting a plan: no plan is drafted (counted apart).
     NoConsent,
-    /// Home farther than the snap limit from any usable road.
-    OffNetwork { distance_m: f64 },
+    /// Home farther than the snap limit from any usable road; `distance_m` is `None` when
+    /// there is no road this person can use at all.
+    OffNetwork { distance_m: Option<f64> },
     /// Active hazards close every way out before the person can leave: `water_min` is when
     /// water reaches the home (minutes after the alert, if a flood), `depart_min` the earliest
     /// departure (warning and preparation), `margin_min` the safety margin.
@@ -243,16 +244,26 @@ impl Reason {
                 "No consent to drafting a plan, so none was drafted.".into()
             }
             // No usable road at all (an empty road layer, or none the person's mode can use).
-            (Reason::OffNetwork { distance_m }, l) if !distance_m.is_finite() => l
+            (Reason::OffNetwork { distance_m: None }, l) => l
                 .pick(
                     "この移動方法で使える道路が地図にないため、経路を計算できません。",
                     "The map has no road this person can use, so no route can be computed.",
                 )
                 .into(),
-            (Reason::OffNetwork { distance_m }, Lang::Ja) => {
+            (
+                Reason::OffNetwork {
+                    distance_m: Some(distance_m),
+                },
+                Lang::Ja,
+            ) => {
                 format!("自宅から最寄りの道路まで{distance_m:.0} mあり、経路を計算できません。")
             }
-            (Reason::OffNetwork { distance_m }, Lang::En) => format!(
+            (
+                Reason::OffNetwork {
+                    distance_m: Some(distance_m),
+                },
+                Lang::En,
+            ) => format!(
                 "The home is {distance_m:.0} m from the nearest road; no route can be computed."
             ),
             (

@@ -983,3 +983,53 @@ fn a_run_reads_back_from_json_exactly() {
     let prev = mimamori::io::plan_out::read_previous(tmp.path()).unwrap();
     assert_eq!(prev, mimamori::plan::Previous::from_plans(&run.plans));
 }
+
+#[test]
+fn every_round_on_the_city_is_in_order_and_finishes_before_leave_by() {
+    let run = daytime();
+    let climb = PlanParams::default().stay.climb_min * 60.0;
+    // Per helper: (order, arrive, safe, person) of each stop.
+    let mut rounds: BTreeMap<&str, Vec<(u8, f64, f64, &mimamori::plan::Plan)>> = BTreeMap::new();
+    for p in &run.plans {
+        for h in p.primary_helpers() {
+            rounds.entry(h.id.as_str()).or_default().push((
+                h.order.unwrap(),
+                h.arrive_secs.unwrap(),
+                h.safe_secs.unwrap(),
+                p,
+            ));
+        }
+    }
+    let mut multi = 0;
+    for (id, mut stops) in rounds {
+        stops.sort_by_key(|s| s.0);
+        let orders: Vec<u8> = stops.iter().map(|s| s.0).collect();
+        assert_eq!(orders, (1..=stops.len() as u8).collect::<Vec<_>>(), "{id}");
+        multi += usize::from(stops.len() >= 2);
+        for w in stops.windows(2) {
+            // The helper reaches the next person only after the previous one is safe.
+            assert!(w[1].1 > w[0].2, "{id}: {} before {}", w[1].1, w[0].2);
+        }
+        for (_, arrive, safe, p) in &stops {
+            let start = p.departure_min.unwrap() * 60.0
+                - if p.evacuation_need == EvacuationNeed::Leave {
+                    p.preparation_secs
+                } else {
+                    climb
+                };
+            // The person starts when the last of their helpers has arrived.
+            assert!(start >= arrive - 1e-6, "{id} {}", p.person);
+            let expected = match p.evacuation_need {
+                EvacuationNeed::Leave => p.departure_min.unwrap() * 60.0 + p.evacuation_secs,
+                _ => p.departure_min.unwrap() * 60.0,
+            };
+            assert!(
+                (safe - expected).abs() < 1e-6,
+                "{id} {}: {safe} {expected}",
+                p.person
+            );
+            assert!(p.slack_min.unwrap() >= -1e-6, "{id} {}", p.person);
+        }
+    }
+    assert!(multi > 20, "only {multi} helpers with a round");
+}

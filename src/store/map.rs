@@ -244,19 +244,7 @@ impl Store {
             .collect();
         // A folder that cannot be replaced is refused before anything is read or logged.
         let set = Staged::replace(dir, &EXPORT_FOLDER)?;
-        append_audit(
-            &self.conn,
-            &AuditEntry {
-                user: user.to_owned(),
-                person_id: None,
-                fields: crate::io::PERSONAL_FIELDS
-                    .iter()
-                    .map(|f| (*f).to_owned())
-                    .collect(),
-                reason: reason.to_owned(),
-            },
-            now,
-        )?;
+        append_audit(&self.conn, &AuditEntry::all_personal(user, reason), now)?;
         for name in LAYERS {
             let text = layers.get(name).ok_or_else(|| StoreError::Corrupt {
                 what: format!("layer {name}"),
@@ -764,19 +752,7 @@ fn import_in(
     rep.hazards = map.hazards.len();
     rep.roads = map.roads.len();
     rep.map_records = map.records.len();
-    append_audit(
-        tx,
-        &AuditEntry {
-            user: user.to_owned(),
-            person_id: None,
-            fields: crate::io::PERSONAL_FIELDS
-                .iter()
-                .map(|f| (*f).to_owned())
-                .collect(),
-            reason: reason.to_owned(),
-        },
-        now,
-    )?;
+    append_audit(tx, &AuditEntry::all_personal(user, reason), now)?;
     Ok(rep)
 }
 

@@ -402,6 +402,21 @@ pub struct AuditEntry {
     pub reason: String,
 }
 
+impl AuditEntry {
+    /// Every personal field of everyone (a whole import or export), by `user`, for `reason`.
+    pub fn all_personal(user: &str, reason: &str) -> Self {
+        AuditEntry {
+            user: user.to_owned(),
+            person_id: None,
+            fields: crate::io::PERSONAL_FIELDS
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
 /// A row of the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditRecord {

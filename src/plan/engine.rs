@@ -36,7 +36,8 @@
 pub use super::params::{PlanParams, PreparationMin};
 
 use super::matching::{
-    self, Arc, Demand, MatchingError, MatchingParams, MatchingProblem, MatchingSolution, Supply,
+    self, Arc, BackupCapacity, BackupParams, Demand, MatchingError, MatchingProblem,
+    MatchingSolution, Supply,
 };
 use super::params::PriorityParams;
 use super::scenario::Scenario;
@@ -2187,22 +2188,35 @@ fn match_helpers(
     let full = |hh: usize| load(hh) >= capacity(vols[hh]) as usize;
     // Backups: everyone covered (by neighbours or by family alone), one more eligible helper
     // each, within the backup capacity; a helper already full as a primary only when nobody
-    // else can, and an earlier run's backup kept while eligible and not much slower.
+    // else can, and an earlier run's backup kept while eligible and not much slower. Solved by
+    // `matching::assign_backups` on a problem of its own: every eligible pair with its backup
+    // cost, and one stand-in helper for family at home as the primary of people helped by
+    // family alone.
+    let family = vols.len();
     let mut backup_people: Vec<usize> = Vec::new();
+    let mut primaries_of: Vec<Vec<usize>> = Vec::new();
     let mut backup_problem = MatchingProblem {
         people: Vec::new(),
         helpers: vols
             .iter()
             .map(|v| Supply {
-                capacity: if h.backup_capacity == 0 {
-                    capacity(*v)
-                } else {
-                    h.backup_capacity
-                } as u32,
+                capacity: capacity(*v) as u32,
             })
+            .chain([Supply { capacity: 0 }])
             .collect(),
         arcs: Vec::new(),
     };
+    let backup_caps: Vec<u32> = vols
+        .iter()
+        .map(|v| {
+            u32::from(if h.backup_capacity == 0 {
+                capacity(*v)
+            } else {
+                h.backup_capacity
+            })
+        })
+        .chain([0])
+        .collect();
     let k_of: BTreeMap<usize, usize> = index.iter().enumerate().map(|(k, wi)| (*wi, k)).collect();
     for (wi, w) in works.iter().enumerate() {
         if !seeks(w) {
@@ -2227,11 +2241,25 @@ fn match_helpers(
             .map(|(b, _)| b);
         let bk = backup_problem.people.len();
         backup_problem.people.push(Demand {
-            need: 1,
+            need: primaries.len().max(1) as u8,
             weight: 1,
             min_tagged: 0,
         });
         backup_people.push(wi);
+        if primaries.is_empty() {
+            backup_problem.helpers[family].capacity += 1;
+            backup_problem.arcs.push(Arc {
+                person: bk,
+                helper: family,
+                cost: 0,
+                tagged: false,
+            });
+        }
+        primaries_of.push(if primaries.is_empty() {
+            vec![family]
+        } else {
+            primaries.clone()
+        });
         for e in &w.eligible {
             let hh = vol_index[&e.volunteer];
             if primaries.contains(&hh) {
@@ -2252,10 +2280,23 @@ fn match_helpers(
             });
         }
     }
-    let backup_solution = matching::solve(&backup_problem, &MatchingParams::default())?;
+    // The primaries as a solution of that problem (its totals are not looked at).
+    let covered_now = MatchingSolution {
+        assigned: primaries_of,
+        covered_weight: 0,
+        total_cost: 0,
+        stats: solution.stats.clone(),
+    };
+    let backups = matching::assign_backups(
+        &backup_problem,
+        &covered_now,
+        &BackupParams {
+            capacity: BackupCapacity::PerHelper(backup_caps),
+        },
+    )?;
     let mut person_backup = vec![None; works.len()];
     for (bk, wi) in backup_people.iter().enumerate() {
-        person_backup[*wi] = backup_solution.assigned[bk].first().copied();
+        person_backup[*wi] = backups[bk];
     }
     for (wi, w) in works.iter_mut().enumerate() {
         if !seeks(w) {

@@ -89,18 +89,25 @@ pub fn run_user(cmd: UserCmd) -> Result<()> {
 /// Opens the database and makes sure it holds a map and current plans.
 fn prepare(db: Option<&Path>) -> Result<Store> {
     let path = db.unwrap_or(Path::new(DEFAULT_DB));
+    let dir = Path::new(BUNDLED_MAP);
+    let no_city = || {
+        anyhow::anyhow!(
+            "{}: the bundled city is not here; run `mimamori serve` from the repository \
+             folder, or import a map with `mimamori db import MAPDIR --db FILE` and pass --db \
+             FILE",
+            dir.display()
+        )
+    };
+    // Checked before the database file is created, so a wrong folder leaves nothing behind.
+    if db.is_none() && !path.exists() && !dir.join("map.toml").exists() {
+        return Err(no_city());
+    }
     let mut store = Store::open(path)?;
     match store.map() {
         Ok(_) => {}
         Err(StoreError::NoMap) if db.is_none() => {
-            let dir = Path::new(BUNDLED_MAP);
             if !dir.join("map.toml").exists() {
-                bail!(
-                    "{}: the bundled city is not here; run `mimamori serve` from the \
-                     repository folder, or import a map with `mimamori db import MAPDIR --db \
-                     FILE` and pass --db FILE",
-                    dir.display()
-                );
+                return Err(no_city());
             }
             eprintln!(
                 "importing {} into {} (first start)",

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod render;
 pub mod report;
 pub mod rng;
+pub mod serve;
 pub mod spatial;
 pub mod store;
 pub mod synth;

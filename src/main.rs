@@ -16,6 +16,7 @@ use std::time::Instant;
 
 mod db_cmd;
 mod import_cmd;
+mod serve_cmd;
 mod sheets_cmd;
 
 #[derive(Parser)]
@@ -172,6 +173,13 @@ enum Cmd {
         #[command(subcommand)]
         cmd: db_cmd::DbCmd,
     },
+    /// Users of the service: add one (prints their bearer token once).
+    User {
+        #[command(subcommand)]
+        cmd: serve_cmd::UserCmd,
+    },
+    /// Run the service (HTTP JSON API with roles, consent and an audit log).
+    Serve(serve_cmd::ServeArgs),
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -244,6 +252,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.cmd {
         Cmd::Import { cmd } => import_cmd::run(cmd)?,
         Cmd::Db { cmd } => db_cmd::run(cmd)?,
+        Cmd::User { cmd } => serve_cmd::run_user(cmd)?,
+        Cmd::Serve(args) => serve_cmd::run_serve(args)?,
         Cmd::Generate {
             preset,
             seed,

@@ -14,11 +14,13 @@
 
 mod map;
 mod pins;
+mod settings;
 #[cfg(test)]
 mod tests;
 
 pub use map::{EXPORT_FOLDER, ImportOptions, ImportReport};
 pub use pins::PinRow;
+pub use settings::{PlanEdit, allowed_transition};
 
 use crate::io::DataErrors;
 use crate::model::{Concern, Referral, WatchMethod, WatchOutcome};
@@ -31,7 +33,10 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The migrations, in order; the schema version is their count. Never edit a released
 /// migration: add a new file.
-const MIGRATION_SQL: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATION_SQL: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_settings.sql"),
+];
 
 /// Schema version this program writes and reads.
 pub const SCHEMA_VERSION: usize = MIGRATION_SQL.len();
@@ -95,6 +100,12 @@ pub enum StoreError {
         "unknown evacuation method {value:?}: expected one of walk, wheelchair, car, stay_upstairs, stay_home"
     )]
     UnknownMethod { value: String },
+    #[error(
+        "plan status cannot go from {} to {}: expected the next step, or back to drafting",
+        from.code(),
+        to.code()
+    )]
+    StatusTransition { from: PlanStatus, to: PlanStatus },
     #[error("no person with id {id:?} in the store")]
     UnknownPerson { id: String },
     #[error("no volunteer with id {id:?} in the store")]

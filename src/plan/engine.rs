@@ -1375,9 +1375,9 @@ fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, 
             .get(&w.pid)
             .and_then(|c| c.destination)
             .filter(|(s, before)| {
-                w.dest.iter().any(|d| {
-                    d.shelter == *s && d.trip_secs <= before + h.keep_tolerance_min * 60.0 + EPS
-                })
+                w.dest
+                    .iter()
+                    .any(|d| d.shelter == *s && still_good(prep, d.trip_secs, *before))
             })
             .map(|(s, _)| s);
         let k = problem.people.len();
@@ -1600,9 +1600,9 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
         c.primaries
             .iter()
             .filter(|(v, before)| {
-                w.eligible.iter().any(|e| {
-                    e.volunteer == *v && e.travel_secs <= before + h.keep_tolerance_min * 60.0 + EPS
-                })
+                w.eligible
+                    .iter()
+                    .any(|e| e.volunteer == *v && still_good(prep, e.travel_secs, *before))
             })
             .map(|(v, _)| *v)
             .collect()
@@ -1868,6 +1868,23 @@ fn best_round(
     best.map(|b| b.1)
 }
 
+/// Each helper's people (matching indices, ascending) in an assignment.
+fn rounds_of(assigned: &[Vec<usize>]) -> BTreeMap<usize, Vec<usize>> {
+    let mut rounds: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, hs) in assigned.iter().enumerate() {
+        for h in hs {
+            rounds.entry(*h).or_default().push(k);
+        }
+    }
+    rounds
+}
+
+/// A previous choice still taking `now_secs` is kept when it is at most
+/// `helpers.keep_tolerance_min` slower than the `before_secs` it took then.
+fn still_good(prep: &Prep, now_secs: f64, before_secs: f64) -> bool {
+    now_secs <= before_secs + prep.params.helpers.keep_tolerance_min * 60.0 + EPS
+}
+
 /// Advances `v` to the next permutation in lexicographic order; false after the last.
 fn next_permutation(v: &mut [usize]) -> bool {
     let Some(i) = (1..v.len()).rev().find(|&i| v[i - 1] < v[i]) else {
@@ -1896,13 +1913,7 @@ fn round_conflicts(
 ) -> Vec<Vec<(usize, usize)>> {
     let starts = pair_starts(prep, works, index, vols, problem, solution);
     let mut out = Vec::new();
-    let mut by_helper: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (k, hs) in solution.assigned.iter().enumerate() {
-        for h in hs {
-            by_helper.entry(*h).or_default().push(k);
-        }
-    }
-    for (h, ks) in by_helper {
+    for (h, ks) in rounds_of(&solution.assigned) {
         let feasible = |set: &[usize]| {
             set.len() < 2 || best_round(prep, works, index, vols[h], set, &starts).is_some()
         };
@@ -1997,12 +2008,7 @@ fn solve_rounds(
                 return Ok(best.expect("checked").1);
             }
             let starts = pair_starts(prep, works, index, vols, &sub, &sol);
-            let mut rounds: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-            for (k, hs) in sol.assigned.iter().enumerate() {
-                for h in hs {
-                    rounds.entry(*h).or_default().push(k);
-                }
-            }
+            let rounds = rounds_of(&sol.assigned);
             let back: Vec<(usize, usize)> = removed
                 .iter()
                 .copied()
@@ -2164,12 +2170,7 @@ fn match_helpers(
     } = current.expect("at least one pass").0;
     let starts = pair_starts(prep, works, &index, &vols, &problem, &solution);
     // Who each helper escorts, and each round in order with its times.
-    let mut rounds: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (k, hs) in solution.assigned.iter().enumerate() {
-        for hh in hs {
-            rounds.entry(*hh).or_default().push(k);
-        }
-    }
+    let rounds = rounds_of(&solution.assigned);
     let mut escorts: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for (hh, ks) in &rounds {
         let (order, times) = best_round(prep, works, &index, vols[*hh], ks, &starts)
@@ -2235,7 +2236,7 @@ fn match_helpers(
                 w.eligible.iter().any(|e| {
                     e.volunteer == *b
                         && !primaries.contains(&vol_index[b])
-                        && e.travel_secs <= before + h.keep_tolerance_min * 60.0 + EPS
+                        && still_good(prep, e.travel_secs, *before)
                 })
             })
             .map(|(b, _)| b);
@@ -2861,15 +2862,10 @@ fn assemble(
     summary.main_watcher_primary = main_watcher_primary;
     summary.main_watcher_busy_own = main_watcher_busy_own;
     summary.round_splits = helpers.removed_pairs.len();
-    summary.helpers_with_rounds = {
-        let mut load: BTreeMap<usize, usize> = BTreeMap::new();
-        for hs in &helpers.solution.assigned {
-            for h in hs {
-                *load.entry(*h).or_insert(0) += 1;
-            }
-        }
-        load.values().filter(|n| **n >= 2).count()
-    };
+    summary.helpers_with_rounds = rounds_of(&helpers.solution.assigned)
+        .values()
+        .filter(|ks| ks.len() >= 2)
+        .count();
     for p in &plans {
         let has = |code: &str| p.warnings.iter().any(|w| w.code() == code);
         summary.backup_busy += usize::from(has("backup_busy"));

@@ -4,7 +4,9 @@
 //! helpers, caretakers, coordinators, total activities), then breaks it down by district and by
 //! method. Fiscal years run April to March: fiscal 2023 is 2023-04-01 to 2024-03-31.
 
-use crate::model::{DistrictId, Map, Role, WatchMethod, WatchOutcome};
+use crate::model::{DistrictId, LonLat, Map, Role, WatchMethod, WatchOutcome};
+use crate::network::RoadGraph;
+use crate::spatial::SpatialIndex;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, Month};
@@ -123,6 +125,77 @@ pub fn annual(map: &Map, fy: i32) -> Result<AnnualReport, ReportError> {
         by_district,
         by_method,
     })
+}
+
+/// The counts `mimamori info` prints: people, volunteers, shelters, the road graph, its
+/// components, and the points that are off the network. Field names are the JSON keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MapInfo {
+    pub map: String,
+    pub people: usize,
+    pub volunteers: usize,
+    pub volunteers_by_role: BTreeMap<&'static str, usize>,
+    pub shelters: usize,
+    pub shelters_by_kind: BTreeMap<&'static str, usize>,
+    pub districts: usize,
+    pub hazard_zones: usize,
+    pub watch_records: usize,
+    pub road_nodes: usize,
+    pub road_edges: usize,
+    pub components: usize,
+    pub largest_component_nodes: usize,
+    /// People, volunteers and shelters with no road within the snapping distance.
+    pub off_network: usize,
+    pub off_network_by_kind: BTreeMap<&'static str, usize>,
+    pub indexed_points: usize,
+}
+
+impl MapInfo {
+    /// Counts `map` and its road graph `g`.
+    pub fn of(map: &Map, g: &RoadGraph) -> MapInfo {
+        let idx = SpatialIndex::from_map(map, *g.frame());
+        let off = |pts: &mut dyn Iterator<Item = LonLat>| {
+            pts.filter(|p| g.snap(*p).is_none_or(|s| s.off_network))
+                .count()
+        };
+        let off_network_by_kind = BTreeMap::from([
+            ("people", off(&mut map.people.iter().map(|p| p.home))),
+            (
+                "volunteers",
+                off(&mut map.volunteers.iter().map(|v| v.home)),
+            ),
+            (
+                "shelters",
+                off(&mut map.shelters.iter().map(|s| s.location)),
+            ),
+        ]);
+        let mut shelters_by_kind = BTreeMap::new();
+        for s in &map.shelters {
+            *shelters_by_kind.entry(s.kind.code()).or_insert(0) += 1;
+        }
+        MapInfo {
+            map: map.meta.name.clone(),
+            people: map.people.len(),
+            volunteers: map.volunteers.len(),
+            volunteers_by_role: map
+                .volunteers_by_role()
+                .into_iter()
+                .map(|(r, n)| (r.code(), n))
+                .collect(),
+            shelters: map.shelters.len(),
+            shelters_by_kind,
+            districts: map.districts.len(),
+            hazard_zones: map.hazards.len(),
+            watch_records: map.records.len(),
+            road_nodes: g.node_count(),
+            road_edges: g.edge_count(),
+            components: g.component_count(),
+            largest_component_nodes: g.largest_component().map_or(0, |c| g.component_size(c)),
+            off_network: off_network_by_kind.values().sum(),
+            off_network_by_kind,
+            indexed_points: idx.len(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! writes the HTML, a window screenshot and one PNG per printed page of each fixture there.
 
 mod common;
-#[path = "../src/sheets_cmd.rs"]
+#[path = "../src/cli/sheets.rs"]
 mod sheets_cmd;
 
 use common::*;

@@ -1,5 +1,5 @@
 //! Rendering: plan sheets, helper route cards, the index page and route maps, as pure functions
-//! of plan values. No file I/O here; `sheets_cmd` in the binary writes the files.
+//! of plan values. No file I/O here; `cli::sheets` in the binary writes the files.
 //!
 //! Why this shape: coordinators hand plans out on paper, so every page is one self-contained
 //! HTML document (inline CSS, inline SVG, no external resources) laid out for A4 portrait print.
@@ -19,6 +19,7 @@ mod index;
 mod labels;
 mod sheet;
 mod svg;
+pub mod text;
 mod view;
 
 pub use card::render_card;

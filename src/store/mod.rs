@@ -7,7 +7,7 @@
 //! - [`Store::open`] creates the file if missing, applies the versioned migrations
 //!   (`src/store/migrations/*.sql`), turns on WAL and foreign keys, and refuses a database
 //!   whose schema is newer than this program.
-//! - No clock: every call that records a time takes `now`; only `main.rs` reads the clock.
+//! - No clock: every call that records a time takes `now`; only the binary (`src/cli`) reads the clock.
 //! - Every change is one transaction: an import is written whole or not at all.
 //!
 //! `docs/data-format.md` ("Store") lists the tables.

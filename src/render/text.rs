@@ -1,0 +1,398 @@
+//! Console texts: the tables and explanations the commands print, as pure functions returning
+//! `String`, so the binary only prints them and tests can read them.
+
+use crate::model::{Lang, Map};
+use crate::plan::Counts;
+use crate::plan::engine::{HelperStatus, PlanRun};
+use crate::report::AnnualReport;
+use std::fmt::Write;
+
+/// `writeln!` into a `String`, which cannot fail.
+macro_rules! line {
+    ($out:expr, $($arg:tt)*) => {
+        let _ = writeln!($out, $($arg)*);
+    };
+}
+
+/// One row of [`plan_table`].
+fn counts_row(label: &str, c: &Counts) -> String {
+    let need = |k: &str| c.by_need.get(k).copied().unwrap_or(0);
+    [
+        c.people,
+        c.consented,
+        need("leave"),
+        need("upstairs"),
+        need("stay_home"),
+        need("facility"),
+        c.need_help,
+        c.covered,
+        c.with_backup,
+        c.uncovered,
+        c.high_priority_uncovered,
+    ]
+    .iter()
+    .fold(pad(label, 18), |row, n| format!("{row} {n:>7}"))
+}
+
+/// The console table of a planning run: counts per district, reasons, helper figures.
+pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
+    let mut out = String::new();
+    let t = |ja, en| lang.pick(ja, en);
+    line!(
+        out,
+        "{}: {}  ({} {})",
+        t("想定", "Scenario"),
+        run.summary.scenario,
+        t("作成日", "as of"),
+        run.summary.as_of
+    );
+    let heads = [
+        t("対象者", "people"),
+        t("同意", "consent"),
+        t("要避難", "leave"),
+        t("上階", "upstair"),
+        t("在宅", "home"),
+        t("施設", "facility"),
+        t("要支援", "need"),
+        t("確保", "covered"),
+        t("予備有", "backup"),
+        t("未確保", "uncov."),
+        t("うち高", "high"),
+    ];
+    line!(
+        out,
+        "{} {}",
+        pad(t("地区", "district"), 18),
+        heads.map(|h| rpad(h, 7)).join(" ")
+    );
+    for d in &map.districts {
+        if let Some(c) = run.summary.by_district.get(&d.code) {
+            line!(out, "{}", counts_row(&format!("{} {}", d.code, d.name), c));
+        }
+    }
+    line!(
+        out,
+        "{}",
+        counts_row(t("合計", "total"), &run.summary.total)
+    );
+    line!(
+        out,
+        "{}",
+        t(
+            "要支援 = 今、支援者が必要な人（立ち退き避難、または上階への移動に介助が必要）。確保・未確保はその内数。",
+            "need = people who need a helper now (to leave, or to get upstairs); covered and uncovered count among them."
+        )
+    );
+    out.push('\n');
+    line!(
+        out,
+        "{}",
+        t(
+            "支援者が確保できない理由（人数）",
+            "Uncovered, by reason (people)"
+        )
+    );
+    for (code, n) in &run.summary.total.by_reason {
+        line!(out, "  {} {n:>6}", pad(code, 26));
+    }
+    let sm = &run.summary;
+    out.push('\n');
+    line!(
+        out,
+        "{}",
+        match lang {
+            Lang::Ja => format!(
+                "見守りの中心の担い手が支援者: {} / {}人（担い手が自分の見守り先で手いっぱいの{}人を除く）。複数人を回る支援者 {}人、予備が手いっぱいの人 {}人。",
+                sm.main_watcher_primary,
+                sm.main_watcher_eligible - sm.main_watcher_busy_own,
+                sm.main_watcher_busy_own,
+                sm.helpers_with_rounds,
+                sm.backup_busy
+            ),
+            Lang::En => format!(
+                "Main watcher as helper: {} of {} (leaving out {} whose watcher is full with other people they watch). Helpers with a round of several people: {}; backups already full: {}.",
+                sm.main_watcher_primary,
+                sm.main_watcher_eligible - sm.main_watcher_busy_own,
+                sm.main_watcher_busy_own,
+                sm.helpers_with_rounds,
+                sm.backup_busy
+            ),
+        }
+    );
+    if sm.pins_followed + sm.pins_not_followed > 0 {
+        line!(
+            out,
+            "{}",
+            match lang {
+                Lang::Ja => format!(
+                    "手動指定: {}件に従い、{}件は従えませんでした（plans.json の警告 pin_not_followed）。",
+                    sm.pins_followed, sm.pins_not_followed
+                ),
+                Lang::En => format!(
+                    "Pins: {} followed, {} not (warning pin_not_followed in plans.json).",
+                    sm.pins_followed, sm.pins_not_followed
+                ),
+            }
+        );
+    }
+    if let Some(n) = sm.changed {
+        let why: Vec<String> = sm
+            .changed_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        line!(
+            out,
+            "{}",
+            match lang {
+                Lang::Ja => format!("前回の計画から変わった人: {n}人（{}）", why.join("、")),
+                Lang::En => format!("Changed since the previous plans: {n} ({})", why.join(", ")),
+            }
+        );
+    }
+    if !run.summary.matching_optimal {
+        line!(
+            out,
+            "{}",
+            t(
+                "注意: 支援者の組合せは探索上限に達し、最適とは限りません。",
+                "Note: the helper matching hit its search budget and may not be optimal."
+            )
+        );
+    }
+    out
+}
+
+/// Every helper and destination considered for one person, as console text (one line saying
+/// so when the person gave no consent to drafting).
+pub fn explain_text(run: &PlanRun, person: &str, lang: Lang) -> String {
+    let mut out = String::new();
+    let t = |ja, en| lang.pick(ja, en);
+    let plan = run.plans.iter().find(|p| p.person == person);
+    let Some(ex) = run.explanations.get(person) else {
+        line!(
+            out,
+            "{person}: {}",
+            t(
+                "計画作成の同意がないため、計画は作成していません。",
+                "no consent to drafting: no plan was drafted."
+            )
+        );
+        return out;
+    };
+    if let Some(p) = plan {
+        line!(
+            out,
+            "{person}  {} {}  {} {:.1}",
+            t("方法", "method"),
+            p.method.label(lang),
+            t("優先度", "priority"),
+            p.priority.score
+        );
+        for f in &p.priority.factors {
+            line!(
+                out,
+                "    × {:.1}  {}",
+                f.multiplier,
+                lang.pick(&f.ja, &f.en)
+            );
+        }
+        for r in &p.reasons {
+            line!(out, "  {} {}", t("理由:", "reason:"), r.sentence(lang));
+        }
+        for w in &p.warnings {
+            line!(out, "  {} {}", t("注意:", "warning:"), w.sentence(lang));
+        }
+    }
+    line!(out, "{}", t("避難先の候補", "Destinations considered"));
+    for d in &ex.destinations {
+        line!(
+            out,
+            "  {:<8} {:>6.1} {}  {}  {}",
+            d.id,
+            d.evacuation_secs / 60.0,
+            t("分", "min"),
+            d.name,
+            d.status
+        );
+    }
+    line!(out, "{}", t("支援者の候補", "Helpers considered"));
+    for h in &ex.helpers {
+        let status = helper_status_text(&h.status, lang);
+        let watch = if h.watches_person {
+            t("見守り中", "watches")
+        } else {
+            ""
+        };
+        line!(
+            out,
+            "  {:<8} {:>6.1} {}  {} {}",
+            h.id,
+            h.travel_secs / 60.0,
+            t("分", "min"),
+            status,
+            watch
+        );
+    }
+    if ex.helpers.is_empty() {
+        line!(out, "  {}", t("（なし）", "(none)"));
+    }
+    out
+}
+
+/// One helper candidate's status in `explain`.
+pub fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
+    let min = |secs: f64| (secs / 60.0).ceil();
+    match (s, lang) {
+        (HelperStatus::Primary, l) => l.pick("◎ 支援者に選定", "chosen as helper").into(),
+        (HelperStatus::Backup { busy_with }, l) if busy_with.is_empty() => {
+            l.pick("○ 予備の支援者に選定", "chosen as backup").into()
+        }
+        (HelperStatus::Backup { busy_with }, Lang::Ja) => format!(
+            "○ 予備の支援者に選定（既に{}を支援しており手いっぱい。ほかに予備になれる人がいません）",
+            busy_with.join("・")
+        ),
+        (HelperStatus::Backup { busy_with }, Lang::En) => format!(
+            "chosen as backup, although already escorting {} to capacity: nobody else could",
+            busy_with.join(", ")
+        ),
+        (HelperStatus::NotChosen { helps }, Lang::Ja) if helps.is_empty() => {
+            "候補（より適した支援者を選定）".into()
+        }
+        (HelperStatus::NotChosen { helps }, Lang::En) if helps.is_empty() => {
+            "eligible; a better-placed helper was chosen".into()
+        }
+        (HelperStatus::NotChosen { helps }, Lang::Ja) => {
+            format!("候補（{}を支援）", helps.join("・"))
+        }
+        (HelperStatus::NotChosen { helps }, Lang::En) => {
+            format!("eligible; escorts {}", helps.join(", "))
+        }
+        (HelperStatus::NoConsent, l) => l
+            .pick("× 計画への記載に未同意", "no consent to be named")
+            .into(),
+        (HelperStatus::Unavailable, l) => l
+            .pick("× この時間帯は対応不可", "not available at this time")
+            .into(),
+        (HelperStatus::MissingSkill { skill }, Lang::Ja) => format!("× 必要な技能なし（{skill}）"),
+        (HelperStatus::MissingSkill { skill }, Lang::En) => format!("lacks the skill: {skill}"),
+        (HelperStatus::TooLate { arrival_secs }, Lang::Ja) => {
+            format!("× 間に合わない（到着は警報から{}分後）", min(*arrival_secs))
+        }
+        (HelperStatus::TooLate { arrival_secs }, Lang::En) => {
+            format!(
+                "too late (arrives {} min after the alert)",
+                min(*arrival_secs)
+            )
+        }
+    }
+}
+
+/// Display width, counting East Asian wide characters as two columns.
+pub fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            if (c as u32) >= 0x1100 && !matches!(c as u32, 0xFF61..=0xFF9F) {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Pads on the right to a display width.
+pub fn pad(s: &str, w: usize) -> String {
+    format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// Pads on the left to a display width (right-aligned headers).
+pub fn rpad(s: &str, w: usize) -> String {
+    format!("{}{s}", " ".repeat(w.saturating_sub(width(s))))
+}
+
+/// The annual watch-over summary as a console table.
+pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
+    let mut out = String::new();
+    let t = |ja, en| lang.pick(ja, en);
+    line!(
+        out,
+        "{} ({} – {})",
+        t("安心見守り事業 実績", "Watch-over programme results"),
+        r.from,
+        r.to
+    );
+    line!(
+        out,
+        "{}",
+        match lang {
+            Lang::Ja => format!("令和{}年度", r.fiscal_year - 2018),
+            Lang::En => format!("fiscal {}", r.fiscal_year),
+        }
+    );
+    for (label, v) in [
+        (t("事業実施地区", "Districts active"), r.districts),
+        (t("見守り対象者数", "Watched people"), r.watched_people),
+        (t("担い手数", "Helpers"), r.helpers),
+        (t("世話係数", "Caretakers"), r.caretakers),
+        (t("地域コーディネーター数", "Coordinators"), r.coordinators),
+        (t("延べ実施回数", "Total activities"), r.activities),
+        (t("困りごと発見", "Concerns found"), r.concerns),
+        (t("専門機関へのつなぎ", "Referrals"), r.referrals),
+    ] {
+        line!(out, "  {} {:>9}", pad(label, 26), group(v));
+    }
+    out.push('\n');
+    line!(out, "{}", t("方法別", "By method"));
+    for (m, n) in &r.by_method {
+        line!(
+            out,
+            "  {:<24} {:>9}  {:>5.1}%",
+            m.label(lang),
+            group(*n),
+            100.0 * *n as f64 / r.activities.max(1) as f64
+        );
+    }
+    out.push('\n');
+    let heads = [
+        t("対象者", "people"),
+        t("担い手", "helpers"),
+        t("世話係", "caretk."),
+        t("コーデ", "coord."),
+        t("回数", "activ."),
+    ];
+    line!(
+        out,
+        "{} {} {}",
+        pad(t("地区", "code"), 6),
+        pad(t("地区名", "district"), 16),
+        heads.map(|h| rpad(h, 8)).join(" ")
+    );
+    for d in &r.by_district {
+        line!(
+            out,
+            "{} {} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            pad(&d.code, 6),
+            pad(&d.name, 16),
+            d.watched_people,
+            d.helpers,
+            d.caretakers,
+            d.coordinators,
+            group(d.activities)
+        );
+    }
+    out
+}
+
+/// 124624 -> "124,624".
+pub fn group(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

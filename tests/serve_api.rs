@@ -7,8 +7,9 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use mimamori::io::mapdir::load_map_at;
 use mimamori::model::{District, DistrictId, Map, WatchMethod, WatchOutcome};
+use mimamori::plan::engine::HelperStatus;
 use mimamori::plan::{Plan, PlanParams, Scenario};
-use mimamori::serve::{AppState, plan_stored_map, router};
+use mimamori::serve::{AppState, engine_for, plan_stored_map, record_engine_run, router};
 use mimamori::store::{ImportOptions, NewUser, PlanStatus, Store, UserRole, allowed_transition};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -640,4 +641,144 @@ fn status_transitions_follow_the_table() {
             assert_eq!(allowed_transition(from, *to), ok, "{from:?} -> {to:?}");
         }
     }
+}
+
+/// With the engine held, a pin re-plans the district: a helper who can come becomes the
+/// person's helper and is saved with the re-planned plans; a helper who cannot is refused with
+/// the reason and nothing is saved; an earlier pin survives the next re-plan of the district.
+#[tokio::test]
+async fn a_pin_replans_the_district_or_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let map = sample();
+    let mut store = Store::open(&path).unwrap();
+    store
+        .import_map(&map, &ImportOptions::default(), NOW, "test", "test")
+        .unwrap();
+    let engine = engine_for(&store, &Scenario::default(), &PlanParams::default(), NOW).unwrap();
+    record_engine_run(&mut store, &engine, NOW, "test").unwrap();
+    let run = engine.planned.run().clone();
+    let token = store.new_token().unwrap();
+    store
+        .add_user(
+            &NewUser {
+                name: "coord".into(),
+                role: UserRole::Coordinator,
+                district: Some("D01".into()),
+                volunteer_id: None,
+            },
+            &token,
+            NOW,
+        )
+        .unwrap();
+    let app = router(AppState::new(store, || NOW).with_engine(engine));
+    let in_d01 = |id: &str| {
+        let p = map.find_person(id).unwrap();
+        map.district(map.person(p).district).code == "D01"
+    };
+    // A covered person of D01 with an eligible helper who is not theirs, and free.
+    let (person, helper) = run
+        .plans
+        .iter()
+        .filter(|p| in_d01(&p.person) && p.needs_help && p.covered)
+        .find_map(|p| {
+            let ex = run.explanations.get(&p.person)?;
+            let h = ex.helpers.iter().find(|h| {
+                matches!(&h.status, HelperStatus::NotChosen { helps } if helps.is_empty())
+                    || matches!(&h.status, HelperStatus::Backup { busy_with } if busy_with.is_empty())
+            })?;
+            Some((p.person.clone(), h.id.clone()))
+        })
+        .expect("a person with a free eligible helper");
+    // A helper who cannot come for them: not eligible (out of reach, too late, ...).
+    let far = map
+        .volunteers
+        .iter()
+        .map(|v| v.ext_id.clone())
+        .find(|v| {
+            !run.explanations[&person].helpers.iter().any(|h| {
+                &h.id == v
+                    && matches!(
+                        h.status,
+                        HelperStatus::Primary
+                            | HelperStatus::Backup { .. }
+                            | HelperStatus::NotChosen { .. }
+                    )
+            })
+        })
+        .expect("a helper who cannot come");
+    let uri = format!("/api/people/{person}/plan");
+    let stored = |p: &str| {
+        let store = Store::open(&path).unwrap();
+        store
+            .current_plan(p)
+            .unwrap()
+            .map(|(_, v)| serde_json::from_value::<Plan>(v).unwrap())
+    };
+    let before = stored(&person).unwrap();
+    // Refused with the reason; nothing saved.
+    let (s, text) = call(
+        &app,
+        "PATCH",
+        &uri,
+        Some(&token),
+        Some(json!({"status": "drafting", "pin": {"helper_id": far}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    let v = json_of(&text);
+    assert_eq!(v["code"], "pin_infeasible");
+    assert!(
+        v["message"]["ja"].as_str().unwrap().contains(far.as_str()),
+        "{text}"
+    );
+    {
+        let store = Store::open(&path).unwrap();
+        assert!(store.pin(&person).unwrap().is_none(), "nothing half-saved");
+        assert_eq!(
+            store.status(&person).unwrap().status,
+            PlanStatus::NotStarted
+        );
+    }
+    assert_eq!(stored(&person).unwrap(), before);
+    // Followed: the helper is the person's, in the answer and in the store.
+    let (s, text) = call(
+        &app,
+        "PATCH",
+        &uri,
+        Some(&token),
+        Some(json!({"status": "drafting", "pin": {"helper_id": helper}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let primary_of =
+        |p: &Plan| -> Vec<String> { p.primary_helpers().map(|h| h.id.clone()).collect() };
+    let after = stored(&person).unwrap();
+    assert!(
+        primary_of(&after).contains(&helper),
+        "{:?}",
+        primary_of(&after)
+    );
+    assert_ne!(after, before);
+    // Another person's pin re-plans the district again: the first pin holds.
+    let other = run
+        .plans
+        .iter()
+        .find(|p| in_d01(&p.person) && p.person != person && p.needs_help)
+        .map(|p| p.person.clone())
+        .expect("another person of D01");
+    let shelter = map.shelters[0].ext_id.clone();
+    let (s, text) = call(
+        &app,
+        "PATCH",
+        &format!("/api/people/{other}/plan"),
+        Some(&token),
+        Some(json!({"pin": {"destination_id": shelter}})),
+    )
+    .await;
+    assert!(
+        s == StatusCode::OK || s == StatusCode::UNPROCESSABLE_ENTITY,
+        "{s} {text}"
+    );
+    assert!(primary_of(&stored(&person).unwrap()).contains(&helper));
 }

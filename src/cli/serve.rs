@@ -2,7 +2,7 @@
 
 use anyhow::{Context, Result, bail};
 use mimamori::plan::{PlanParams, Scenario};
-use mimamori::serve::{AppState, has_plans, plan_stored_map, router};
+use mimamori::serve::{AppState, Engine, engine_for, has_plans, record_engine_run, router};
 use mimamori::store::{ImportOptions, NewUser, Store, StoreError, UserRole};
 use std::path::{Path, PathBuf};
 
@@ -87,7 +87,7 @@ pub fn run_user(cmd: UserCmd) -> Result<()> {
 }
 
 /// Opens the database and makes sure it holds a map and current plans.
-fn prepare(db: Option<&Path>) -> Result<Store> {
+fn prepare(db: Option<&Path>) -> Result<(Store, Engine)> {
     let path = db.unwrap_or(Path::new(DEFAULT_DB));
     let dir = Path::new(BUNDLED_MAP);
     let no_city = || {
@@ -123,23 +123,20 @@ fn prepare(db: Option<&Path>) -> Result<Store> {
         ),
         Err(e) => return Err(e.into()),
     }
-    if !has_plans(&store)? {
-        eprintln!("planning the stored map once (default scenario)");
-        plan_stored_map(
-            &mut store,
-            &Scenario::default(),
-            &PlanParams::default(),
-            now(),
-            "serve",
-        )
+    // The stored map is planned in memory on every start (the engine that re-plans a
+    // district on a pin); its plans are stored only when the store has none yet.
+    let engine = engine_for(&store, &Scenario::default(), &PlanParams::default(), now())
         .context("cannot plan the stored map")?;
+    if !has_plans(&store)? {
+        eprintln!("storing the plans of the stored map (default scenario)");
+        record_engine_run(&mut store, &engine, now(), "serve").context("cannot store the plans")?;
     }
-    Ok(store)
+    Ok((store, engine))
 }
 
 pub fn run_serve(args: ServeArgs) -> Result<()> {
-    let store = prepare(args.db.as_deref())?;
-    let app = router(AppState::new(store, now));
+    let (store, engine) = prepare(args.db.as_deref())?;
+    let app = router(AppState::new(store, now).with_engine(engine));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

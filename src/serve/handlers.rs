@@ -5,11 +5,13 @@ use super::views::{
     UncoveredView, access,
 };
 use super::{ApiError, AppState, ErrorBody};
+use crate::model::Lang;
 use crate::model::{Concern, Referral, WatchMethod, WatchOutcome};
-use crate::plan::{Plan, Reason};
+use crate::plan::engine::Change;
+use crate::plan::{Plan, PlanError, Reason};
 use crate::store::{
-    AuditEntry, AuditFilter, NewWatchRecord, PlanEdit, PlanStatus, ReviewPolicy, Store, User,
-    UserRole,
+    AuditEntry, AuditFilter, NewPlanRun, NewWatchRecord, PlanEdit, PlanStatus, ReviewPolicy, Store,
+    User, UserRole,
 };
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -426,7 +428,10 @@ pub struct PlanPatch {
 }
 
 /// Changes a plan's status, notes and pin in one transaction (city, coordinator of the
-/// person's district); returns the stored plan. The plan is not re-planned here.
+/// person's district); returns the stored plan. A pin re-plans the person's district (and
+/// whatever shares its helpers) and saves the re-planned plans with the edit; a pin the plan
+/// cannot follow (the helper cannot come in time, or the destination cannot be reached) is
+/// answered 422 `pin_infeasible` with the reason, and nothing is saved.
 #[utoipa::path(patch, path = "/api/people/{id}/plan", params(("id" = String, Path, description = "Person id")),
     request_body = PlanPatch,
     responses((status = 200, body = PlanView), (status = 400, body = ErrorBody),
@@ -447,8 +452,10 @@ async fn patch_plan(
         )
     })?;
     let now = state.now();
+    // The engine first, then the store, in every handler that takes both (no deadlock).
+    let mut engine = state.engine()?;
     let mut store = state.store()?;
-    plan_in_scope(&store, &user, &id)?;
+    let (stored, _) = plan_in_scope(&store, &user, &id)?;
     let status = patch.status.as_deref().map(PlanStatus::parse).transpose()?;
     let edit = PlanEdit {
         status,
@@ -457,7 +464,60 @@ async fn patch_plan(
         destination_id: patch.pin.as_ref().and_then(|p| p.destination_id.clone()),
         notes: patch.notes,
     };
-    store.edit_plan(&id, &edit, now, &user.name, &ReviewPolicy::default())?;
+    match (&patch.pin, engine.as_deref_mut()) {
+        (Some(pin), Some(engine)) => {
+            // The pin as it will be stored: the parts given now over the parts kept.
+            let kept = store.pin(&id)?.map(|p| p.edit).unwrap_or_default();
+            let change = Change::Pin {
+                person: id.clone(),
+                helper: pin.helper_id.clone().or(kept.helper_id),
+                destination: pin.destination_id.clone().or(kept.destination_id),
+            };
+            let mut trial = engine.planned.clone();
+            let replanned = engine
+                .planner
+                .replan(&mut trial, &stored.person.district, &change)
+                .map_err(pin_error)?;
+            // A pin the plan cannot follow is refused with the reason; nothing is saved.
+            if let Some(w) = trial
+                .run()
+                .plans
+                .iter()
+                .find(|p| p.person == id)
+                .and_then(|p| p.warnings.iter().find(|w| w.code() == "pin_not_followed"))
+            {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "pin_infeasible",
+                    w.sentence(Lang::Ja),
+                    w.sentence(Lang::En),
+                ));
+            }
+            let ids: std::collections::BTreeSet<&str> =
+                replanned.replanned.iter().map(String::as_str).collect();
+            let run = trial.run();
+            let plans =
+                super::plan_rows(run.plans.iter().filter(|p| ids.contains(p.person.as_str())))
+                    .map_err(|_| ApiError::internal())?;
+            let summary = serde_json::to_value(&run.summary).map_err(|_| ApiError::internal())?;
+            store.edit_plan_and_record(
+                &id,
+                &edit,
+                now,
+                &user.name,
+                &ReviewPolicy::default(),
+                &NewPlanRun {
+                    scenario: &engine.scenario_json,
+                    parameters: "default",
+                    as_of: trial.as_of(),
+                    summary: &summary,
+                },
+                &plans,
+            )?;
+            engine.planned = trial;
+        }
+        _ => store.edit_plan(&id, &edit, now, &user.name, &ReviewPolicy::default())?,
+    }
     let (stored, acc) = plan_in_scope(&store, &user, &id)?;
     let view = PlanView::from((&stored, &acc));
     audit_read(
@@ -525,6 +585,30 @@ pub struct WatchRecordBody {
 #[derive(Serialize, ToSchema)]
 pub struct Created {
     pub id: i64,
+}
+
+/// A re-plan refused: an id of the pin that the map does not have (the field is named, not
+/// the value).
+fn pin_error(e: PlanError) -> ApiError {
+    match e {
+        PlanError::UnknownId { kind, .. } => {
+            let (field, code) = if kind == "destination" {
+                ("pin.destination_id", "unknown_destination")
+            } else {
+                ("pin.helper_id", "unknown_helper")
+            };
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                format!("{field} の ID が地図にありません。"),
+                format!("{field}: no such id in the map."),
+            )
+        }
+        _ => {
+            tracing::error!("re-plan failed");
+            ApiError::internal()
+        }
+    }
 }
 
 fn field_error(field: &str, expected: &str) -> ApiError {

@@ -18,6 +18,7 @@ pub use handlers::ApiDoc;
 
 use crate::model::Map;
 use crate::network::{GraphParams, RoadGraph};
+use crate::plan::engine::{Planned, Planner};
 use crate::plan::{PlanParams, Scenario};
 use crate::spatial::Frame;
 use crate::store::{NewPlanRun, Store};
@@ -25,11 +26,21 @@ use axum::Router;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
-/// Shared state of the service: the store (one connection behind a lock) and the clock.
+/// Shared state of the service: the store (one connection behind a lock), the clock, and the
+/// planning engine held in memory (the stored map planned once; pins re-plan a district).
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
     clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    engine: Option<Arc<Mutex<Engine>>>,
+}
+
+/// The stored map held for planning, and its current plans.
+pub struct Engine {
+    pub planner: Planner,
+    pub planned: Planned,
+    /// The scenario as stored with each plan run (JSON).
+    pub scenario_json: String,
 }
 
 impl AppState {
@@ -37,13 +48,27 @@ impl AppState {
         AppState {
             store: Arc::new(Mutex::new(store)),
             clock: Arc::new(clock),
+            engine: None,
         }
+    }
+
+    /// With an engine: a PATCH that pins a helper or destination re-plans the person's district
+    /// and saves the re-planned plans with the edit.
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = Some(Arc::new(Mutex::new(engine)));
+        self
     }
     fn now(&self) -> OffsetDateTime {
         (self.clock)()
     }
     fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, ApiError> {
         self.store.lock().map_err(|_| ApiError::internal())
+    }
+    fn engine(&self) -> Result<Option<std::sync::MutexGuard<'_, Engine>>, ApiError> {
+        self.engine
+            .as_ref()
+            .map(|e| e.lock().map_err(|_| ApiError::internal()))
+            .transpose()
     }
 }
 
@@ -66,33 +91,54 @@ pub enum SetupError {
     Json(#[source] serde_json::Error),
 }
 
-/// Plans the stored map with `scenario` and `params` (as of the map's `as_of`, else `now`'s
-/// date) and stores every plan as that person's current plan. Returns the run id.
-pub fn plan_stored_map(
-    store: &mut Store,
+/// Holds the stored map for planning and plans it with `scenario` and `params` (as of the map's
+/// `as_of`, else `now`'s date).
+pub fn engine_for(
+    store: &Store,
     scenario: &Scenario,
     params: &PlanParams,
     now: OffsetDateTime,
-    user: &str,
-) -> Result<i64, SetupError> {
+) -> Result<Engine, SetupError> {
     let map: Map = store.map()?;
     let graph = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default())
         .map_err(|e| SetupError::Graph(Box::new(e)))?;
     let as_of = map.meta.as_of.unwrap_or(now.date());
-    let run = crate::plan::plan(&map, &graph, scenario, params, as_of).map_err(SetupError::Plan)?;
-    let plans = run
-        .plans
-        .iter()
+    let planner = Planner::new(map, graph, params.clone());
+    let planned = planner
+        .plan(scenario, as_of, None, &mut |_, _| {})
+        .map_err(SetupError::Plan)?;
+    Ok(Engine {
+        planner,
+        planned,
+        scenario_json: serde_json::to_string(scenario).map_err(SetupError::Json)?,
+    })
+}
+
+/// `plans` as stored: (person id, plan JSON).
+pub(crate) fn plan_rows<'a>(
+    plans: impl Iterator<Item = &'a crate::plan::Plan>,
+) -> Result<Vec<(String, serde_json::Value)>, serde_json::Error> {
+    plans
         .map(|p| Ok((p.person.clone(), serde_json::to_value(p)?)))
-        .collect::<Result<Vec<_>, serde_json::Error>>()
-        .map_err(SetupError::Json)?;
+        .collect()
+}
+
+/// Stores every plan of `engine` as that person's current plan (a new plan run). Returns the
+/// run id.
+pub fn record_engine_run(
+    store: &mut Store,
+    engine: &Engine,
+    now: OffsetDateTime,
+    user: &str,
+) -> Result<i64, SetupError> {
+    let run = engine.planned.run();
+    let plans = plan_rows(run.plans.iter()).map_err(SetupError::Json)?;
     let summary = serde_json::to_value(&run.summary).map_err(SetupError::Json)?;
-    let scenario_text = serde_json::to_string(scenario).map_err(SetupError::Json)?;
     let id = store.record_plan_run(
         &NewPlanRun {
-            scenario: &scenario_text,
+            scenario: &engine.scenario_json,
             parameters: "default",
-            as_of,
+            as_of: engine.planned.as_of(),
             summary: &summary,
         },
         &plans,
@@ -100,6 +146,19 @@ pub fn plan_stored_map(
         user,
     )?;
     Ok(id)
+}
+
+/// Plans the stored map with `scenario` and `params` and stores every plan as that person's
+/// current plan. Returns the run id.
+pub fn plan_stored_map(
+    store: &mut Store,
+    scenario: &Scenario,
+    params: &PlanParams,
+    now: OffsetDateTime,
+    user: &str,
+) -> Result<i64, SetupError> {
+    let engine = engine_for(store, scenario, params, now)?;
+    record_engine_run(store, &engine, now, user)
 }
 
 /// True when the store holds at least one current plan.

@@ -761,32 +761,7 @@ impl Store {
         user: &str,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
-        for (id, _) in plans {
-            require_person(&tx, id)?;
-        }
-        tx.execute(
-            "INSERT INTO plan_runs (created_at, created_by, as_of, scenario, parameters, \
-             summary_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                timestamp(now),
-                user,
-                run.as_of.to_string(),
-                run.scenario,
-                run.parameters,
-                run.summary
-            ],
-        )?;
-        let run_id = tx.last_insert_rowid();
-        {
-            let mut st = tx.prepare(
-                "INSERT INTO current_plans (person_id, run_id, plan_json) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (person_id) DO UPDATE SET run_id = excluded.run_id, \
-                 plan_json = excluded.plan_json",
-            )?;
-            for (id, plan) in plans {
-                st.execute(params![id, run_id, plan])?;
-            }
-        }
+        let run_id = record_plan_run_in(&tx, run, plans, now, user)?;
         tx.commit()?;
         Ok(run_id)
     }
@@ -1166,4 +1141,41 @@ fn bump_review(
         )?;
     }
     Ok(())
+}
+
+/// The body of [`Store::record_plan_run`], inside the caller's transaction.
+fn record_plan_run_in(
+    tx: &rusqlite::Transaction<'_>,
+    run: &NewPlanRun<'_>,
+    plans: &[(String, serde_json::Value)],
+    now: OffsetDateTime,
+    user: &str,
+) -> Result<i64> {
+    for (id, _) in plans {
+        require_person(tx, id)?;
+    }
+    tx.execute(
+        "INSERT INTO plan_runs (created_at, created_by, as_of, scenario, parameters, \
+             summary_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            timestamp(now),
+            user,
+            run.as_of.to_string(),
+            run.scenario,
+            run.parameters,
+            run.summary
+        ],
+    )?;
+    let run_id = tx.last_insert_rowid();
+    {
+        let mut st = tx.prepare(
+            "INSERT INTO current_plans (person_id, run_id, plan_json) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (person_id) DO UPDATE SET run_id = excluded.run_id, \
+                 plan_json = excluded.plan_json",
+        )?;
+        for (id, plan) in plans {
+            st.execute(params![id, run_id, plan])?;
+        }
+    }
+    Ok(run_id)
 }

@@ -97,74 +97,109 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let before = status_in(&tx, person_id)?;
-        let at = timestamp(now);
-        if let Some(to) = edit.status {
-            if !allowed_transition(before.status, to) {
-                return Err(StoreError::StatusTransition {
-                    from: before.status,
-                    to,
-                });
-            }
-            if to != before.status {
-                let due = policy.due(to, now).map(|d| d.to_string());
-                tx.execute(
-                    "INSERT INTO plan_status (person_id, status, changed_at, changed_by, \
-                     review_due) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (person_id) DO UPDATE \
-                     SET status = excluded.status, changed_at = excluded.changed_at, \
-                     changed_by = excluded.changed_by, review_due = excluded.review_due",
-                    params![person_id, to.code(), at, user, due],
-                )?;
-                tx.execute(
-                    "INSERT INTO status_history (person_id, from_status, to_status, \
-                     changed_at, changed_by, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        person_id,
-                        before.status.code(),
-                        to.code(),
-                        at,
-                        user,
-                        edit.status_note
-                    ],
-                )?;
-            }
-        }
-        if edit.helper_id.is_some() || edit.destination_id.is_some() || edit.notes.is_some() {
-            let old = tx
-                .query_row(
-                    "SELECT helper_id, destination_id, method, notes FROM pins \
-                     WHERE person_id = ?1",
-                    [person_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, Option<String>>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, String>(3)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            let (h, d, m, n) = old.unwrap_or_default();
-            let pin = PinEdit {
-                helper_id: edit.helper_id.clone().or(h),
-                destination_id: edit.destination_id.clone().or(d),
-                method: m.as_deref().map(super::parse_method).transpose()?,
-                notes: edit.notes.clone().unwrap_or(n),
-            };
-            // Only the parts given now are checked: a kept pin may name a helper who left.
-            check_pin_refs(
-                &tx,
-                &PinEdit {
-                    helper_id: edit.helper_id.clone(),
-                    destination_id: edit.destination_id.clone(),
-                    ..PinEdit::default()
-                },
-            )?;
-            upsert_pin(&tx, person_id, &pin, &at, user)?;
-            bump_review(&tx, person_id, now, policy)?;
-        }
+        edit_plan_in(&tx, person_id, edit, now, user, policy)?;
         tx.commit()?;
         Ok(())
     }
+
+    /// [`Store::edit_plan`] and [`Store::record_plan_run`] of the plans it re-planned, in one
+    /// transaction: the edit and its plans are saved together or not at all.
+    #[allow(clippy::too_many_arguments)]
+    pub fn edit_plan_and_record(
+        &mut self,
+        person_id: &str,
+        edit: &PlanEdit,
+        now: OffsetDateTime,
+        user: &str,
+        policy: &ReviewPolicy,
+        run: &super::NewPlanRun<'_>,
+        plans: &[(String, serde_json::Value)],
+    ) -> Result<i64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        edit_plan_in(&tx, person_id, edit, now, user, policy)?;
+        let run_id = super::record_plan_run_in(&tx, run, plans, now, user)?;
+        tx.commit()?;
+        Ok(run_id)
+    }
+}
+
+/// The body of [`Store::edit_plan`], inside the caller's transaction.
+fn edit_plan_in(
+    tx: &rusqlite::Transaction<'_>,
+    person_id: &str,
+    edit: &PlanEdit,
+    now: OffsetDateTime,
+    user: &str,
+    policy: &ReviewPolicy,
+) -> Result<()> {
+    let before = status_in(tx, person_id)?;
+    let at = timestamp(now);
+    if let Some(to) = edit.status {
+        if !allowed_transition(before.status, to) {
+            return Err(StoreError::StatusTransition {
+                from: before.status,
+                to,
+            });
+        }
+        if to != before.status {
+            let due = policy.due(to, now).map(|d| d.to_string());
+            tx.execute(
+                "INSERT INTO plan_status (person_id, status, changed_at, changed_by, \
+                     review_due) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (person_id) DO UPDATE \
+                     SET status = excluded.status, changed_at = excluded.changed_at, \
+                     changed_by = excluded.changed_by, review_due = excluded.review_due",
+                params![person_id, to.code(), at, user, due],
+            )?;
+            tx.execute(
+                "INSERT INTO status_history (person_id, from_status, to_status, \
+                     changed_at, changed_by, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    person_id,
+                    before.status.code(),
+                    to.code(),
+                    at,
+                    user,
+                    edit.status_note
+                ],
+            )?;
+        }
+    }
+    if edit.helper_id.is_some() || edit.destination_id.is_some() || edit.notes.is_some() {
+        let old = tx
+            .query_row(
+                "SELECT helper_id, destination_id, method, notes FROM pins \
+                     WHERE person_id = ?1",
+                [person_id],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let (h, d, m, n) = old.unwrap_or_default();
+        let pin = PinEdit {
+            helper_id: edit.helper_id.clone().or(h),
+            destination_id: edit.destination_id.clone().or(d),
+            method: m.as_deref().map(super::parse_method).transpose()?,
+            notes: edit.notes.clone().unwrap_or(n),
+        };
+        // Only the parts given now are checked: a kept pin may name a helper who left.
+        check_pin_refs(
+            tx,
+            &PinEdit {
+                helper_id: edit.helper_id.clone(),
+                destination_id: edit.destination_id.clone(),
+                ..PinEdit::default()
+            },
+        )?;
+        upsert_pin(tx, person_id, &pin, &at, user)?;
+        bump_review(tx, person_id, now, policy)?;
+    }
+    Ok(())
 }

@@ -98,6 +98,9 @@ pub fn value(inst: &Instance, chosen: &[usize]) -> (u64, Vec<bool>) {
     }
 }
 
+/// A step tried: gain, helpers, fit, picks, who is covered after it.
+type Best = (u64, usize, usize, Vec<usize>, Vec<bool>);
+
 /// Greedy on marginal gain per helper, up to `count` helpers; stops when nothing gains.
 pub fn greedy(inst: &Instance, count: usize, pair_candidates: usize) -> Vec<Step> {
     let mut chosen: Vec<usize> = Vec::new();
@@ -106,7 +109,7 @@ pub fn greedy(inst: &Instance, count: usize, pair_candidates: usize) -> Vec<Step
     while chosen.len() < count {
         // (gain, helpers, fit, picks): best by gain per helper, then fewer helpers, better
         // fit, lower candidate indices.
-        let mut best: Option<(u64, usize, usize, Vec<usize>, Vec<bool>)> = None;
+        let mut best: Option<Best> = None;
         let consider = |picks: Vec<usize>, best: &mut Option<_>| {
             let mut trial = chosen.clone();
             trial.extend(&picks);

@@ -511,3 +511,72 @@ pub fn verify(
     }
     Ok(plan_.report)
 }
+
+/// The blocks as a GeoJSON FeatureCollection (WGS84) for QGIS: one polygon per block with
+/// `block`, `gain_weight`, `newly_covered`, `ranks`, and `fill` (a colour by gain: grey for
+/// none, then light to dark orange), and one point per suggestion.
+pub fn geojson(r: &RecruitReport) -> serde_json::Value {
+    use serde_json::json;
+    let max = r
+        .blocks
+        .iter()
+        .map(|b| b.gain_weight)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let ramp = ["#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"];
+    let mut features: Vec<serde_json::Value> = r
+        .blocks
+        .iter()
+        .map(|b| {
+            let fill = if b.gain_weight <= 0 {
+                "#d9d9d9"
+            } else {
+                let i = ((b.gain_weight as f64 / max as f64) * ramp.len() as f64).ceil() as usize;
+                ramp[i.clamp(1, ramp.len()) - 1]
+            };
+            let ring: Vec<[f64; 2]> = b.block.ring.iter().map(|p| [p.lon, p.lat]).collect();
+            json!({
+                "type": "Feature",
+                "id": b.block.code,
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {
+                    "block": b.block.code,
+                    "gain_weight": b.gain_weight,
+                    "newly_covered": b.newly_covered,
+                    "ranks": b.ranks,
+                    "fill": fill,
+                }
+            })
+        })
+        .collect();
+    for s in &r.suggestions {
+        features.push(json!({
+            "type": "Feature",
+            "id": format!("R{:03}", s.rank),
+            "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            "properties": {
+                "rank": s.rank,
+                "block": s.block,
+                "profile": s.profile,
+                "time": s.time,
+                "capacity": s.capacity,
+                "newly_covered": s.newly_covered.len(),
+                "gain_weight": s.gain_weight,
+            }
+        }));
+    }
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+/// The district (code) with the most people who need a helper now and are not covered in
+/// `run`; ties to the lowest code. `None` when nobody is uncovered.
+pub fn most_uncovered_district(run: &PlanRun) -> Option<String> {
+    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in run.plans.iter().filter(|p| p.needs_help && !p.covered) {
+        *n.entry(p.district.as_str()).or_default() += 1;
+    }
+    n.iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(d, _)| (*d).to_owned())
+}

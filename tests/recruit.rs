@@ -204,6 +204,28 @@ fn a_wheelchair_user_across_a_river_gets_a_wheelchair_trained_helper_on_their_si
         assert_eq!(s.newly_covered, ["P"]);
         assert_eq!(s.cumulative, 1);
         assert_eq!((r.covered_before, r.covered_after), (0, 1));
+        // The outputs say the same: the table, the blocks for QGIS, the A4 page.
+        let table = recruit::text::recruit_table(&r, Lang::En);
+        assert!(table.contains("wheelchair-trained"), "{table}");
+        assert!(
+            table.contains("covered 0 → 1 (predicted 1, confirmed 1)"),
+            "{table}"
+        );
+        let gj = recruit::geojson(&r);
+        let features = gj["features"].as_array().unwrap();
+        assert_eq!(features.len(), r.blocks.len() + 1);
+        let gained: Vec<&serde_json::Value> = features
+            .iter()
+            .filter(|f| f["properties"]["gain_weight"].as_i64().unwrap_or(0) > 0)
+            .collect();
+        assert_eq!(
+            gained.len(),
+            2,
+            "the block polygon and the suggestion point"
+        );
+        let page = mimamori::render::recruit::recruit_page(&m, &r, Lang::Ja);
+        assert!(page.contains("担い手の募集先") && page.contains("車いす介助"));
+        assert!(page.contains("<svg"));
     }
 }
 

@@ -741,14 +741,14 @@ impl Default for RecruitParams {
             assumed_age: 50,
             pair_candidates: 24,
             profiles: vec![
-                profile("walk", "徒歩で支援", "on foot", &[], 2),
-                profile("car", "車で支援", "with a car", &[Skill::Car], 2),
+                profile("walk", "徒歩で支援", "on foot", &[], 1),
+                profile("car", "車で支援", "with a car", &[Skill::Car], 1),
                 profile(
                     "wheelchair",
                     "車いす介助可",
                     "wheelchair-trained",
                     &[Skill::Wheelchair],
-                    2,
+                    1,
                 ),
             ],
         }

@@ -120,9 +120,10 @@ pub struct RecruitReport {
     /// Covered people on the whole map before the suggestions, and with all of them.
     pub covered_before: usize,
     pub covered_after: usize,
-    /// Predicted and re-plan-confirmed newly covered people, over all suggestions.
+    /// People predicted newly covered over all suggestions, and the confirmed rise:
+    /// `covered_after - covered_before` (may be negative in principle; never claimed more).
     pub predicted_total: usize,
-    pub verified_total: usize,
+    pub verified_total: i64,
     pub suggestions: Vec<Suggestion>,
     /// Every block considered, with the weight newly covered by its suggestions.
     pub blocks: Vec<BlockGain>,
@@ -501,7 +502,7 @@ pub fn verify(
     }
     let r = &mut plan_.report;
     r.covered_after = prev.len();
-    r.verified_total = r.suggestions.iter().map(|s| s.newly_covered.len()).sum();
+    r.verified_total = r.covered_after as i64 - r.covered_before as i64;
     for b in r.blocks.iter_mut() {
         for s in r.suggestions.iter().filter(|s| s.block == b.block.code) {
             b.gain_weight += s.gain_weight;

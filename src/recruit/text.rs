@@ -150,7 +150,7 @@ pub fn recruit_table(r: &RecruitReport, lang: Lang) -> String {
             )
         }
     );
-    if r.verified_total < r.predicted_total {
+    if r.verified_total < r.predicted_total as i64 {
         let _ = writeln!(
             out,
             "{}",

@@ -76,7 +76,7 @@ pub fn recruit_page(map: &Map, r: &RecruitReport, lang: Lang) -> String {
         })
         .collect();
     let mut notes = Vec::new();
-    if r.verified_total < r.predicted_total {
+    if r.verified_total < r.predicted_total as i64 {
         notes.push(lang.pick(
             "再計画で確認できた人数は予測より少なくなりました。表は確認できた人数です。",
             "The re-plan confirmed fewer people than predicted; the table shows the confirmed figures.",

@@ -45,14 +45,27 @@ pub fn recruit_page(map: &Map, r: &RecruitReport, lang: Lang) -> String {
         let marks = MapMarks {
             id_prefix: "r",
             homes: Vec::new(),
-            helper_homes: r
-                .suggestions
-                .iter()
-                .map(|s| Mark {
-                    at: LonLat::new(s.lon, s.lat),
-                    tag: s.rank.to_string(),
-                })
-                .collect(),
+            // One mark per block, tagged with every rank recruited there.
+            helper_homes: {
+                let mut by_block: Vec<(&str, LonLat, Vec<String>)> = Vec::new();
+                for s in &r.suggestions {
+                    match by_block.iter_mut().find(|b| b.0 == s.block) {
+                        Some(b) => b.2.push(s.rank.to_string()),
+                        None => by_block.push((
+                            &s.block,
+                            LonLat::new(s.lon, s.lat),
+                            vec![s.rank.to_string()],
+                        )),
+                    }
+                }
+                by_block
+                    .into_iter()
+                    .map(|(_, at, ranks)| Mark {
+                        at,
+                        tag: ranks.join(","),
+                    })
+                    .collect()
+            },
             destinations: Vec::new(),
             routes: Vec::new(),
             helper_routes: Vec::new(),

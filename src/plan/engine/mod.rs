@@ -59,9 +59,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 use time::{Date, Duration};
 
+mod planner;
+pub use planner::{Change, Planned, Planner, Replanned};
+
 /// What can stop a run (bad scenario references); data problems are reasons, not errors.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum PlanError {
+    /// A change names a person, helper, destination or district the map does not have.
+    #[error("no {kind} with id {id:?}")]
+    UnknownId { kind: &'static str, id: String },
     #[error("scenario field `{field}`: found {value:?}, expected {expected}")]
     Scenario {
         field: &'static str,
@@ -70,10 +77,18 @@ pub enum PlanError {
     },
     #[error("scenario field `unavailable_volunteers`: unknown volunteer ids {0:?}")]
     UnknownVolunteers(Vec<String>),
-    #[error("scenario: {0}")]
-    Network(#[from] crate::network::NetworkError),
-    #[error("matching: {0}")]
-    Matching(#[from] MatchingError),
+    #[error("scenario: road closures")]
+    Network(
+        #[from]
+        #[source]
+        crate::network::NetworkError,
+    ),
+    #[error("matching")]
+    Matching(
+        #[from]
+        #[source]
+        MatchingError,
+    ),
 }
 
 /// How a candidate helper fared, for `explain`.
@@ -169,18 +184,37 @@ pub struct PlanRun {
 /// Travel-time tolerance, seconds (floating-point noise).
 const EPS: f64 = 1e-6;
 
-struct Prep<'a> {
-    map: &'a Map,
-    graph: &'a RoadGraph,
-    scenario: &'a Scenario,
-    params: &'a PlanParams,
-    as_of: Date,
+/// What planning needs of a map whatever the scenario: snaps, indexes and lookups, built once
+/// per map and parameters ([`Planner`] holds one; [`plan`] builds one per call).
+pub struct MapCache {
+    /// Helper-role volunteers snapped for walking: node -> volunteers.
+    helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>>,
+    helper_snap_m: Vec<f64>,
+    /// Escort capacity per volunteer: their own, capped by their role's setting.
+    capacity: Vec<u8>,
+    hazards: HazardIndex,
+    /// Each hazard zone's road segments (index: zone order).
+    zone_edges: Vec<Closures>,
+    /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
+    shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
+    /// Helper-role volunteers' homes in an R-tree, for straight-line distances.
+    helper_points: SpatialIndex,
+    /// Volunteers and shelters by external id (the map's own lookups are linear scans).
+    volunteer_by_id: BTreeMap<String, VolunteerId>,
+    shelter_by_id: BTreeMap<String, ShelterId>,
+    person_by_id: BTreeMap<String, PersonId>,
+    no_closures: Closures,
+}
+
+/// What planning needs of one scenario on one map: closures, edge clocks, who is available,
+/// watch contacts as of the drafting date, usable shelters.
+#[derive(Clone)]
+struct ScenarioState {
     /// Closed from the start: the scenario's closed roads and areas.
     closures: Closures,
     /// `closures` plus the active landslide zones' segments, avoided while another way exists.
     avoid: Closures,
     has_landslide: bool,
-    no_closures: Closures,
     /// When each segment closes, per profile (index: `Profile::ALL` order).
     clocks: Vec<EdgeClock>,
     /// Every segment open at every time (for "would a route exist without the water?").
@@ -191,30 +225,35 @@ struct Prep<'a> {
     margin_secs: f64,
     warning_secs: f64,
     available: Vec<bool>,
-    /// Helper-role volunteers snapped for walking: node -> volunteers.
-    helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>>,
-    helper_snap_m: Vec<f64>,
     /// Watch contact per (person, volunteer) in the year before `as_of`: (count, last date).
     contact: BTreeMap<(PersonId, VolunteerId), (u32, Date)>,
     last_contact: Vec<Option<Date>>,
     /// Each person's main watcher: most contacts in the year, then the latest, then lowest id.
     main_watcher: Vec<Option<VolunteerId>>,
-    /// Escort capacity per volunteer: their own, capped by their role's setting.
-    capacity: Vec<u8>,
     /// Why each shelter is unusable for this scenario, if it is (independent of the person).
     shelter_block: Vec<Option<&'static str>>,
-    /// Each shelter snapped for each profile (index: `Profile::ALL` order): (node, metres).
-    shelter_snap: Vec<Vec<Option<(NodeId, f64)>>>,
-    hazards: HazardIndex,
-    /// Helper-role volunteers' homes in an R-tree, for straight-line distances.
-    helper_points: SpatialIndex,
-    /// Volunteers by external id (the map's own lookup is a linear scan).
-    volunteer_by_id: BTreeMap<&'a str, VolunteerId>,
+}
+
+struct Prep<'a> {
+    map: &'a Map,
+    graph: &'a RoadGraph,
+    scenario: &'a Scenario,
+    params: &'a PlanParams,
+    as_of: Date,
+    cache: &'a MapCache,
+    st: &'a ScenarioState,
     /// Hand-set choices by person (`pins.csv`).
     pins: BTreeMap<PersonId, &'a Pin>,
     /// An earlier run's choices by person (`plan --previous`), in internal ids; unknown ids
     /// (a helper or shelter since removed) are dropped.
     previous: BTreeMap<PersonId, PrevIds>,
+}
+
+impl std::ops::Deref for Prep<'_> {
+    type Target = ScenarioState;
+    fn deref(&self) -> &ScenarioState {
+        self.st
+    }
 }
 
 /// One person's earlier choices, in internal ids.
@@ -370,6 +409,7 @@ pub fn priority_in<'a>(
 }
 
 /// What the person must do, and the facts behind it.
+#[derive(Clone)]
 struct Assessment {
     need: EvacuationNeed,
     reason: LocalText,
@@ -559,14 +599,93 @@ fn depth_label(depth_m: f64) -> String {
     }
 }
 
-impl<'a> Prep<'a> {
+impl MapCache {
+    /// Builds the caches of `map` on `graph` for `params` (routing, helper roles).
+    pub fn new(map: &Map, graph: &RoadGraph, params: &PlanParams) -> MapCache {
+        let no_closures = Closures::none(graph);
+        let eligible_role =
+            |v: &Volunteer| v.roles.iter().any(|r| params.helpers.role(*r).eligible);
+        let mut helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>> = BTreeMap::new();
+        let mut helper_snap_m = vec![f64::INFINITY; map.volunteers.len()];
+        for id in map.volunteer_ids() {
+            let v = map.volunteer(id);
+            if !eligible_role(v) {
+                continue;
+            }
+            if let Some(s) = graph.snap_for(v.home, Profile::Walk, &params.routing, &no_closures)
+                && !s.off_network
+            {
+                helper_nodes.entry(s.node).or_default().push(id);
+                helper_snap_m[id.index()] = s.distance_m;
+            }
+        }
+        let capacity = map
+            .volunteers
+            .iter()
+            .map(|v| {
+                v.roles
+                    .iter()
+                    .filter_map(|r| params.helpers.role(*r).max_capacity)
+                    .max()
+                    .map_or(v.capacity, |cap| v.capacity.min(cap))
+            })
+            .collect();
+        let shelter_snap = Profile::ALL
+            .iter()
+            .map(|profile| {
+                map.shelters
+                    .iter()
+                    .map(|s| {
+                        graph
+                            .snap_for(s.location, *profile, &params.routing, &no_closures)
+                            .filter(|s| !s.off_network)
+                            .map(|s| (s.node, s.distance_m))
+                    })
+                    .collect()
+            })
+            .collect();
+        MapCache {
+            helper_nodes,
+            helper_snap_m,
+            capacity,
+            hazards: HazardIndex::new(&map.hazards),
+            zone_edges: map
+                .hazards
+                .iter()
+                .map(|z| close_polygon(graph, &z.geometry))
+                .collect(),
+            shelter_snap,
+            helper_points: SpatialIndex::new(
+                *graph.frame(),
+                map.volunteer_ids()
+                    .filter(|v| eligible_role(map.volunteer(*v)))
+                    .map(|v| (Item::Volunteer(v), map.volunteer(v).home)),
+            ),
+            volunteer_by_id: map
+                .volunteer_ids()
+                .map(|v| (map.volunteer(v).ext_id.clone(), v))
+                .collect(),
+            shelter_by_id: map
+                .shelter_ids()
+                .map(|s| (map.shelter(s).ext_id.clone(), s))
+                .collect(),
+            person_by_id: map
+                .person_ids()
+                .map(|p| (map.person(p).ext_id.clone(), p))
+                .collect(),
+            no_closures,
+        }
+    }
+}
+
+impl ScenarioState {
     fn new(
-        map: &'a Map,
-        graph: &'a RoadGraph,
-        scenario: &'a Scenario,
-        params: &'a PlanParams,
+        map: &Map,
+        graph: &RoadGraph,
+        scenario: &Scenario,
+        params: &PlanParams,
         as_of: Date,
-        previous: Option<&Previous>,
+        cache: &MapCache,
     ) -> Result<Self, PlanError> {
         scenario
             .validate()
@@ -593,8 +712,12 @@ impl<'a> Prep<'a> {
         let mut avoid = closures.clone();
         let mut has_landslide = false;
         let mut deadline_secs = lead;
-        for zone in map.hazards.iter().filter(|z| scenario.zone_active(z.kind)) {
-            let edges = close_polygon(graph, &zone.geometry);
+        for (zone, edges) in map
+            .hazards
+            .iter()
+            .zip(&cache.zone_edges)
+            .filter(|(z, _)| scenario.zone_active(z.kind))
+        {
             match params.water.arrival_min(zone) {
                 Some(arrival) => {
                     let at = lead + arrival * 60.0;
@@ -609,7 +732,7 @@ impl<'a> Prep<'a> {
                 }
                 None => {
                     has_landslide = true;
-                    avoid.union_with(&edges);
+                    avoid.union_with(edges);
                     for clock in clocks.iter_mut() {
                         for e in edges.iter() {
                             clock.close_at(e, lead);
@@ -643,23 +766,6 @@ impl<'a> Prep<'a> {
                 at_time && !drawn_out && !out.contains(v.ext_id.as_str())
             })
             .collect();
-        let no_closures = Closures::none(graph);
-        let eligible_role =
-            |v: &Volunteer| v.roles.iter().any(|r| params.helpers.role(*r).eligible);
-        let mut helper_nodes: BTreeMap<NodeId, Vec<VolunteerId>> = BTreeMap::new();
-        let mut helper_snap_m = vec![f64::INFINITY; map.volunteers.len()];
-        for id in map.volunteer_ids() {
-            let v = map.volunteer(id);
-            if !eligible_role(v) {
-                continue;
-            }
-            if let Some(s) = graph.snap_for(v.home, Profile::Walk, &params.routing, &no_closures)
-                && !s.off_network
-            {
-                helper_nodes.entry(s.node).or_default().push(id);
-                helper_snap_m[id.index()] = s.distance_m;
-            }
-        }
         let year_ago = as_of - Duration::days(365);
         let mut contact: BTreeMap<(PersonId, VolunteerId), (u32, Date)> = BTreeMap::new();
         let mut last_contact = vec![None; map.people.len()];
@@ -689,18 +795,6 @@ impl<'a> Prep<'a> {
             .into_iter()
             .map(|m| m.map(|(_, _, std::cmp::Reverse(v))| v))
             .collect();
-        let capacity = map
-            .volunteers
-            .iter()
-            .map(|v| {
-                v.roles
-                    .iter()
-                    .filter_map(|r| params.helpers.role(*r).max_capacity)
-                    .max()
-                    .map_or(v.capacity, |cap| v.capacity.min(cap))
-            })
-            .collect();
-        let hazards = HazardIndex::new(&map.hazards);
         let shelter_block = map
             .shelters
             .iter()
@@ -711,7 +805,8 @@ impl<'a> Prep<'a> {
                     Some("not_designated_for_hazard")
                 } else if scenario.indoor_only() && !s.indoor {
                     Some("outdoor_in_rain_or_winter")
-                } else if hazards
+                } else if cache
+                    .hazards
                     .containing(&map.hazards, s.location)
                     .into_iter()
                     .any(|id| scenario.zone_active(map.hazards[id.index()].kind))
@@ -722,40 +817,46 @@ impl<'a> Prep<'a> {
                 }
             })
             .collect();
-        let shelter_snap = Profile::ALL
-            .iter()
-            .map(|profile| {
-                map.shelters
-                    .iter()
-                    .map(|s| {
-                        graph
-                            .snap_for(s.location, *profile, &params.routing, &no_closures)
-                            .filter(|s| !s.off_network)
-                            .map(|s| (s.node, s.distance_m))
-                    })
-                    .collect()
-            })
-            .collect();
-        let volunteer_by_id: BTreeMap<&str, VolunteerId> = map
-            .volunteer_ids()
-            .map(|v| (map.volunteer(v).ext_id.as_str(), v))
-            .collect();
-        let helper_points = SpatialIndex::new(
-            *graph.frame(),
-            map.volunteer_ids()
-                .filter(|v| eligible_role(map.volunteer(*v)))
-                .map(|v| (Item::Volunteer(v), map.volunteer(v).home)),
-        );
-        let shelter_by_id: BTreeMap<&str, ShelterId> = map
-            .shelter_ids()
-            .map(|s| (map.shelter(s).ext_id.as_str(), s))
-            .collect();
+        Ok(ScenarioState {
+            closures,
+            avoid,
+            has_landslide,
+            clocks,
+            // An empty clock closes nothing, on any graph.
+            open_clock: EdgeClock::with_len(0),
+            deadline_secs,
+            margin_secs: params.timing.margin_min * 60.0,
+            warning_secs: params.timing.warning_min * 60.0,
+            available,
+            contact,
+            last_contact,
+            main_watcher,
+            shelter_block,
+        })
+    }
+}
+
+impl<'a> Prep<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        map: &'a Map,
+        graph: &'a RoadGraph,
+        scenario: &'a Scenario,
+        params: &'a PlanParams,
+        as_of: Date,
+        cache: &'a MapCache,
+        st: &'a ScenarioState,
+        pins: &'a [Pin],
+        previous: Option<&Previous>,
+    ) -> Self {
+        let volunteer_by_id = &cache.volunteer_by_id;
+        let shelter_by_id = &cache.shelter_by_id;
         let previous = previous
             .map(|prev| {
                 map.person_ids()
                     .filter_map(|p| {
                         let c = prev.plans.get(&map.person(p).ext_id)?;
-                        let vol = |id: &String| volunteer_by_id.get(id.as_str()).copied();
+                        let vol = |id: &String| volunteer_by_id.get(id).copied();
                         Some((
                             p,
                             PrevIds {
@@ -769,7 +870,7 @@ impl<'a> Prep<'a> {
                                     .as_ref()
                                     .and_then(|(id, secs)| Some((vol(id)?, *secs))),
                                 destination: c.destination.as_ref().and_then(|(d, secs)| {
-                                    Some((shelter_by_id.get(d.as_str()).copied()?, *secs))
+                                    Some((shelter_by_id.get(d).copied()?, *secs))
                                 }),
                             },
                         ))
@@ -777,38 +878,17 @@ impl<'a> Prep<'a> {
                     .collect()
             })
             .unwrap_or_default();
-        let pins = map.pins.iter().map(|p| (p.person, p)).collect();
-        Ok(Prep {
-            pins,
+        Prep {
+            pins: pins.iter().map(|p| (p.person, p)).collect(),
             previous,
-            helper_points,
-            volunteer_by_id,
-            hazards,
-            shelter_snap,
             map,
             graph,
             scenario,
             params,
             as_of,
-            closures,
-            avoid,
-            has_landslide,
-            no_closures,
-            clocks,
-            // An empty clock closes nothing, on any graph.
-            open_clock: EdgeClock::with_len(0),
-            deadline_secs,
-            margin_secs: params.timing.margin_min * 60.0,
-            warning_secs: params.timing.warning_min * 60.0,
-            available,
-            helper_nodes,
-            helper_snap_m,
-            contact,
-            last_contact,
-            main_watcher,
-            capacity,
-            shelter_block,
-        })
+            cache,
+            st,
+        }
     }
 
     /// Why shelter `s` does not suit person `p` in this scenario, or `None` if it does.
@@ -829,14 +909,15 @@ impl<'a> Prep<'a> {
     /// The hazard zones containing `p`, in id order.
     fn zones_at(&self, p: LonLat) -> impl Iterator<Item = &'a HazardZone> + 'a {
         let zones = &self.map.hazards;
-        self.hazards
+        self.cache
+            .hazards
             .containing(zones, p)
             .into_iter()
             .map(move |id| &zones[id.index()])
     }
 
     fn shelter_snap(&self, profile: Profile, s: ShelterId) -> Option<(NodeId, f64)> {
-        self.shelter_snap[profile_index(profile)][s.index()]
+        self.cache.shelter_snap[profile_index(profile)][s.index()]
     }
 
     fn clock(&self, profile: Profile) -> &EdgeClock {
@@ -851,6 +932,7 @@ impl<'a> Prep<'a> {
 }
 
 /// A destination in reach for one person.
+#[derive(Clone)]
 struct DestCandidate {
     shelter: ShelterId,
     /// From leaving the door to arriving at the destination's door, seconds.
@@ -864,6 +946,7 @@ struct DestCandidate {
 }
 
 /// An eligible helper for one person.
+#[derive(Clone)]
 struct EligibleHelper {
     volunteer: VolunteerId,
     /// From the helper's door to the person's, seconds.
@@ -876,6 +959,7 @@ struct EligibleHelper {
 }
 
 /// Per-person working state.
+#[derive(Clone)]
 struct Work {
     pid: PersonId,
     priority: Priority,
@@ -997,7 +1081,31 @@ pub fn plan_with_progress(
     previous: Option<&Previous>,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<PlanRun, PlanError> {
-    let prep = Prep::new(map, graph, scenario, params, as_of, previous)?;
+    let cache = MapCache::new(map, graph, params);
+    let st = ScenarioState::new(map, graph, scenario, params, as_of, &cache)?;
+    let prep = Prep::new(
+        map, graph, scenario, params, as_of, &cache, &st, &map.pins, previous,
+    );
+    Ok(plan_prepared(&prep, previous, progress, false)?.0)
+}
+
+/// What a full run leaves for later district re-plans: every consenting person's work as
+/// routed (before destinations and helpers) and as found (after the helper search, before the
+/// matching), and the round nodes of the helper searches.
+struct Routed {
+    works: Vec<Work>,
+    found: Vec<Work>,
+    round_nodes: Vec<bool>,
+}
+
+/// Plans every person with `prep`; with `keep`, also returns the routed works.
+fn plan_prepared(
+    prep: &Prep,
+    previous: Option<&Previous>,
+    progress: &mut dyn FnMut(usize, usize),
+    keep: bool,
+) -> Result<(PlanRun, Option<Routed>), PlanError> {
+    let map = prep.map;
     // People are routed independently, so in parallel (each thread reuses one search
     // workspace); results keep person order, so the output does not depend on threads.
     let consenting: Vec<PersonId> = map
@@ -1011,38 +1119,52 @@ pub fn plan_with_progress(
         works.par_extend(
             chunk
                 .par_iter()
-                .map_init(SearchTree::new, |tree, pid| route_person(&prep, tree, *pid)),
+                .map_init(SearchTree::new, |tree, pid| route_person(prep, tree, *pid)),
         );
     }
     progress(total, total);
-    let destinations = assign_destinations(&prep, &mut works)?;
+    let routed = keep.then(|| works.clone());
+    let destinations = assign_destinations(prep, &mut works, &[])?;
     // Where a helper's round can take them: destinations and the homes of people who need
     // help. Each helper search keeps its latest departures from these nodes only.
-    let mut round_nodes = vec![false; graph.node_count()];
+    let mut round_nodes = vec![false; prep.graph.node_count()];
+    mark_round_nodes(prep, &works, &mut round_nodes);
+    find_all_helpers(prep, &mut works, &round_nodes);
+    let found = keep.then(|| works.clone());
+    let (helpers, backups) = match_helpers(prep, &mut works, &[], &BTreeMap::new())?;
+    let run = assemble(prep, works, destinations, helpers, backups, previous, None);
+    Ok((
+        run,
+        routed.zip(found).map(|(works, found)| Routed {
+            works,
+            found,
+            round_nodes,
+        }),
+    ))
+}
+
+/// Marks the nodes a helper's round can pass through: the destinations and the homes of
+/// people who need help.
+fn mark_round_nodes(prep: &Prep, works: &[Work], round_nodes: &mut [bool]) {
     for w in works.iter().filter(|w| w.seeks_helpers()) {
-        if let Some(end) = stop_end(&prep, w) {
+        if let Some(end) = stop_end(prep, w) {
             round_nodes[end.0.index()] = true;
         }
         if let Some(h) = w.home {
             round_nodes[h.index()] = true;
         }
     }
+}
+
+/// The helper search for everyone in `works` who seeks helpers, in parallel.
+fn find_all_helpers(prep: &Prep, works: &mut [Work], round_nodes: &[bool]) {
     works
         .par_iter_mut()
         .for_each_init(LatestTree::new, |tree, w| {
             if w.seeks_helpers() {
-                find_helpers(&prep, tree, w, &round_nodes);
+                find_helpers(prep, tree, w, round_nodes);
             }
         });
-    let (helpers, backups) = match_helpers(&prep, &mut works)?;
-    Ok(assemble(
-        &prep,
-        works,
-        destinations,
-        helpers,
-        backups,
-        previous,
-    ))
 }
 
 fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
@@ -1092,9 +1214,12 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             w.explanation.profile = None;
             if w.assessment.helpers > 0 {
                 // Helpers walk to the home: snap it for walking.
-                if let Some(s) =
-                    graph.snap_for(p.home, Profile::Walk, &params.routing, &prep.no_closures)
-                    && !s.off_network
+                if let Some(s) = graph.snap_for(
+                    p.home,
+                    Profile::Walk,
+                    &params.routing,
+                    &prep.cache.no_closures,
+                ) && !s.off_network
                 {
                     w.home = Some(s.node);
                     w.home_snap_m = s.distance_m;
@@ -1102,7 +1227,12 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
                 } else {
                     w.reasons.push(Reason::OffNetwork {
                         distance_m: graph
-                            .snap_for(p.home, Profile::Walk, &params.routing, &prep.no_closures)
+                            .snap_for(
+                                p.home,
+                                Profile::Walk,
+                                &params.routing,
+                                &prep.cache.no_closures,
+                            )
                             .map(|s| s.distance_m),
                     });
                 }
@@ -1117,7 +1247,8 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     }
     // The home is snapped ignoring closures: a home inside a closed area is trapped there,
     // which the search then shows (no open edge leaves it).
-    let Some(snap) = graph.snap_for(p.home, profile, &params.routing, &prep.no_closures) else {
+    let Some(snap) = graph.snap_for(p.home, profile, &params.routing, &prep.cache.no_closures)
+    else {
         w.reasons.push(Reason::OffNetwork { distance_m: None });
         return w;
     };
@@ -1329,15 +1460,23 @@ fn shelter_seats(prep: &Prep, s: &Shelter) -> u32 {
     }
 }
 
-fn assign_destinations(prep: &Prep, works: &mut [Work]) -> Result<MatchingDump, PlanError> {
+/// Destinations under capacity for `works`; `seats_taken` (per shelter, or empty) are seats
+/// already given to people not in `works` (a district re-plan).
+fn assign_destinations(
+    prep: &Prep,
+    works: &mut [Work],
+    seats_taken: &[u32],
+) -> Result<MatchingDump, PlanError> {
     let map = prep.map;
     let mut problem = MatchingProblem {
         people: Vec::new(),
         helpers: map
             .shelters
             .iter()
-            .map(|s| Supply {
-                capacity: shelter_seats(prep, s),
+            .enumerate()
+            .map(|(i, s)| Supply {
+                capacity: shelter_seats(prep, s)
+                    .saturating_sub(seats_taken.get(i).copied().unwrap_or(0)),
             })
             .collect(),
         arcs: Vec::new(),
@@ -1540,12 +1679,12 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
     // (volunteer, door-to-door travel, latest door departure, node)
     let mut in_reach: Vec<(VolunteerId, f64, f64, NodeId)> = Vec::new();
     for &node in tree.settled() {
-        if let Some(vs) = prep.helper_nodes.get(&node) {
+        if let Some(vs) = prep.cache.helper_nodes.get(&node) {
             let (Some(t), Some(latest)) = (tree.travel_secs(node), tree.latest(node)) else {
                 continue;
             };
             for v in vs {
-                let leg = prep.helper_snap_m[v.index()] / walk;
+                let leg = prep.cache.helper_snap_m[v.index()] / walk;
                 let secs = t + leg + door_leg;
                 if secs <= limit + EPS {
                     in_reach.push((*v, secs, latest - leg, node));
@@ -1712,14 +1851,15 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
             .settled()
             .iter()
             .filter_map(|n| {
-                let vs = prep.helper_nodes.get(n)?;
+                let vs = prep.cache.helper_nodes.get(n)?;
                 let t = tree.travel_secs(*n)?;
                 vs.iter()
-                    .map(|v| t + prep.helper_snap_m[v.index()] / walk + door_leg)
+                    .map(|v| t + prep.cache.helper_snap_m[v.index()] / walk + door_leg)
                     .min_by(f64::total_cmp)
             })
             .min_by(f64::total_cmp);
         let straight = prep
+            .cache
             .helper_points
             .nearest_n(Some(ItemKind::Volunteer), p.home, 1)
             .first()
@@ -2077,10 +2217,23 @@ fn solve_rounds(
     }
 }
 
+/// Choices a district re-plan keeps for a person outside the district (see [`Planner::replan`]).
+#[derive(Clone, Debug, Default)]
+struct Held {
+    primaries: Vec<VolunteerId>,
+    backup: Option<VolunteerId>,
+}
+
+/// The helper matching, rounds and backups for `works`. `held` (empty, or one per work) keeps a
+/// person's primaries and backup as they are (outweighing everyone else, like a pin);
+/// `backups_taken` counts backup places already given to people not in `works`.
 fn match_helpers(
     prep: &Prep,
     works: &mut [Work],
+    held: &[Option<Held>],
+    backups_taken: &BTreeMap<VolunteerId, u32>,
 ) -> Result<(MatchingDump, Vec<Option<usize>>), PlanError> {
+    let held_of = |wi: usize| held.get(wi).and_then(Option::as_ref);
     let map = prep.map;
     let h = &prep.params.helpers;
     let seeks = |w: &Work| w.seeks_helpers() && w.reasons.is_empty();
@@ -2092,7 +2245,7 @@ fn match_helpers(
     let vols: Vec<VolunteerId> = vol_set.into_iter().collect();
     let vol_index: BTreeMap<VolunteerId, usize> =
         vols.iter().enumerate().map(|(i, v)| (*v, i)).collect();
-    let capacity = |v: VolunteerId| prep.capacity[v.index()].min(h.max_round);
+    let capacity = |v: VolunteerId| prep.cache.capacity[v.index()].min(h.max_round);
     let mut problem = MatchingProblem {
         people: Vec::new(),
         helpers: vols
@@ -2123,6 +2276,11 @@ fn match_helpers(
             .and_then(|p| p.helper)
             .is_some_and(|v| w.fixed.contains(&v))
     };
+    for (wi, w) in works.iter_mut().enumerate() {
+        if let Some(hd) = held_of(wi) {
+            w.fixed = hd.primaries.clone();
+        }
+    }
     let mut index = Vec::new();
     for (wi, w) in works.iter().enumerate() {
         if !in_matching(w) {
@@ -2133,7 +2291,12 @@ fn match_helpers(
         let k = problem.people.len();
         problem.people.push(Demand {
             need: w.neighbours(),
-            weight: w.weight(prep, leave_scale) + if pinned_here(w) { pin_boost } else { 0 },
+            weight: w.weight(prep, leave_scale)
+                + if pinned_here(w) || held_of(wi).is_some() {
+                    pin_boost
+                } else {
+                    0
+                },
             min_tagged: w.vehicles_needed(prep),
         });
         index.push(wi);
@@ -2235,9 +2398,12 @@ fn match_helpers(
             } else {
                 h.backup_capacity
             })
+            .saturating_sub(backups_taken.get(v).copied().unwrap_or(0))
         })
         .chain([0])
         .collect();
+    // A held person's backup outweighs every other person's.
+    let held_weight = 1 + works.len() as u64;
     let k_of: BTreeMap<usize, usize> = index.iter().enumerate().map(|(k, wi)| (*wi, k)).collect();
     for (wi, w) in works.iter().enumerate() {
         if !seeks(w) {
@@ -2261,9 +2427,10 @@ fn match_helpers(
             })
             .map(|(b, _)| b);
         let bk = backup_problem.people.len();
+        let hd = held_of(wi);
         backup_problem.people.push(Demand {
             need: primaries.len().max(1) as u8,
-            weight: 1,
+            weight: if hd.is_some() { held_weight } else { 1 },
             min_tagged: 0,
         });
         backup_people.push(wi);
@@ -2283,7 +2450,7 @@ fn match_helpers(
         });
         for e in &w.eligible {
             let hh = vol_index[&e.volunteer];
-            if primaries.contains(&hh) {
+            if primaries.contains(&hh) || hd.is_some_and(|hd| hd.backup != Some(e.volunteer)) {
                 continue;
             }
             let mut points = 0;
@@ -2337,7 +2504,7 @@ fn match_helpers(
             });
         }
         for c in w.explanation.helpers.iter_mut() {
-            let Some(&v) = prep.volunteer_by_id.get(c.id.as_str()) else {
+            let Some(&v) = prep.cache.volunteer_by_id.get(c.id.as_str()) else {
                 continue;
             };
             if primaries.contains(&v) {
@@ -2530,6 +2697,8 @@ fn things_to_take(p: &Person) -> Vec<LocalText> {
     out
 }
 
+/// Plans, the uncovered, explanations and the summary from the matched `works`; with `only`,
+/// for those people alone (a district re-plan).
 fn assemble(
     prep: &Prep,
     works: Vec<Work>,
@@ -2537,9 +2706,10 @@ fn assemble(
     helpers: MatchingDump,
     backups: Vec<Option<usize>>,
     previous: Option<&Previous>,
+    only: Option<&BTreeSet<PersonId>>,
 ) -> PlanRun {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
-    let vol_of = |ext: &str| prep.volunteer_by_id[ext];
+    let vol_of = |ext: &str| prep.cache.volunteer_by_id[ext];
     let assigned: BTreeMap<String, Vec<String>> = helpers
         .people
         .iter()
@@ -2576,6 +2746,9 @@ fn assemble(
         .alert_minute()
         .map(|m| format!("{:02}:{:02}", m / 60, m % 60));
     for pid in map.person_ids() {
+        if only.is_some_and(|o| !o.contains(&pid)) {
+            continue;
+        }
         let p = map.person(pid);
         let district = map.district(p.district);
         let Some((w, backup)) = by_work.remove(&pid) else {
@@ -2786,7 +2959,7 @@ fn assemble(
                 let theirs = escorted.get(id.as_str()).map_or(&[][..], Vec::as_slice);
                 main_watcher_busy_own += usize::from(
                     theirs.len()
-                        >= (prep.capacity[m.index()].min(params.helpers.max_round)) as usize
+                        >= (prep.cache.capacity[m.index()].min(params.helpers.max_round)) as usize
                         && theirs.iter().all(|q| {
                             map.find_person(q)
                                 .and_then(|q| prep.main_watcher[q.index()])
@@ -2886,22 +3059,7 @@ fn assemble(
         .values()
         .filter(|ks| ks.len() >= 2)
         .count();
-    for p in &plans {
-        let has = |code: &str| p.warnings.iter().any(|w| w.code() == code);
-        summary.backup_busy += usize::from(has("backup_busy"));
-    }
-    for pin in &map.pins {
-        let person = &map.person(pin.person).ext_id;
-        let refused = plans.iter().find(|p| &p.person == person).map_or(1, |p| {
-            p.warnings
-                .iter()
-                .filter(|w| w.code() == "pin_not_followed")
-                .count()
-        });
-        let wanted = usize::from(pin.helper.is_some()) + usize::from(pin.destination.is_some());
-        summary.pins_not_followed += refused.min(wanted);
-        summary.pins_followed += wanted - refused.min(wanted);
-    }
+    count_warnings(prep, &plans, &mut summary);
     if let Some(prev) = previous {
         let (changed, by_reason) = changes(prev, &plans, &explanations);
         summary.changed = Some(changed);
@@ -2924,6 +3082,30 @@ fn assemble(
         helpers,
         backups: backups_out,
         explanations,
+    }
+}
+
+/// The summary's counts drawn from the plans' warnings: busy backups, pins followed or not.
+fn count_warnings(prep: &Prep, plans: &[Plan], summary: &mut Summary) {
+    let map = prep.map;
+    summary.backup_busy = 0;
+    summary.pins_followed = 0;
+    summary.pins_not_followed = 0;
+    for p in plans {
+        let has = |code: &str| p.warnings.iter().any(|w| w.code() == code);
+        summary.backup_busy += usize::from(has("backup_busy"));
+    }
+    for pin in prep.pins.values() {
+        let person = &map.person(pin.person).ext_id;
+        let refused = plans.iter().find(|p| &p.person == person).map_or(1, |p| {
+            p.warnings
+                .iter()
+                .filter(|w| w.code() == "pin_not_followed")
+                .count()
+        });
+        let wanted = usize::from(pin.helper.is_some()) + usize::from(pin.destination.is_some());
+        summary.pins_not_followed += refused.min(wanted);
+        summary.pins_followed += wanted - refused.min(wanted);
     }
 }
 

@@ -68,7 +68,11 @@ pub fn seekers(
     as_of: Date,
     people: &BTreeSet<PersonId>,
 ) -> Result<Vec<Seeker>, PlanError> {
-    let prep = Prep::new(map, graph, scenario, params, as_of, None)?;
+    let cache = MapCache::new(map, graph, params);
+    let st = ScenarioState::new(map, graph, scenario, params, as_of, &cache)?;
+    let prep = Prep::new(
+        map, graph, scenario, params, as_of, &cache, &st, &map.pins, None,
+    );
     let consenting: Vec<PersonId> = map
         .person_ids()
         .filter(|p| map.person(*p).consent.plan)
@@ -77,7 +81,7 @@ pub fn seekers(
         .par_iter()
         .map_init(SearchTree::new, |tree, pid| route_person(&prep, tree, *pid))
         .collect();
-    assign_destinations(&prep, &mut works)?;
+    assign_destinations(&prep, &mut works, &[])?;
     let round_nodes = vec![false; graph.node_count()];
     let limit = params.helpers.max_travel_min * 60.0;
     let walk = prep.speed(Profile::Walk);

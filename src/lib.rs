@@ -9,6 +9,7 @@ pub mod io;
 pub mod model;
 pub mod network;
 pub mod plan;
+pub mod recruit;
 pub mod render;
 pub mod report;
 pub mod rng;

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 mod db;
 mod import;
+mod recruit;
 mod screenshot;
 mod serve;
 mod sheets;
@@ -183,6 +184,9 @@ enum Cmd {
     },
     /// Run the service (HTTP JSON API with roles, consent and an audit log).
     Serve(serve::ServeArgs),
+    /// Where to recruit helpers: the blocks, times and kinds of helper that would cover the
+    /// most people still without one, checked by re-planning.
+    Recruit(recruit::RecruitArgs),
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -240,6 +244,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Db { cmd } => db::run(cmd)?,
         Cmd::User { cmd } => serve::run_user(cmd)?,
         Cmd::Serve(args) => serve::run_serve(args)?,
+        Cmd::Recruit(args) => recruit::run(args)?,
         Cmd::Generate {
             preset,
             seed,

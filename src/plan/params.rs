@@ -10,7 +10,7 @@
 //! [`PlanParams::default`] and names every field, so the file and the code cannot drift.
 
 use super::matching::MatchingParams;
-use crate::model::{HazardKind, HazardZone, Household, Mobility, Role};
+use crate::model::{HazardKind, HazardZone, Household, Mobility, Role, Skill};
 use crate::network::{Profile, RoutingParams};
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +30,7 @@ pub struct PlanParams {
     pub helpers: HelperParams,
     pub destinations: DestinationParams,
     pub matching: MatchingParams,
+    pub recruit: RecruitParams,
 }
 
 impl Default for PlanParams {
@@ -49,6 +50,7 @@ impl Default for PlanParams {
             helpers: HelperParams::default(),
             destinations: DestinationParams::default(),
             matching: MatchingParams::default(),
+            recruit: RecruitParams::default(),
         }
     }
 }
@@ -217,6 +219,27 @@ impl PlanParams {
             pr.household.facility,
         ] {
             check("priority.mobility / priority.household", v, v > 0.0, POS)?;
+        }
+        let rc = &self.recruit;
+        check(
+            "recruit.block_m",
+            rc.block_m,
+            rc.block_m >= 10.0,
+            "a number of metres, 10 or more",
+        )?;
+        if rc.profiles.is_empty() || rc.profiles.iter().any(|p| p.capacity == 0) {
+            return Err(ParamsError::Range {
+                key: "recruit.profiles",
+                value: rc.profiles.len().to_string(),
+                expected: "at least one profile, each with capacity 1 or more",
+            });
+        }
+        if rc.assumed_age < 18 || rc.assumed_age >= self.helpers.last_resort_age {
+            return Err(ParamsError::Range {
+                key: "recruit.assumed_age",
+                value: rc.assumed_age.to_string(),
+                expected: "an age from 18 to below helpers.last_resort_age",
+            });
         }
         Ok(())
     }
@@ -667,6 +690,67 @@ impl Default for DestinationParams {
             welfare_fallback_penalty_secs: 1_800,
             candidates: 8,
             max_walk_m: 500.0,
+        }
+    }
+}
+
+/// Where to recruit (`mimamori recruit`, `crate::recruit`): the places, kinds of helper and
+/// search limits of the suggestions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecruitParams {
+    /// Side of the square blocks suggestions name, metres, on the map's local frame.
+    pub block_m: f64,
+    /// Suggestions made when `--count` is not given.
+    pub count: usize,
+    /// Age given to a suggested helper when the suggestions are checked by re-planning (below
+    /// `helpers.last_resort_age`, so they are not a last resort).
+    pub assumed_age: i32,
+    /// Candidates (block and profile) considered for a pair step, the most promising first.
+    pub pair_candidates: usize,
+    /// Kinds of helper to suggest, least demanding first (ties go to the earlier one).
+    pub profiles: Vec<RecruitProfile>,
+}
+
+/// One kind of helper to recruit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecruitProfile {
+    /// Code in outputs (`walk`, `car`, `wheelchair`).
+    pub code: String,
+    pub label_ja: String,
+    pub label_en: String,
+    /// Skills such a helper has (`car`, `wheelchair`, ...: volunteers.csv codes).
+    pub skills: Vec<Skill>,
+    /// People such a helper takes in a round (capped by `helpers.max_round`).
+    pub capacity: u8,
+}
+
+impl Default for RecruitParams {
+    fn default() -> Self {
+        let profile = |code: &str, ja: &str, en: &str, skills: &[Skill], capacity| RecruitProfile {
+            code: code.into(),
+            label_ja: ja.into(),
+            label_en: en.into(),
+            skills: skills.to_vec(),
+            capacity,
+        };
+        RecruitParams {
+            block_m: 250.0,
+            count: 5,
+            assumed_age: 50,
+            pair_candidates: 24,
+            profiles: vec![
+                profile("walk", "徒歩で支援", "on foot", &[], 1),
+                profile("car", "車で支援", "with a car", &[Skill::Car], 1),
+                profile(
+                    "wheelchair",
+                    "車いす介助可",
+                    "wheelchair-trained",
+                    &[Skill::Wheelchair],
+                    1,
+                ),
+            ],
         }
     }
 }

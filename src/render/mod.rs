@@ -11,12 +11,14 @@
 //! - [`render_sheet`]: one person's plan sheet (個別避難計画), one or two A4 pages.
 //! - [`render_card`]: one helper's route card: whom to help, where, and when to go.
 //! - [`render_index`]: `index.html` listing sheets by district and priority, and uncovered people.
+//! - [`recruit::recruit_page`]: the A4 page of `mimamori recruit` (where to recruit helpers).
 //! - [`route_map_svg`]: the route map drawn from the map's own roads and hazard zones.
 //! - [`MapView`] / [`MapIndex`]: the part of a [`crate::model::Map`] a map drawing needs.
 
 mod card;
 mod index;
 mod labels;
+pub mod recruit;
 mod sheet;
 mod svg;
 pub mod text;

@@ -34,6 +34,9 @@
 //! are broken by id.
 
 pub use super::params::{PlanParams, PreparationMin};
+pub use seekers::{Seeker, seekers};
+
+mod seekers;
 
 use super::matching::{
     self, Arc, BackupCapacity, BackupParams, Demand, MatchingError, MatchingProblem,
@@ -1617,6 +1620,36 @@ fn helper_cost(prep: &Prep, pid: PersonId, v: VolunteerId, travel_secs: f64) -> 
     points * h.tier_scale + travel_secs.round() as u64
 }
 
+/// The helpers' backward latest-departure search from a person's home node: every segment of
+/// a helper's way is left before the water closes it (walkers' clock).
+fn helper_search(
+    prep: &Prep,
+    tree: &mut LatestTree,
+    home: NodeId,
+    arrive_by: f64,
+    max_travel: f64,
+) {
+    latest_departure_into(
+        tree,
+        prep.graph,
+        Profile::Walk,
+        &prep.params.routing,
+        &prep.scenario.conditions(),
+        &prep.closures,
+        prep.clock(Profile::Walk),
+        prep.margin_secs,
+        home,
+        arrive_by,
+        f64::NEG_INFINITY,
+        max_travel,
+    )
+}
+
+/// The bound of the helpers' search: helpers in reach and round legs.
+fn helper_search_limit(params: &PlanParams) -> f64 {
+    (params.helpers.max_travel_min * 60.0).max(params.helpers.round_leg_max_min * 60.0)
+}
+
 fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &[bool]) {
     let (map, graph, params, scenario) = (prep.map, prep.graph, prep.params, prep.scenario);
     let p = map.person(w.pid);
@@ -1630,24 +1663,11 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
     // Helpers walk to the person: a backward latest-departure search from the home on the
     // walkers' clock, so every segment of a helper's way is left before the water closes it.
     let search = |tree: &mut LatestTree, max_travel: f64| {
-        latest_departure_into(
-            tree,
-            graph,
-            Profile::Walk,
-            &params.routing,
-            &scenario.conditions(),
-            &prep.closures,
-            prep.clock(Profile::Walk),
-            prep.margin_secs,
-            home,
-            help_by - door_leg,
-            f64::NEG_INFINITY,
-            max_travel,
-        )
+        helper_search(prep, tree, home, help_by - door_leg, max_travel)
     };
     // One search serves both: helpers within `max_travel_min` of the person, and the round
     // nodes within `round_leg_max_min` (the walk from an earlier stop of a helper's round).
-    search(tree, limit.max(params.helpers.round_leg_max_min * 60.0));
+    search(tree, helper_search_limit(params));
     w.reach = tree
         .settled()
         .iter()

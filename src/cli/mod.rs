@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod db;
+mod drill;
 mod import;
 mod screenshot;
 mod serve;
@@ -183,6 +184,8 @@ enum Cmd {
     },
     /// Run the service (HTTP JSON API with roles, consent and an audit log).
     Serve(serve::ServeArgs),
+    /// Simulate a district disaster drill: who answers, who arrives before the water, single points of failure.
+    Drill(drill::DrillArgs),
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -240,6 +243,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Db { cmd } => db::run(cmd)?,
         Cmd::User { cmd } => serve::run_user(cmd)?,
         Cmd::Serve(args) => serve::run_serve(args)?,
+        Cmd::Drill(args) => drill::run(args)?,
         Cmd::Generate {
             preset,
             seed,

@@ -392,3 +392,80 @@ fn the_report_is_byte_identical_with_one_and_two_threads() {
     let other = serde_json::to_string_pretty(&monte_carlo(&drill, "t", 300, 10, None)).unwrap();
     assert_ne!(one, other);
 }
+
+#[test]
+fn a_helper_dropping_out_at_minute_5_hands_the_person_to_the_backup_then() {
+    let mut m = town(grid_roads(6), (500.0, 500.0));
+    m.people.push(person_at("P", 0.0, 0.0));
+    m.volunteers.push(helper_at("V", 0.0, 200.0, false));
+    m.volunteers.push(helper_at("B", 0.0, 300.0, false));
+    let g = graph(&m);
+    let p = params(0.0, 0.0);
+    let run = planned(&m, &g, &leave_all(), &p);
+    let s = with_events(vec![DrillEvent {
+        at_min: 5.0,
+        close_road: None,
+        helper_absent: Some("V".into()),
+        flood_zone: None,
+    }]);
+    let drill = Drill::prepare(&m, &g, &s, &p, &run).unwrap();
+    let r = one_run(&drill, 2);
+    // The coordinator learns it at 300 s and calls B: 300 m, 15 min, 1,000 m at 0.5 m/s.
+    assert_eq!(r[0].1.kind, OutcomeKind::Safe);
+    assert!(
+        close_to(r[0].1.secs, 300.0 + 300.0 + 900.0 + 2000.0),
+        "{}",
+        r[0].1.secs
+    );
+    // The timeline says who did what.
+    let (_, events) = drill.timeline(2, 0, None);
+    let whats: Vec<&str> = events.iter().map(|e| e.what).collect();
+    assert_eq!(
+        whats,
+        [
+            "helper_gone",
+            "backup_called",
+            "confirmed",
+            "set_off",
+            "arrived",
+            "preparing",
+            "left_home",
+            "safe"
+        ]
+    );
+}
+
+#[test]
+fn drill_events_are_checked_with_their_number_and_field() {
+    let m = river_town();
+    let g = graph(&m);
+    let p = params(0.0, 0.0);
+    let run = planned(&m, &g, &leave_all(), &p);
+    let s = with_events(vec![close_at(10.0, "BR"), close_at(20.0, "NOPE")]);
+    let e = Drill::prepare(&m, &g, &s, &p, &run)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("event no. 2") && e.contains("close_road") && e.contains("NOPE"),
+        "{e}"
+    );
+    let mut bad = close_at(10.0, "BR");
+    bad.helper_absent = Some("V".into());
+    let s = with_events(vec![bad]);
+    let e = Drill::prepare(&m, &g, &s, &p, &run)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("event no. 1") && e.contains("exactly one"),
+        "{e}"
+    );
+    // From a file: an unknown key is refused.
+    let text = "name = \"x\"\n[drill]\nevents = [{ at_min = 5, close_rode = \"BR\" }]\n";
+    assert!(toml::from_str::<Scenario>(text).is_err());
+    let ok =
+        "name = \"x\"\n[drill]\nabsence = 0.2\nevents = [{ at_min = 5, close_road = \"BR\" }]\n";
+    let s: Scenario = toml::from_str(ok).unwrap();
+    assert_eq!(s.drill.events[0].close_road.as_deref(), Some("BR"));
+}

@@ -158,6 +158,7 @@ pub struct Variant<'v> {
 
 #[derive(Clone, Copy, Debug)]
 enum Ev {
+    Call(u32),
     Respond(u32),
     Timeout(u32, u32),
     BackupRespond(u32, u32),
@@ -390,14 +391,7 @@ impl<'a> Drill<'a> {
             if self.helpers[h as usize].round.is_empty() {
                 continue;
             }
-            sim.log(warn, Some(h), None, "called", None);
-            let st = sim.h(h);
-            if st.absent {
-                sim.log(warn, Some(h), None, "absent", None);
-            } else {
-                let d = self.delay(&mut sim.h(h).rng);
-                sim.push(warn + d, Ev::Respond(h));
-            }
+            sim.push(warn, Ev::Call(h));
         }
         for &p in people {
             let dp = &self.people[p as usize];
@@ -540,6 +534,19 @@ impl Sim<'_, '_> {
 
     fn handle(&mut self, t: f64, ev: Ev) {
         match ev {
+            Ev::Call(h) => {
+                // Not called once known to have dropped out.
+                if self.h(h).gone {
+                    return;
+                }
+                self.log(t, Some(h), None, "called", None);
+                if self.h(h).absent {
+                    self.log(t, Some(h), None, "absent", None);
+                } else {
+                    let d = self.d.delay(&mut self.h(h).rng);
+                    self.push(t + d, Ev::Respond(h));
+                }
+            }
             Ev::Respond(h) => {
                 let st = self.h(h);
                 if st.gone || st.confirmed {

@@ -251,6 +251,14 @@ pub fn run_seed(seed: u64, k: u64) -> u64 {
     stream(seed, k.wrapping_add(1)).next_u64()
 }
 
+/// Longest way searched when a planned path is cut, seconds: half as long again as the
+/// planned path plus 15 minutes. A longer detour counts as no way (cut off, or late): people
+/// on foot in the dark do not find a way twice as long, and it bounds each search to the
+/// neighbourhood (our assumption).
+pub fn detour_bound_secs(path_secs: f64) -> f64 {
+    path_secs * 1.5 + 900.0
+}
+
 /// The result of walking a leg at a given time.
 struct Walked {
     arrive: f64,
@@ -294,7 +302,7 @@ impl<'a> Drill<'a> {
                 detour: false,
             });
         };
-        let bound = (leg.path_secs * 2.0 + 600.0).max(self.leg_bound_secs);
+        let bound = detour_bound_secs(leg.path_secs);
         earliest_arrival_into(
             tree,
             self.graph,
@@ -964,7 +972,7 @@ mod tests {
                 0.0,
                 from,
                 depart1 + 5.0,
-                f64::INFINITY,
+                depart1 + 5.0 + super::detour_bound_secs(leg.path_secs),
             );
             let fresh = tree.secs(to).map(|t| t + 7.0);
             match (got, fresh) {

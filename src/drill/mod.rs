@@ -75,7 +75,7 @@ pub(crate) enum Place {
 
 /// A walk (or drive) fixed at preparation: door → road node, a path, road node → door.
 #[derive(Clone, Debug)]
-pub(crate) struct Leg {
+pub struct Leg {
     pub from: NodeId,
     pub to: NodeId,
     pub profile: Profile,
@@ -610,6 +610,28 @@ impl<'a> Drill<'a> {
         )
     }
 
+    /// Leg `i` planned again with `closures` at the time it was first planned (escorts at
+    /// the person's planned departure is approximated by the warning time plus preparation:
+    /// any departure works, the runs re-check it).
+    pub(crate) fn replan(&self, i: u32, closures: &Closures, tree: &mut SearchTree) -> Option<Leg> {
+        let l = &self.legs[i as usize];
+        plan_leg(
+            self.graph,
+            &self.routing,
+            &self.conditions,
+            closures,
+            &self.planned_clocks,
+            l.profile,
+            l.from,
+            l.to,
+            l.head,
+            l.tail,
+            self.warning_secs,
+            self.leg_bound_secs.max(detour(l.path_secs)),
+            tree,
+        )
+    }
+
     pub(crate) fn place_node(&self, place: Place) -> Option<(NodeId, f64)> {
         match place {
             Place::Home(h) => self.helpers[h as usize].node,
@@ -686,3 +708,4 @@ fn plan_leg(
 }
 
 use geo::Intersects;
+use sim::detour_bound_secs as detour;

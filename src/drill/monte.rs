@@ -12,8 +12,8 @@
 //! loss is the expected number of people less safe (the sum of the drops of `p_safe`).
 
 use super::sim::{Cause, Outcome, OutcomeKind, Variant, Workspace, run_seed};
-use super::{Drill, Task};
-use crate::network::Closures;
+use super::{Drill, Leg, Task};
+use crate::network::{Closures, SearchTree};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -383,6 +383,7 @@ pub fn monte_carlo(
                 Variant {
                     without_helper: Some(*h),
                     closures: None,
+                    legs: None,
                 },
             );
             let (loss, drops) = loss_of(c, &safe);
@@ -430,6 +431,18 @@ pub fn monte_carlo(
                 if !touches {
                     continue;
                 }
+                // The legs through the road planned again once, as at preparation.
+                let mut tree = SearchTree::new();
+                let replanned: BTreeMap<u32, Option<Leg>> = legs
+                    .iter()
+                    .filter(|l| {
+                        drill.legs[**l as usize]
+                            .edges
+                            .iter()
+                            .any(|(e, _)| drill.graph.edge(*e).road.0 == *r)
+                    })
+                    .map(|l| (*l, drill.replan(*l, &closures, &mut tree)))
+                    .collect();
                 let safe = safe_counts(
                     drill,
                     *c,
@@ -438,6 +451,7 @@ pub fn monte_carlo(
                     Variant {
                         without_helper: None,
                         closures: Some(&closures),
+                        legs: Some(&replanned),
                     },
                 );
                 let (l, d) = loss_of(*c, &safe);

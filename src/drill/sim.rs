@@ -24,7 +24,7 @@ use crate::network::{Closures, EdgeId, SearchTree, earliest_arrival_into};
 use crate::rng::Rng;
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// How a person's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -154,6 +154,9 @@ pub struct Variant<'v> {
     pub without_helper: Option<u32>,
     /// Closed from the start, instead of the scenario's static closures.
     pub closures: Option<&'v Closures>,
+    /// Legs planned again for these closures (by leg index; `None`: no way at the planned
+    /// time), used instead of the originals.
+    pub legs: Option<&'v BTreeMap<u32, Option<Leg>>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -370,6 +373,7 @@ impl<'a> Drill<'a> {
         ws.helped.clear();
         let mut sim = Sim {
             d: self,
+            replanned: variant.legs,
             closures,
             ws,
             tl: timeline,
@@ -485,16 +489,26 @@ impl<'a> Drill<'a> {
 
 struct Sim<'s, 'a> {
     d: &'s Drill<'a>,
+    replanned: Option<&'s BTreeMap<u32, Option<Leg>>>,
     closures: &'s Closures,
     ws: &'s mut Workspace,
     tl: Option<&'s mut Vec<(f64, u64, TimelineEvent)>>,
 }
 
-impl Sim<'_, '_> {
+impl<'s> Sim<'s, '_> {
     fn h(&mut self, h: u32) -> &mut HState {
         self.ws.h[h as usize]
             .as_mut()
             .expect("helper of this component")
+    }
+
+    /// Leg `i`, or its replacement in this variant (`None`: no way).
+    fn leg(&self, i: u32) -> Option<&'s Leg> {
+        let (d, replanned) = (self.d, self.replanned);
+        match replanned.and_then(|m| m.get(&i)) {
+            Some(l) => l.as_ref(),
+            None => Some(&d.legs[i as usize]),
+        }
     }
 
     fn push(&mut self, t: f64, ev: Ev) {
@@ -701,7 +715,14 @@ impl Sim<'_, '_> {
             let planned = self.d.leg_at.get(&(place, p)).copied();
             let searched;
             let leg = match planned {
-                Some(i) => &self.d.legs[i as usize],
+                Some(i) => match self.leg(i) {
+                    Some(l) => l,
+                    None => {
+                        self.log(t, Some(h), Some(p), "cut_off", None);
+                        self.cut_off(h, p, t);
+                        continue;
+                    }
+                },
                 None => match self
                     .d
                     .walk_leg(&mut self.ws.tree, place, p, t, &self.d.clocks)
@@ -768,7 +789,18 @@ impl Sim<'_, '_> {
     fn depart(&mut self, p: u32, t: f64) {
         let dp = &self.d.people[p as usize];
         let Some(li) = dp.escort else { return };
-        let leg = &self.d.legs[li as usize];
+        let Some(leg) = self.leg(li) else {
+            // No way at all once the variant's roads are closed: caught at home.
+            let e = self.d.legs[li as usize].edges.first().map(|x| x.0);
+            let cause = e.map_or(Cause::CutOff, Cause::Segment);
+            self.finish(
+                p,
+                Outcome::new(OutcomeKind::Late, t, f64::NAN, cause),
+                t,
+                "late",
+            );
+            return;
+        };
         let present = self.ws.p[p as usize].present.clone();
         self.log(t, None, Some(p), "left_home", None);
         match self.d.walk(leg, t, self.closures, &mut self.ws.tree) {

@@ -168,6 +168,7 @@ pub struct Drill<'a> {
     pub(crate) leg_bound_secs: f64,
     pub(crate) spof_helpers: usize,
     pub(crate) spof_roads: usize,
+    pub(crate) spof_runs: u32,
     pub(crate) at_risk_below: f64,
 }
 
@@ -502,6 +503,7 @@ impl<'a> Drill<'a> {
             leg_bound_secs,
             spof_helpers: d.spof_helpers,
             spof_roads: d.spof_roads,
+            spof_runs: d.spof_runs,
             at_risk_below: d.at_risk_below,
         };
         drill.components = drill.find_components();

@@ -8,8 +8,9 @@
 //! Single points of failure: the helpers who reached someone most often in the runs (at most
 //! `drill.spof_helpers`), each made absent in every run; and the roads most used by the
 //! walks and escorts that went as planned (at most `drill.spof_roads`), each closed from the
-//! start. Only the components a helper or road touches are re-run, with the same draws. The
-//! loss is the expected number of people less safe (the sum of the drops of `p_safe`).
+//! start. Only the components a helper or road touches are re-run, for the first
+//! `drill.spof_runs` runs with the same draws. The loss is the expected number of people less
+//! safe (the sum of the drops of `p_safe` over those runs).
 
 use super::sim::{Cause, Outcome, OutcomeKind, Variant, Workspace, run_seed};
 use super::{Drill, Leg, Task};
@@ -98,6 +99,8 @@ struct PersonAgg {
 
 struct CompResult {
     people: Vec<PersonAgg>,
+    /// Safe runs per person among the first `spof_runs` runs.
+    safe_first: Vec<u32>,
     leg_use: BTreeMap<u32, u32>,
     helper_use: BTreeMap<u32, u32>,
 }
@@ -127,13 +130,14 @@ fn safe_counts(drill: &Drill, c: usize, runs: u32, seed: u64, variant: Variant) 
     safe
 }
 
-fn run_component(drill: &Drill, c: usize, runs: u32, seed: u64) -> CompResult {
+fn run_component(drill: &Drill, c: usize, runs: u32, seed: u64, first: u32) -> CompResult {
     let mut ws = Workspace::new();
     let mut out: Vec<Outcome> = Vec::new();
     let n = drill.components[c].0.len();
     let mut people = vec![PersonAgg::default(); n];
     let mut leg_use = BTreeMap::new();
     let mut helper_use = BTreeMap::new();
+    let mut safe_first = vec![0u32; n];
     for k in 0..runs {
         drill.simulate_component(
             c,
@@ -143,7 +147,10 @@ fn run_component(drill: &Drill, c: usize, runs: u32, seed: u64) -> CompResult {
             &mut out,
             None,
         );
-        for (agg, o) in people.iter_mut().zip(&out) {
+        for (i, (agg, o)) in people.iter_mut().zip(&out).enumerate() {
+            if k < first {
+                safe_first[i] += u32::from(o.kind.is_safe());
+            }
             agg.counts[kind_index(o.kind)] += 1;
             if matches!(o.kind, OutcomeKind::Safe | OutcomeKind::UpstairsDone) {
                 agg.arrivals.push(o.secs);
@@ -167,6 +174,7 @@ fn run_component(drill: &Drill, c: usize, runs: u32, seed: u64) -> CompResult {
     }
     CompResult {
         people,
+        safe_first,
         leg_use,
         helper_use,
     }
@@ -245,23 +253,30 @@ pub fn monte_carlo(
     district: Option<&str>,
 ) -> DrillReport {
     let comps = drill.components_of(district);
+    let first = runs.min(drill.spof_runs.max(1));
     let results: Vec<CompResult> = comps
         .par_iter()
-        .map(|c| run_component(drill, *c, runs, seed))
+        .map(|c| run_component(drill, *c, runs, seed, first))
         .collect();
     let in_scope = |p: u32| district.is_none_or(|d| drill.people[p as usize].district == d);
     let runs_f = f64::from(runs.max(1));
     let mut people: Vec<(u32, PersonStats)> = Vec::new();
+    // Safe runs among the first `first` runs: what the re-runs are compared with.
     let mut base_safe: BTreeMap<u32, u32> = BTreeMap::new();
     let mut late_roads: BTreeMap<String, (u32, usize)> = BTreeMap::new();
     for (c, r) in comps.iter().zip(&results) {
-        for (p, agg) in drill.components[*c].0.iter().zip(&r.people) {
+        for ((p, agg), sf) in drill.components[*c]
+            .0
+            .iter()
+            .zip(&r.people)
+            .zip(&r.safe_first)
+        {
             let safe: u32 = OutcomeKind::ALL
                 .iter()
                 .filter(|k| k.is_safe())
                 .map(|k| agg.counts[kind_index(*k)])
                 .sum();
-            base_safe.insert(*p, safe);
+            base_safe.insert(*p, *sf);
             if !in_scope(*p) {
                 continue;
             }
@@ -347,7 +362,7 @@ pub fn monte_carlo(
                 continue;
             }
             let drop = i64::from(base_safe[p]) - i64::from(*s);
-            loss += drop as f64 / runs_f;
+            loss += drop as f64 / f64::from(first);
             if drop > 0 {
                 drops.push((drop, *p));
             }
@@ -378,7 +393,7 @@ pub fn monte_carlo(
             let safe = safe_counts(
                 drill,
                 c,
-                runs,
+                first,
                 seed,
                 Variant {
                     without_helper: Some(*h),
@@ -446,7 +461,7 @@ pub fn monte_carlo(
                 let safe = safe_counts(
                     drill,
                     *c,
-                    runs,
+                    first,
                     seed,
                     Variant {
                         without_helper: None,

@@ -938,6 +938,7 @@ mod tests {
             leg_bound_secs: 1e9,
             spof_helpers: 0,
             spof_roads: 0,
+            spof_runs: 0,
             at_risk_below: 0.9,
         }
     }

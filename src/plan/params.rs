@@ -718,6 +718,9 @@ pub struct DrillParams {
     /// routes people and helpers actually took) re-run without, each.
     pub spof_helpers: usize,
     pub spof_roads: usize,
+    /// Runs of each re-run (the first ones of the Monte Carlo, with the same draws: common
+    /// random numbers make the differences precise with fewer runs). A bound on the cost.
+    pub spof_runs: u32,
     /// A person is "at risk" when their probability of safety is below this.
     pub at_risk_below: f64,
 }
@@ -740,6 +743,7 @@ impl Default for DrillParams {
             confirm_timeout_min: 10.0,
             spof_helpers: 40,
             spof_roads: 20,
+            spof_runs: 200,
             at_risk_below: 0.9,
         }
     }

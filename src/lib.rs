@@ -5,6 +5,7 @@
 //! and writes files and `render` turns domain values into HTML and SVG. See
 //! `docs/architecture.md`.
 
+pub mod drill;
 pub mod io;
 pub mod model;
 pub mod network;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod db;
+mod drill;
 mod import;
 mod recruit;
 mod screenshot;
@@ -187,6 +188,8 @@ enum Cmd {
     /// Where to recruit helpers: the blocks, times and kinds of helper that would cover the
     /// most people still without one, checked by re-planning.
     Recruit(recruit::RecruitArgs),
+    /// Simulate a district disaster drill: who answers, who arrives before the water, single points of failure.
+    Drill(drill::DrillArgs),
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -245,6 +248,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::User { cmd } => serve::run_user(cmd)?,
         Cmd::Serve(args) => serve::run_serve(args)?,
         Cmd::Recruit(args) => recruit::run(args)?,
+        Cmd::Drill(args) => drill::run(args)?,
         Cmd::Generate {
             preset,
             seed,

@@ -31,6 +31,7 @@ pub struct PlanParams {
     pub destinations: DestinationParams,
     pub matching: MatchingParams,
     pub recruit: RecruitParams,
+    pub drill: DrillParams,
 }
 
 impl Default for PlanParams {
@@ -51,6 +52,7 @@ impl Default for PlanParams {
             destinations: DestinationParams::default(),
             matching: MatchingParams::default(),
             recruit: RecruitParams::default(),
+            drill: DrillParams::default(),
         }
     }
 }
@@ -241,6 +243,7 @@ impl PlanParams {
                 expected: "an age from 18 to below helpers.last_resort_age",
             });
         }
+        self.drill.validate()?;
         Ok(())
     }
 }
@@ -752,6 +755,119 @@ impl Default for RecruitParams {
                 ),
             ],
         }
+    }
+}
+
+/// A number for day and one for night.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayNight {
+    pub day: f64,
+    pub night: f64,
+}
+
+impl DayNight {
+    pub fn get(&self, night: bool) -> f64 {
+        if night { self.night } else { self.day }
+    }
+}
+
+/// The drill simulation (`mimamori drill`, `crate::drill`): how helpers answer the call, how
+/// often they cannot come, how long the coordinator waits before calling the backup, and the
+/// bounds of the Monte Carlo analysis. A scenario's `[drill]` table may override the first
+/// four for one drill.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DrillParams {
+    /// Median minutes from the call until a helper confirms and sets off (log-normal), by day
+    /// and by night. Our assumption (3 / 6 min: a phone answered at once by day, later when
+    /// asleep); calibrate from drills.
+    pub response_median_min: DayNight,
+    /// Spread of the log-normal response delay (sigma of its logarithm). 0.8: the 90th
+    /// percentile near 2.8 × the median (our assumption).
+    pub response_sigma: f64,
+    /// Probability that a named helper is unreachable or cannot come, by day and by night.
+    /// Our assumption (10% / 15%); calibrate from drills.
+    pub absence: DayNight,
+    /// Helpers this old or older cannot come with `absence_age_extra` more probability.
+    pub absence_age_from: i32,
+    pub absence_age_extra: f64,
+    /// Probability of absence for a helper whose stated availability does not cover the
+    /// scenario's time (a plan drafted for another time of day).
+    pub absence_unavailable: f64,
+    /// Minutes the coordinator waits for a helper's confirmation before calling the backup.
+    /// Our assumption (10 min); the district's own rule belongs here.
+    pub confirm_timeout_min: f64,
+    /// Single points of failure: the helpers (most used first) and roads (most used by the
+    /// routes people and helpers actually took) re-run without, each.
+    pub spof_helpers: usize,
+    pub spof_roads: usize,
+    /// Runs of each re-run (the first ones of the Monte Carlo, with the same draws: common
+    /// random numbers make the differences precise with fewer runs). A bound on the cost.
+    pub spof_runs: u32,
+    /// A person is "at risk" when their probability of safety is below this.
+    pub at_risk_below: f64,
+}
+
+impl Default for DrillParams {
+    fn default() -> Self {
+        DrillParams {
+            response_median_min: DayNight {
+                day: 3.0,
+                night: 6.0,
+            },
+            response_sigma: 0.8,
+            absence: DayNight {
+                day: 0.10,
+                night: 0.15,
+            },
+            absence_age_from: 75,
+            absence_age_extra: 0.10,
+            absence_unavailable: 0.9,
+            confirm_timeout_min: 10.0,
+            spof_helpers: 40,
+            spof_roads: 20,
+            spof_runs: 200,
+            at_risk_below: 0.9,
+        }
+    }
+}
+
+impl DrillParams {
+    fn validate(&self) -> Result<(), ParamsError> {
+        let bad = |key: &'static str, v: f64, expected: &'static str| ParamsError::Range {
+            key,
+            value: v.to_string(),
+            expected,
+        };
+        for (k, v) in [
+            (
+                "drill.response_median_min.day",
+                self.response_median_min.day,
+            ),
+            (
+                "drill.response_median_min.night",
+                self.response_median_min.night,
+            ),
+            ("drill.response_sigma", self.response_sigma),
+            ("drill.confirm_timeout_min", self.confirm_timeout_min),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(bad(k, v, "a number, 0 or more"));
+            }
+        }
+        for (k, v) in [
+            ("drill.absence.day", self.absence.day),
+            ("drill.absence.night", self.absence.night),
+            ("drill.absence_age_extra", self.absence_age_extra),
+            ("drill.absence_unavailable", self.absence_unavailable),
+            ("drill.at_risk_below", self.at_risk_below),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(bad(k, v, "a share from 0 to 1"));
+            }
+        }
+        Ok(())
     }
 }
 

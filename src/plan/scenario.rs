@@ -65,6 +65,55 @@ pub struct Scenario {
     /// A share (0-1) of the remaining volunteers drawn as unavailable with `seed`.
     pub unavailable_share: f64,
     pub seed: u64,
+    /// Settings and timed events of a drill (`mimamori drill`); ignored by the planner.
+    #[serde(skip_serializing_if = "DrillSettings::is_empty")]
+    pub drill: DrillSettings,
+}
+
+/// A scenario's `[drill]` table: overrides of the drill parameters (`plan::params`,
+/// `[drill]`) for this drill, and events at given minutes after the alert.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DrillSettings {
+    /// Median minutes from the call until a helper confirms and sets off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_median_min: Option<f64>,
+    /// Spread of the log-normal response delay (sigma of its logarithm).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_sigma: Option<f64>,
+    /// Probability that a named helper is unreachable or cannot come (before the age extra).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub absence: Option<f64>,
+    /// Minutes the coordinator waits for a confirmation before calling the backup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm_timeout_min: Option<f64>,
+    /// Timed events, each `{ at_min = 40, close_road = "R123" }`,
+    /// `{ at_min = 10, helper_absent = "V00012" }` or `{ at_min = 60, flood_zone = "HZ3" }`.
+    pub events: Vec<DrillEvent>,
+}
+
+impl DrillSettings {
+    pub fn is_empty(&self) -> bool {
+        *self == DrillSettings::default()
+    }
+}
+
+/// One timed event of a drill: exactly one of its three ids is given.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrillEvent {
+    /// Minutes after the alert.
+    pub at_min: f64,
+    /// A road id (`roads.geojson`), e.g. a bridge: closed from `at_min` on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_road: Option<String>,
+    /// A volunteer id: drops out at `at_min` (the coordinator learns it then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helper_absent: Option<String>,
+    /// A hazard zone id (`hazards.geojson`): flooded at `at_min` if that is earlier than its
+    /// own arrival.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flood_zone: Option<String>,
 }
 
 impl Default for Scenario {
@@ -88,6 +137,7 @@ impl Default for Scenario {
             unavailable_volunteers: Vec::new(),
             unavailable_share: 0.0,
             seed: 0,
+            drill: DrillSettings::default(),
         }
     }
 }
@@ -165,6 +215,47 @@ impl Scenario {
                 self.unavailable_share.to_string(),
                 "a share from 0 to 1",
             ));
+        }
+        let d = &self.drill;
+        for (field, v) in [
+            ("drill.response_median_min", d.response_median_min),
+            ("drill.response_sigma", d.response_sigma),
+            ("drill.confirm_timeout_min", d.confirm_timeout_min),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && (0.0..=1440.0).contains(&v))
+            {
+                return Err((field, v.to_string(), "a number from 0 to 1440"));
+            }
+        }
+        if let Some(a) = d.absence
+            && !(0.0..=1.0).contains(&a)
+        {
+            return Err(("drill.absence", a.to_string(), "a share from 0 to 1"));
+        }
+        for (i, e) in d.events.iter().enumerate() {
+            if !(e.at_min.is_finite() && (0.0..=Self::MAX_LEAD_TIME_MIN * 2.0).contains(&e.at_min))
+            {
+                return Err((
+                    "drill.events",
+                    format!("event no. {}: at_min = {}", i + 1, e.at_min),
+                    "minutes after the alert, from 0 to 2880",
+                ));
+            }
+            let given = [&e.close_road, &e.helper_absent, &e.flood_zone]
+                .iter()
+                .filter(|x| x.is_some())
+                .count();
+            if given != 1 {
+                return Err((
+                    "drill.events",
+                    format!(
+                        "event no. {}: {given} of close_road, helper_absent, flood_zone",
+                        i + 1
+                    ),
+                    "exactly one of close_road, helper_absent, flood_zone",
+                ));
+            }
         }
         for ring in &self.closed_areas {
             if ring.len() < 4 || ring.first() != ring.last() {

@@ -599,6 +599,103 @@ fn depth_label(depth_m: f64) -> String {
     }
 }
 
+/// The scenario's roads and areas closed from the start (`closed_roads`, `closed_areas`).
+pub fn scenario_closures(
+    graph: &RoadGraph,
+    scenario: &Scenario,
+) -> Result<Closures, crate::network::NetworkError> {
+    let mut closures = close_roads(graph, scenario.closed_roads.iter().map(String::as_str))?;
+    for ring in &scenario.closed_areas {
+        let poly = geo::Polygon::new(
+            ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>().into(),
+            vec![],
+        );
+        closures.union_with(&close_polygon(graph, &geo::MultiPolygon(vec![poly])));
+    }
+    Ok(closures)
+}
+
+/// When the water or the hazard closes each segment, per profile.
+pub struct WaterClocks {
+    /// Per profile (`Profile::ALL` order).
+    pub clocks: Vec<EdgeClock>,
+    /// The active landslide zones' segments.
+    pub landslide: Closures,
+    pub has_landslide: bool,
+    /// When the last active zone floods, or the lead time, seconds after the alert.
+    pub deadline_secs: f64,
+}
+
+/// The edge clocks of `scenario`: each active zone's segments (`zone_edges`, one per hazard
+/// zone of `map`, in order) closed per profile at the time the water arrives (floods, for the
+/// profiles its depth stops) or the hazard strikes (landslides, at the lead time).
+pub fn water_clocks(
+    map: &Map,
+    graph: &RoadGraph,
+    scenario: &Scenario,
+    params: &PlanParams,
+    zone_edges: &[Closures],
+) -> WaterClocks {
+    let lead = scenario.lead_secs();
+    let mut clocks: Vec<EdgeClock> = Profile::ALL
+        .iter()
+        .map(|_| EdgeClock::open(graph))
+        .collect();
+    let mut landslide = Closures::none(graph);
+    let mut has_landslide = false;
+    let mut deadline_secs = lead;
+    for (zone, edges) in map
+        .hazards
+        .iter()
+        .zip(zone_edges)
+        .filter(|(z, _)| scenario.zone_active(z.kind))
+    {
+        match params.water.arrival_min(zone) {
+            Some(arrival) => {
+                let at = lead + arrival * 60.0;
+                deadline_secs = deadline_secs.max(at);
+                for (pi, profile) in Profile::ALL.iter().enumerate() {
+                    if params.water.stops(zone, *profile) {
+                        for e in edges.iter() {
+                            clocks[pi].close_at(e, at);
+                        }
+                    }
+                }
+            }
+            None => {
+                has_landslide = true;
+                landslide.union_with(edges);
+                for clock in clocks.iter_mut() {
+                    for e in edges.iter() {
+                        clock.close_at(e, lead);
+                    }
+                }
+            }
+        }
+    }
+    WaterClocks {
+        clocks,
+        landslide,
+        has_landslide,
+        deadline_secs,
+    }
+}
+
+/// [`water_clocks`] finding each zone's segments itself (one-off callers: the drill).
+pub fn scenario_clocks(
+    map: &Map,
+    graph: &RoadGraph,
+    scenario: &Scenario,
+    params: &PlanParams,
+) -> Vec<EdgeClock> {
+    let zone_edges: Vec<Closures> = map
+        .hazards
+        .iter()
+        .map(|z| close_polygon(graph, &z.geometry))
+        .collect();
+    water_clocks(map, graph, scenario, params, &zone_edges).clocks
+}
+
 impl MapCache {
     /// Builds the caches of `map` on `graph` for `params` (routing, helper roles).
     pub fn new(map: &Map, graph: &RoadGraph, params: &PlanParams) -> MapCache {
@@ -694,53 +791,12 @@ impl ScenarioState {
                 value,
                 expected,
             })?;
-        let mut closures = close_roads(graph, scenario.closed_roads.iter().map(String::as_str))?;
-        for ring in &scenario.closed_areas {
-            let poly = geo::Polygon::new(
-                ring.iter().map(|p| (p[0], p[1])).collect::<Vec<_>>().into(),
-                vec![],
-            );
-            closures.union_with(&close_polygon(graph, &geo::MultiPolygon(vec![poly])));
-        }
-        // Clocks: each active zone's segments found once, then closed per profile at the time
-        // the water arrives (floods) or the hazard strikes (landslides, at the lead time).
-        let lead = scenario.lead_secs();
-        let mut clocks: Vec<EdgeClock> = Profile::ALL
-            .iter()
-            .map(|_| EdgeClock::open(graph))
-            .collect();
+        let closures = scenario_closures(graph, scenario)?;
+        let net = water_clocks(map, graph, scenario, params, &cache.zone_edges);
         let mut avoid = closures.clone();
-        let mut has_landslide = false;
-        let mut deadline_secs = lead;
-        for (zone, edges) in map
-            .hazards
-            .iter()
-            .zip(&cache.zone_edges)
-            .filter(|(z, _)| scenario.zone_active(z.kind))
-        {
-            match params.water.arrival_min(zone) {
-                Some(arrival) => {
-                    let at = lead + arrival * 60.0;
-                    deadline_secs = deadline_secs.max(at);
-                    for (pi, profile) in Profile::ALL.iter().enumerate() {
-                        if params.water.stops(zone, *profile) {
-                            for e in edges.iter() {
-                                clocks[pi].close_at(e, at);
-                            }
-                        }
-                    }
-                }
-                None => {
-                    has_landslide = true;
-                    avoid.union_with(edges);
-                    for clock in clocks.iter_mut() {
-                        for e in edges.iter() {
-                            clock.close_at(e, lead);
-                        }
-                    }
-                }
-            }
-        }
+        avoid.union_with(&net.landslide);
+        let (clocks, has_landslide, deadline_secs) =
+            (net.clocks, net.has_landslide, net.deadline_secs);
         let unknown: Vec<String> = scenario
             .unavailable_volunteers
             .iter()

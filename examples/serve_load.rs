@@ -7,7 +7,7 @@
 //! (defaults: maps/asahikawa-synthetic, 10, 32).
 
 use mimamori::plan::{PlanParams, Scenario};
-use mimamori::serve::{AppState, plan_stored_map, router};
+use mimamori::serve::{AppState, engine_for, record_engine_run, router};
 use mimamori::store::{ImportOptions, NewUser, Store, UserRole};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,13 +25,8 @@ async fn main() -> anyhow::Result<()> {
     let mut store = Store::open(&dir.path().join("load.db"))?;
     let now = time::OffsetDateTime::now_utc();
     store.import_map_dir(&map_dir, None, &ImportOptions::default(), now, "load")?;
-    plan_stored_map(
-        &mut store,
-        &Scenario::default(),
-        &PlanParams::default(),
-        now,
-        "load",
-    )?;
+    let engine = engine_for(&store, &Scenario::default(), &PlanParams::default(), now)?;
+    record_engine_run(&mut store, &engine, now, "load")?;
     let token = store.new_token()?;
     store.add_user(
         &NewUser {

@@ -26,7 +26,7 @@ pub struct DistrictRow {
 }
 
 /// The report. Field names are the JSON keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnnualReport {
     pub fiscal_year: i32,
     pub from: String,
@@ -45,6 +45,67 @@ pub struct AnnualReport {
     pub referrals: usize,
     pub by_district: Vec<DistrictRow>,
     pub by_method: BTreeMap<WatchMethod, usize>,
+    /// Plan progress (the seed's concern: plans stall for lack of helpers), when the report
+    /// was made with a planning run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_progress: Option<PlanProgress>,
+}
+
+/// Plan progress per district under one scenario, and where to recruit first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanProgress {
+    pub scenario: String,
+    pub as_of: String,
+    pub by_district: Vec<ProgressRow>,
+    pub total: ProgressRow,
+    /// The top recruitment targets (`mimamori recruit`, checked by re-planning), for the
+    /// whole map.
+    pub targets: Vec<crate::recruit::Suggestion>,
+}
+
+/// One district's plan progress.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProgressRow {
+    pub code: String,
+    pub name: String,
+    pub people: usize,
+    /// Consented to a plan being drafted.
+    pub consented: usize,
+    /// Need a helper now (leave, or get upstairs) in the scenario.
+    pub need_help: usize,
+    pub covered: usize,
+    pub uncovered: usize,
+    /// Uncovered (and without consent), by reason code.
+    pub uncovered_by_reason: BTreeMap<String, usize>,
+}
+
+/// Plan progress of `run` (a planning run of `map`) with the recruitment `targets`.
+pub fn plan_progress(
+    map: &Map,
+    run: &crate::plan::PlanRun,
+    targets: Vec<crate::recruit::Suggestion>,
+) -> PlanProgress {
+    let row = |code: &str, name: &str, c: &crate::plan::Counts| ProgressRow {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        people: c.people,
+        consented: c.consented,
+        need_help: c.need_help,
+        covered: c.covered,
+        uncovered: c.uncovered,
+        uncovered_by_reason: c.by_reason.clone(),
+    };
+    PlanProgress {
+        scenario: run.summary.scenario.clone(),
+        as_of: run.summary.as_of.clone(),
+        by_district: map
+            .districts
+            .iter()
+            .filter_map(|d| Some(row(&d.code, &d.name, run.summary.by_district.get(&d.code)?)))
+            .collect(),
+        total: row("", "", &run.summary.total),
+        targets,
+    }
 }
 
 /// Fiscal years a report can be asked for: the same span as accepted as-of dates
@@ -124,6 +185,7 @@ pub fn annual(map: &Map, fy: i32) -> Result<AnnualReport, ReportError> {
         referrals: sum(|r| r.referrals),
         by_district,
         by_method,
+        plan_progress: None,
     })
 }
 

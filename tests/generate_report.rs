@@ -116,3 +116,47 @@ fn the_report_counts_only_the_fiscal_year_april_to_march() {
     assert_eq!(annual(&map, 2022).unwrap().activities, 1);
     assert_eq!(annual(&map, 2024).unwrap().activities, 1);
 }
+
+/// Plan progress per district adds up to the run's totals, every uncovered person is counted
+/// under a reason, and the Japanese table names reasons in Japanese.
+#[test]
+fn plan_progress_adds_up_to_the_planning_run() {
+    use mimamori::network::{GraphParams, RoadGraph};
+    use mimamori::plan::{PlanParams, Scenario, plan};
+    use mimamori::spatial::Frame;
+    let map = load_map(&committed("sample-district")).unwrap();
+    // Every volunteer away, so that the people who need a helper are uncovered.
+    let sc = Scenario {
+        unavailable_share: 1.0,
+        ..Scenario::default()
+    };
+    let g = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+    let as_of = time::macros::date!(2024 - 04 - 01);
+    let run = plan(&map, &g, &sc, &PlanParams::default(), as_of).unwrap();
+    let pp = mimamori::report::plan_progress(&map, &run, Vec::new());
+    let sum = |f: fn(&mimamori::report::ProgressRow) -> usize| -> usize {
+        pp.by_district.iter().map(f).sum()
+    };
+    assert_eq!(sum(|r| r.people), map.people.len());
+    assert_eq!(sum(|r| r.people), pp.total.people);
+    assert_eq!(sum(|r| r.covered), pp.total.covered);
+    assert_eq!(sum(|r| r.uncovered), pp.total.uncovered);
+    assert_eq!(pp.total.covered, run.summary.total.covered);
+    assert!(pp.total.uncovered > 0, "the test needs uncovered people");
+    let uncovered_with_reason: usize = run
+        .uncovered
+        .iter()
+        .filter(|u| u.reasons.iter().all(|r| r.code() != "no_consent"))
+        .count();
+    assert_eq!(pp.total.uncovered, uncovered_with_reason);
+    let mut report = annual(&map, 2023).unwrap();
+    report.plan_progress = Some(pp);
+    let text = mimamori::render::text::annual_table(&report, mimamori::model::Lang::Ja);
+    assert!(text.contains("計画の進捗"), "{text}");
+    for code in run.summary.total.by_reason.keys() {
+        assert!(
+            !text.contains(code.as_str()),
+            "{code} in the Japanese table"
+        );
+    }
+}

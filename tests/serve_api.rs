@@ -9,7 +9,7 @@ use mimamori::io::mapdir::load_map_at;
 use mimamori::model::{District, DistrictId, Map, WatchMethod, WatchOutcome};
 use mimamori::plan::engine::HelperStatus;
 use mimamori::plan::{Plan, PlanParams, Scenario};
-use mimamori::serve::{AppState, engine_for, plan_stored_map, record_engine_run, router};
+use mimamori::serve::{AppState, engine_for, record_engine_run, router};
 use mimamori::store::{ImportOptions, NewUser, PlanStatus, Store, UserRole, allowed_transition};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,14 +62,8 @@ fn setup() -> Fx {
     store
         .import_map(&map, &ImportOptions::default(), NOW, "test", "test")
         .unwrap();
-    plan_stored_map(
-        &mut store,
-        &Scenario::default(),
-        &PlanParams::default(),
-        NOW,
-        "test",
-    )
-    .unwrap();
+    let engine = engine_for(&store, &Scenario::default(), &PlanParams::default(), NOW).unwrap();
+    record_engine_run(&mut store, &engine, NOW, "test").unwrap();
     let mut plans = BTreeMap::new();
     let mut district = BTreeMap::new();
     for p in &map.people {
@@ -114,7 +108,7 @@ fn setup() -> Fx {
             .unwrap();
         tokens.insert(name, token);
     }
-    let app = router(AppState::new(store, || NOW));
+    let app = router(AppState::new(store, || NOW).with_engine(engine));
     Fx {
         _dir: dir,
         path,
@@ -258,6 +252,7 @@ async fn authorization_matrix() {
                 ("GET", "/api/districts".into(), None),
                 ("GET", format!("/api/people?district={district}"), None),
                 ("GET", format!("/api/people/{person}/plan"), None),
+                ("GET", format!("/api/people/{person}/sheet"), None),
                 (
                     "PATCH",
                     format!("/api/people/{person}/plan"),
@@ -309,6 +304,11 @@ async fn authorization_matrix() {
                             "city" => StatusCode::OK,
                             _ => StatusCode::FORBIDDEN,
                         },
+                        (p, _) if p.ends_with("/sheet") => match who {
+                            "city" | "coordinator" if sees => StatusCode::OK,
+                            "city" | "coordinator" => StatusCode::NOT_FOUND,
+                            _ => StatusCode::FORBIDDEN,
+                        },
                         (_, "PATCH") => match who {
                             "city" | "coordinator" if sees => StatusCode::OK,
                             "city" | "coordinator" => StatusCode::NOT_FOUND,
@@ -330,6 +330,12 @@ async fn authorization_matrix() {
                          person is in the body"
                     );
                 }
+                if status.is_success() && path.ends_with("/sheet") {
+                    assert!(
+                        text.contains("<html") && text.contains(person),
+                        "{who} {uri}"
+                    );
+                }
                 if !status.is_success() {
                     let e = json_of(&text);
                     assert!(
@@ -342,7 +348,7 @@ async fn authorization_matrix() {
             }
         }
     }
-    assert_eq!(checked, 6 * 2 * 10);
+    assert_eq!(checked, 6 * 2 * 11);
     // A person outside one's scope is answered exactly like a missing id.
     let c = fx.token("coordinator");
     let (s1, b1) = call(&fx.app, "GET", &format!("/api/people/{d02}/plan"), c, None).await;

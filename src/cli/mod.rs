@@ -212,6 +212,17 @@ enum ReportCmd {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Scenario file for the plan progress (TOML, see scenarios/*.toml); default: a daytime
+        /// river flood.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Top recruitment targets to list, each checked by re-planning (0: none); default:
+        /// recruit.count of the parameters.
+        #[arg(long, value_name = "N")]
+        targets: Option<usize>,
+        /// Leave out the plan progress (no planning run; the watch-over figures only).
+        #[arg(long)]
+        no_plans: bool,
     },
 }
 
@@ -437,10 +448,16 @@ pub fn run(cli: Cli) -> Result<()> {
                     fiscal_year,
                     lang,
                     json,
+                    scenario,
+                    targets,
+                    no_plans,
                 },
         } => {
-            let m = load(&map)?;
-            let r = report::annual(&m, fiscal_year)?;
+            let (m, as_of) = load_at(&map, None)?;
+            let mut r = report::annual(&m, fiscal_year)?;
+            if !no_plans {
+                r.plan_progress = Some(recruit::progress(&m, as_of, scenario.as_deref(), targets)?);
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

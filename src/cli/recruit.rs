@@ -140,3 +140,39 @@ pub fn run(a: RecruitArgs) -> Result<()> {
     println!("→ {}", a.out.display());
     Ok(())
 }
+
+/// Plan progress per district for `report annual`: one planning run of `map` (the default
+/// parameters) and the top `targets` recruitment suggestions for the whole map, checked by
+/// re-planning.
+pub fn progress(
+    map: &mimamori::model::Map,
+    as_of: time::Date,
+    scenario: Option<&std::path::Path>,
+    targets: Option<usize>,
+) -> Result<mimamori::report::PlanProgress> {
+    let params = PlanParams::default();
+    let scenario = match scenario {
+        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => Scenario::default(),
+    };
+    let g = build_graph(map)?;
+    let base = plan(map, &g, &scenario, &params, as_of)?;
+    let count = targets.unwrap_or(params.recruit.count);
+    let suggestions = if count == 0 || base.summary.total.uncovered == 0 {
+        Vec::new()
+    } else {
+        let chosen = recruit::suggest(map, &g, &scenario, &params, as_of, &base, None, count)?;
+        recruit::verify(
+            map,
+            &g,
+            &scenario,
+            &params,
+            as_of,
+            &base,
+            chosen,
+            &mut |_, _| {},
+        )?
+        .suggestions
+    };
+    Ok(mimamori::report::plan_progress(map, &base, suggestions))
+}

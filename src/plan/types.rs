@@ -235,6 +235,27 @@ impl Reason {
         }
     }
 
+    /// A short label for a reason code (tables); the code itself when unknown.
+    pub fn label_of(code: &str, lang: Lang) -> String {
+        let (ja, en) = match code {
+            "no_consent" => ("計画作成に未同意", "no consent"),
+            "off_network" => ("道路から離れている", "off the road network"),
+            "no_safe_route" => ("安全な経路なし", "no safe route"),
+            "no_destination" => ("避難先なし", "no destination"),
+            "destinations_full" => ("避難先が満員", "destinations full"),
+            "too_slow" => ("避難が間に合わない", "too slow"),
+            "no_helper_in_reach" => ("近くに支援者なし", "no helper in reach"),
+            "nobody_available" => ("対応できる時間の支援者なし", "nobody available"),
+            "skill_missing" => ("必要な技能の支援者なし", "skill missing"),
+            "helpers_without_consent" => ("支援者が記載に未同意", "helpers without consent"),
+            "helper_too_late" => ("支援者が間に合わない", "helpers too late"),
+            "not_enough_helpers" => ("支援者の人数不足", "not enough helpers"),
+            "helpers_at_capacity" => ("支援者が手いっぱい", "helpers at capacity"),
+            other => return other.to_owned(),
+        };
+        lang.pick(ja, en).to_owned()
+    }
+
     /// The reason as a sentence naming its facts.
     pub fn sentence(&self, lang: Lang) -> String {
         let min = |s: f64| (s / 60.0).ceil() as i64;

@@ -4,7 +4,7 @@
 use crate::model::{Lang, Map};
 use crate::plan::Counts;
 use crate::plan::engine::{HelperStatus, PlanRun};
-use crate::report::AnnualReport;
+use crate::report::{AnnualReport, PlanProgress, ProgressRow};
 use std::fmt::Write;
 
 /// `writeln!` into a `String`, which cannot fail.
@@ -381,6 +381,9 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
             group(d.activities)
         );
     }
+    if let Some(pp) = &r.plan_progress {
+        out.push_str(&progress_table(pp, lang));
+    }
     out
 }
 
@@ -393,6 +396,97 @@ pub fn group(n: usize) -> String {
             out.push(',');
         }
         out.push(c);
+    }
+    out
+}
+
+/// Plan progress per district, and the top recruitment targets.
+pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
+    let t = |ja, en| lang.pick(ja, en);
+    let mut out = String::new();
+    out.push('\n');
+    line!(
+        out,
+        "{}",
+        match lang {
+            Lang::Ja => format!("計画の進捗（想定: {}、作成日 {}）", pp.scenario, pp.as_of),
+            Lang::En => format!(
+                "Plan progress (scenario: {}, as of {})",
+                pp.scenario, pp.as_of
+            ),
+        }
+    );
+    let heads = [
+        t("対象者", "people"),
+        t("同意", "consent"),
+        t("要支援", "need"),
+        t("確保", "covered"),
+        t("未確保", "uncov."),
+    ];
+    line!(
+        out,
+        "{} {} {}  {}",
+        pad(t("地区", "code"), 6),
+        pad(t("地区名", "district"), 16),
+        heads.map(|h| rpad(h, 7)).join(" "),
+        t("未確保の主な理由", "main reasons uncovered")
+    );
+    let reasons = |row: &ProgressRow| {
+        let mut v: Vec<(&String, &usize)> = row.uncovered_by_reason.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        v.iter()
+            .take(3)
+            .map(|(k, n)| format!("{} {n}", crate::plan::Reason::label_of(k, lang)))
+            .collect::<Vec<_>>()
+            .join(if lang == Lang::Ja { "、" } else { ", " })
+    };
+    for d in pp.by_district.iter().chain(std::iter::once(&pp.total)) {
+        let (code, name) = if d.code.is_empty() {
+            (t("合計", "total"), "")
+        } else {
+            (d.code.as_str(), d.name.as_str())
+        };
+        line!(
+            out,
+            "{} {} {:>7} {:>7} {:>7} {:>7} {:>7}  {}",
+            pad(code, 6),
+            pad(name, 16),
+            d.people,
+            d.consented,
+            d.need_help,
+            d.covered,
+            d.uncovered,
+            reasons(d)
+        );
+    }
+    if !pp.targets.is_empty() {
+        out.push('\n');
+        line!(
+            out,
+            "{}",
+            t(
+                "募集の優先候補（再計画で確認した人数）",
+                "Top recruitment targets (people confirmed by re-planning)"
+            )
+        );
+        for s in &pp.targets {
+            line!(
+                out,
+                "  {:>2}. {} {} {} {} {}",
+                s.rank,
+                pad(&s.block, 12),
+                pad(&crate::recruit::text::profile_label(&s.profile, lang), 12),
+                pad(crate::recruit::text::time_label(&s.time, lang), 8),
+                match lang {
+                    Lang::Ja => format!("新たに{}人", s.newly_covered.len()),
+                    Lang::En => format!("{} newly covered", s.newly_covered.len()),
+                },
+                match lang {
+                    Lang::Ja => format!("（うち優先度高 {}人）", s.high_priority),
+                    Lang::En => format!("({} high priority)", s.high_priority),
+                }
+            );
+        }
     }
     out
 }

@@ -35,6 +35,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         districts,
         people,
         get_plan,
+        get_sheet,
         patch_plan,
         uncovered,
         add_watch_record,
@@ -52,6 +53,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/districts", get(districts))
         .route("/api/people", get(people))
         .route("/api/people/{id}/plan", get(get_plan).patch(patch_plan))
+        .route("/api/people/{id}/sheet", get(get_sheet))
         .route("/api/uncovered", get(uncovered))
         .route("/api/watch-records", post(add_watch_record))
         .route("/api/disaster-mode", post(disaster_mode))
@@ -404,6 +406,61 @@ async fn get_plan(
         now,
     )?;
     Ok(Json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SheetQuery {
+    /// Language of the sheet: `ja` (default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// One person's printable plan sheet (A4 HTML, the same page as `mimamori sheets`), for the
+/// city and the coordinator of the person's district; the read is recorded in the audit log.
+#[utoipa::path(get, path = "/api/people/{id}/sheet",
+    params(("id" = String, Path, description = "Person id"), SheetQuery),
+    responses((status = 200, content_type = "text/html", body = String),
+    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 503, body = ErrorBody)))]
+async fn get_sheet(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(id): Path<String>,
+    Query(q): Query<SheetQuery>,
+) -> Result<axum::response::Html<String>, ApiError> {
+    require(&user, &[UserRole::City, UserRole::Coordinator])?;
+    let lang = match q.lang.as_deref() {
+        None | Some("ja") => Lang::Ja,
+        Some("en") => Lang::En,
+        Some(_) => return Err(field_error("lang", "ja or en")),
+    };
+    let now = state.now();
+    let engine = state.engine()?;
+    let mut store = state.store()?;
+    let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+    // The route map is drawn from the map the engine holds.
+    let Some(engine) = engine else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_engine",
+            "この構成では計画書を表示できません（地図が読み込まれていません）。",
+            "Sheets are not available here (no map is loaded).",
+        ));
+    };
+    let index = crate::render::MapIndex::new(engine.planner.map());
+    let view = index.view(
+        &crate::render::plan_points(&stored.plan),
+        crate::render::MAP_MARGIN_M,
+    );
+    let html = crate::render::render_sheet(&stored.plan, &view, lang);
+    audit_read(
+        &mut store,
+        &user,
+        &PlanView::from((&stored, &acc)),
+        format!("GET /api/people/{id}/sheet"),
+        now,
+    )?;
+    Ok(axum::response::Html(html))
 }
 
 /// A pin in a PATCH.

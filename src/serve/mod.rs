@@ -148,19 +148,6 @@ pub fn record_engine_run(
     Ok(id)
 }
 
-/// Plans the stored map with `scenario` and `params` and stores every plan as that person's
-/// current plan. Returns the run id.
-pub fn plan_stored_map(
-    store: &mut Store,
-    scenario: &Scenario,
-    params: &PlanParams,
-    now: OffsetDateTime,
-    user: &str,
-) -> Result<i64, SetupError> {
-    let engine = engine_for(store, scenario, params, now)?;
-    record_engine_run(store, &engine, now, user)
-}
-
 /// True when the store holds at least one current plan.
 pub fn has_plans(store: &Store) -> Result<bool, crate::store::StoreError> {
     let n: i64 = store

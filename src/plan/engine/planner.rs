@@ -484,9 +484,15 @@ impl Planner {
         run.summary = summary;
         let new_chosen = chosen_of(&self.cache, run);
         let mut changed = Vec::new();
+        let now: BTreeMap<&str, &Plan> = run
+            .plans
+            .iter()
+            .filter(|p| ext.contains(p.person.as_str()))
+            .map(|p| (p.person.as_str(), p))
+            .collect();
         for p in &everyone {
             let before = old.get(&map.person(*p).ext_id);
-            let after = run.plans.iter().find(|x| x.person == map.person(*p).ext_id);
+            let after = now.get(map.person(*p).ext_id.as_str()).copied();
             let key = |pl: Option<&Plan>| {
                 pl.map(|pl| {
                     (

@@ -7,7 +7,7 @@ use clap::Args;
 use mimamori::drill::{Drill, monte_carlo, report};
 use mimamori::io::output::{OutputKind, Staged};
 use mimamori::io::plan_out;
-use mimamori::plan::engine::{PlanParams, plan_with_progress};
+use mimamori::plan::engine::plan_with_progress;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -63,15 +63,7 @@ pub fn run(a: DrillArgs) -> Result<()> {
             a.runs - 1
         );
     }
-    let params = match &a.params {
-        Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read parameter file {}", f.display()))?;
-            PlanParams::from_toml(&text)
-                .with_context(|| format!("parameter file {}", f.display()))?
-        }
-        None => PlanParams::default(),
-    };
+    let params = super::read_params(a.params.as_deref())?;
     let (map, as_of) = super::load_at(&a.map, a.as_of.as_deref())?;
     if let Some(code) = &a.district
         && map.find_district(code).is_none()

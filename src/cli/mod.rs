@@ -508,6 +508,24 @@ fn info(dir: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
+/// The planner parameters of `--params FILE`, or the built-in ones.
+fn read_params(file: Option<&Path>) -> Result<PlanParams> {
+    let Some(f) = file else {
+        return Ok(PlanParams::default());
+    };
+    let text = std::fs::read_to_string(f)
+        .with_context(|| format!("cannot read parameter file {}", f.display()))?;
+    PlanParams::from_toml(&text).with_context(|| format!("parameter file {}", f.display()))
+}
+
+/// The scenario of `--scenario FILE`, or the default (a daytime river flood).
+fn read_scenario_or_default(file: Option<&Path>) -> Result<Scenario> {
+    match file {
+        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}")),
+        None => Ok(Scenario::default()),
+    }
+}
+
 fn run_plan(
     dir: &Path,
     scenario: Option<&Path>,
@@ -516,20 +534,9 @@ fn run_plan(
     previous: Option<&mimamori::plan::Previous>,
     progress: bool,
 ) -> Result<(Map, PlanRun)> {
-    let params = match params {
-        Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read parameter file {}", f.display()))?;
-            PlanParams::from_toml(&text)
-                .with_context(|| format!("parameter file {}", f.display()))?
-        }
-        None => PlanParams::default(),
-    };
+    let params = read_params(params)?;
     let (map, as_of) = load_at(dir, as_of)?;
-    let scenario = match scenario {
-        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => Scenario::default(),
-    };
+    let scenario = read_scenario_or_default(scenario)?;
     let g = build_graph(&map)?;
     let bar = if progress {
         ProgressBar::new(map.people.len() as u64)

@@ -5,9 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use mimamori::io::output::{OutputKind, Staged};
-use mimamori::io::plan_out;
 use mimamori::model::Lang;
-use mimamori::plan::Scenario;
 use mimamori::plan::engine::{PlanParams, plan};
 use mimamori::recruit;
 use std::path::PathBuf;
@@ -49,20 +47,9 @@ pub const RECRUIT_OUTPUT: OutputKind = OutputKind {
 };
 
 pub fn run(a: RecruitArgs) -> Result<()> {
-    let params = match &a.params {
-        Some(f) => {
-            let text = std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read parameter file {}", f.display()))?;
-            PlanParams::from_toml(&text)
-                .with_context(|| format!("parameter file {}", f.display()))?
-        }
-        None => PlanParams::default(),
-    };
+    let params = super::read_params(a.params.as_deref())?;
     let (map, as_of) = load_at(&a.map, a.as_of.as_deref())?;
-    let scenario = match &a.scenario {
-        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => Scenario::default(),
-    };
+    let scenario = super::read_scenario_or_default(a.scenario.as_deref())?;
     let g = build_graph(&map)?;
     let lang: Lang = a.lang.into();
     let t = Instant::now();
@@ -151,10 +138,7 @@ pub fn progress(
     targets: Option<usize>,
 ) -> Result<mimamori::report::PlanProgress> {
     let params = PlanParams::default();
-    let scenario = match scenario {
-        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => Scenario::default(),
-    };
+    let scenario = super::read_scenario_or_default(scenario)?;
     let g = build_graph(map)?;
     let base = plan(map, &g, &scenario, &params, as_of)?;
     let count = targets.unwrap_or(params.recruit.count);

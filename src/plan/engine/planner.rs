@@ -147,7 +147,7 @@ impl Planner {
             found,
             round_nodes,
         } = routed.expect("kept");
-        let chosen = chosen_of(&self.cache, &run);
+        let chosen = chosen_of(&self.cache, run.plans.iter());
         drop(prep);
         Ok(Planned {
             scenario: scenario.clone(),
@@ -482,7 +482,6 @@ impl Planner {
         summary.round_splits = extras.round_splits;
         count_warnings(&prep, &run.plans, &mut summary);
         run.summary = summary;
-        let new_chosen = chosen_of(&self.cache, run);
         let mut changed = Vec::new();
         let now: BTreeMap<&str, &Plan> = run
             .plans
@@ -490,6 +489,8 @@ impl Planner {
             .filter(|p| ext.contains(p.person.as_str()))
             .map(|p| (p.person.as_str(), p))
             .collect();
+        // Only the re-planned people's choices can have changed.
+        let new_chosen = chosen_of(&self.cache, now.values().copied());
         for p in &everyone {
             let before = old.get(&map.person(*p).ext_id);
             let after = now.get(map.person(*p).ext_id.as_str()).copied();
@@ -509,7 +510,10 @@ impl Planner {
                 changed.push(map.person(*p).ext_id.clone());
             }
         }
-        planned.chosen = new_chosen;
+        for p in &everyone {
+            planned.chosen.remove(p);
+        }
+        planned.chosen.extend(new_chosen);
         for w in rerouted {
             planned.stale_route.remove(&w.pid);
             if let Ok(i) = planned.routed.binary_search_by_key(&w.pid, |x| x.pid) {
@@ -553,9 +557,12 @@ impl Planned {
 }
 
 /// Every planned person's primaries, backup and destination, in internal ids.
-fn chosen_of(cache: &MapCache, run: &PlanRun) -> BTreeMap<PersonId, Chosen> {
+fn chosen_of<'p>(
+    cache: &MapCache,
+    plans: impl Iterator<Item = &'p Plan>,
+) -> BTreeMap<PersonId, Chosen> {
     let mut out = BTreeMap::new();
-    for p in &run.plans {
+    for p in plans {
         let Some(&pid) = cache.person_by_id.get(&p.person) else {
             continue;
         };

@@ -788,3 +788,72 @@ async fn a_pin_replans_the_district_or_is_refused_with_the_reason() {
     );
     assert!(primary_of(&stored(&person).unwrap()).contains(&helper));
 }
+
+/// Many reads at once go through the group-commit audit writer: every read is answered 200,
+/// and when its answer arrives its audit row is already committed (read through a separate
+/// connection): as many rows as reads, each naming its person and path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_are_each_audited_before_the_answer() {
+    let fx = setup();
+    let city = fx.token("city").unwrap().to_owned();
+    let people: Vec<String> = fx.plans.keys().cloned().collect();
+    let reads: Vec<String> = (0..96)
+        .map(|i| people[(i * 7) % people.len()].clone())
+        .collect();
+    let before = Store::open(&fx.path)
+        .unwrap()
+        .audit(&Default::default())
+        .unwrap()
+        .len();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (k, p) in reads.iter().enumerate() {
+        let (app, city, p, path) = (fx.app.clone(), city.clone(), p.clone(), fx.path.clone());
+        tasks.spawn(async move {
+            let (status, _) = call(
+                &app,
+                "GET",
+                &format!("/api/people/{p}/plan"),
+                Some(&city),
+                None,
+            )
+            .await;
+            // Committed before the answer: visible to another connection now.
+            let seen = Store::open(&path)
+                .unwrap()
+                .audit(&mimamori::store::AuditFilter {
+                    person_id: Some(p.clone()),
+                    ..Default::default()
+                })
+                .unwrap()
+                .iter()
+                .any(|r| r.entry.reason == format!("GET /api/people/{p}/plan"));
+            (k, status, seen)
+        });
+    }
+    let mut answered = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (k, status, seen) = r.unwrap();
+        assert_eq!(status, StatusCode::OK, "read {k}");
+        assert!(
+            seen,
+            "read {k}: its audit row was not committed before the answer"
+        );
+        answered += 1;
+    }
+    assert_eq!(answered, reads.len());
+    let log = Store::open(&fx.path)
+        .unwrap()
+        .audit(&Default::default())
+        .unwrap();
+    let new = &log[before..];
+    assert_eq!(new.len(), reads.len(), "one audit row per read");
+    let mut got: Vec<&str> = new
+        .iter()
+        .filter_map(|r| r.entry.person_id.as_deref())
+        .collect();
+    let mut want: Vec<&str> = reads.iter().map(String::as_str).collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    assert_eq!(got, want, "the rows name exactly the people read");
+    assert!(new.iter().all(|r| r.entry.user == "city-user"));
+}

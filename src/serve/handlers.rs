@@ -107,26 +107,25 @@ fn district_scope(user: &User, asked: Option<&str>) -> Result<Option<String>, Ap
 fn person_row(store: &Store, id: &str) -> Result<Option<PersonRow>, ApiError> {
     Ok(store
         .connection()
-        .query_row(
-            "SELECT id, district, consent_share FROM people WHERE id = ?1",
-            [id],
-            |r| {
+        .prepare_cached("SELECT id, district, consent_share FROM people WHERE id = ?1")
+        .and_then(|mut st| {
+            st.query_row([id], |r| {
                 Ok(PersonRow {
                     id: r.get(0)?,
                     district: r.get(1)?,
                     consent_share: r.get::<_, i64>(2)? != 0,
                 })
-            },
-        )
-        .optional()
+            })
+            .optional()
+        })
         .map_err(crate::store::StoreError::from)?)
 }
 
 fn stored_plan(store: &Store, person: PersonRow) -> Result<Option<StoredPlan>, ApiError> {
-    let Some((run_id, json)) = store.current_plan(&person.id)? else {
+    let Some((run_id, json)) = store.current_plan_text(&person.id)? else {
         return Ok(None);
     };
-    let plan: Plan = serde_json::from_value(json).map_err(|e| {
+    let plan: Plan = serde_json::from_str(&json).map_err(|e| {
         tracing::error!(line = e.line(), "stored plan cannot be read");
         ApiError::internal()
     })?;
@@ -164,24 +163,26 @@ fn plan_in_scope(store: &Store, user: &User, id: &str) -> Result<(StoredPlan, Ac
     Ok((stored, acc))
 }
 
-/// Appends the read of `view`'s personal fields to the audit log.
-fn audit_read(
-    store: &mut Store,
+/// Appends the read of `view`'s personal fields to the audit log; returns once it is
+/// committed (the answer is sent only after that).
+async fn audit_read(
+    state: &AppState,
     user: &User,
     view: &PlanView,
     why: String,
     now: time::OffsetDateTime,
 ) -> Result<(), ApiError> {
-    store.append_audit(
-        &AuditEntry {
-            user: user.name.clone(),
-            person_id: Some(view.person.clone()),
-            fields: view.fields.clone(),
-            reason: why,
-        },
-        now,
-    )?;
-    Ok(())
+    state
+        .audit(
+            AuditEntry {
+                user: user.name.clone(),
+                person_id: Some(view.person.clone()),
+                fields: view.fields.clone(),
+                reason: why,
+            },
+            now,
+        )
+        .await
 }
 
 /// Per person: district, status, band, needs_help, covered, has plan, consent_plan, reasons.
@@ -395,16 +396,19 @@ async fn get_plan(
     Path(id): Path<String>,
 ) -> Result<Json<PlanView>, ApiError> {
     let now = state.now();
-    let mut store = state.store()?;
-    let (stored, acc) = plan_in_scope(&store, &user, &id)?;
-    let view = PlanView::from((&stored, &acc));
+    let view = {
+        let store = state.store()?;
+        let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+        PlanView::from((&stored, &acc))
+    };
     audit_read(
-        &mut store,
+        &state,
         &user,
         &view,
         format!("GET /api/people/{id}/plan"),
         now,
-    )?;
+    )
+    .await?;
     Ok(Json(view))
 }
 
@@ -435,31 +439,35 @@ async fn get_sheet(
         Some(_) => return Err(field_error("lang", "ja or en")),
     };
     let now = state.now();
-    let engine = state.engine()?;
-    let mut store = state.store()?;
-    let (stored, acc) = plan_in_scope(&store, &user, &id)?;
-    // The route map is drawn from the map the engine holds.
-    let Some(engine) = engine else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_engine",
-            "この構成では計画書を表示できません（地図が読み込まれていません）。",
-            "Sheets are not available here (no map is loaded).",
-        ));
+    let (html, view) = {
+        let engine = state.engine()?;
+        let store = state.store()?;
+        let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+        // The route map is drawn from the map the engine holds.
+        let Some(engine) = engine else {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_engine",
+                "この構成では計画書を表示できません（地図が読み込まれていません）。",
+                "Sheets are not available here (no map is loaded).",
+            ));
+        };
+        let index = crate::render::MapIndex::new(engine.planner.map());
+        let view = index.view(
+            &crate::render::plan_points(&stored.plan),
+            crate::render::MAP_MARGIN_M,
+        );
+        let html = crate::render::render_sheet(&stored.plan, &view, lang);
+        (html, PlanView::from((&stored, &acc)))
     };
-    let index = crate::render::MapIndex::new(engine.planner.map());
-    let view = index.view(
-        &crate::render::plan_points(&stored.plan),
-        crate::render::MAP_MARGIN_M,
-    );
-    let html = crate::render::render_sheet(&stored.plan, &view, lang);
     audit_read(
-        &mut store,
+        &state,
         &user,
-        &PlanView::from((&stored, &acc)),
+        &view,
         format!("GET /api/people/{id}/sheet"),
         now,
-    )?;
+    )
+    .await?;
     Ok(axum::response::Html(html))
 }
 
@@ -509,81 +517,85 @@ async fn patch_plan(
         )
     })?;
     let now = state.now();
-    // The engine first, then the store, in every handler that takes both (no deadlock).
-    let mut engine = state.engine()?;
-    let mut store = state.store()?;
-    let (stored, _) = plan_in_scope(&store, &user, &id)?;
-    let status = patch.status.as_deref().map(PlanStatus::parse).transpose()?;
-    let edit = PlanEdit {
-        status,
-        status_note: patch.status_note.unwrap_or_default(),
-        helper_id: patch.pin.as_ref().and_then(|p| p.helper_id.clone()),
-        destination_id: patch.pin.as_ref().and_then(|p| p.destination_id.clone()),
-        notes: patch.notes,
-    };
-    match (&patch.pin, engine.as_deref_mut()) {
-        (Some(pin), Some(engine)) => {
-            // The pin as it will be stored: the parts given now over the parts kept.
-            let kept = store.pin(&id)?.map(|p| p.edit).unwrap_or_default();
-            let change = Change::Pin {
-                person: id.clone(),
-                helper: pin.helper_id.clone().or(kept.helper_id),
-                destination: pin.destination_id.clone().or(kept.destination_id),
-            };
-            let mut trial = engine.planned.clone();
-            let replanned = engine
-                .planner
-                .replan(&mut trial, &stored.person.district, &change)
-                .map_err(pin_error)?;
-            // A pin the plan cannot follow is refused with the reason; nothing is saved.
-            if let Some(w) = trial
-                .run()
-                .plans
-                .iter()
-                .find(|p| p.person == id)
-                .and_then(|p| p.warnings.iter().find(|w| w.code() == "pin_not_followed"))
-            {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "pin_infeasible",
-                    w.sentence(Lang::Ja),
-                    w.sentence(Lang::En),
-                ));
+    let view = {
+        // The engine first, then the store, in every handler that takes both (no deadlock).
+        let mut engine = state.engine()?;
+        let mut store = state.store()?;
+        let (stored, _) = plan_in_scope(&store, &user, &id)?;
+        let status = patch.status.as_deref().map(PlanStatus::parse).transpose()?;
+        let edit = PlanEdit {
+            status,
+            status_note: patch.status_note.unwrap_or_default(),
+            helper_id: patch.pin.as_ref().and_then(|p| p.helper_id.clone()),
+            destination_id: patch.pin.as_ref().and_then(|p| p.destination_id.clone()),
+            notes: patch.notes,
+        };
+        match (&patch.pin, engine.as_deref_mut()) {
+            (Some(pin), Some(engine)) => {
+                // The pin as it will be stored: the parts given now over the parts kept.
+                let kept = store.pin(&id)?.map(|p| p.edit).unwrap_or_default();
+                let change = Change::Pin {
+                    person: id.clone(),
+                    helper: pin.helper_id.clone().or(kept.helper_id),
+                    destination: pin.destination_id.clone().or(kept.destination_id),
+                };
+                let mut trial = engine.planned.clone();
+                let replanned = engine
+                    .planner
+                    .replan(&mut trial, &stored.person.district, &change)
+                    .map_err(pin_error)?;
+                // A pin the plan cannot follow is refused with the reason; nothing is saved.
+                if let Some(w) = trial
+                    .run()
+                    .plans
+                    .iter()
+                    .find(|p| p.person == id)
+                    .and_then(|p| p.warnings.iter().find(|w| w.code() == "pin_not_followed"))
+                {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "pin_infeasible",
+                        w.sentence(Lang::Ja),
+                        w.sentence(Lang::En),
+                    ));
+                }
+                let ids: std::collections::BTreeSet<&str> =
+                    replanned.replanned.iter().map(String::as_str).collect();
+                let run = trial.run();
+                let plans =
+                    super::plan_rows(run.plans.iter().filter(|p| ids.contains(p.person.as_str())))
+                        .map_err(|_| ApiError::internal())?;
+                let summary =
+                    serde_json::to_value(&run.summary).map_err(|_| ApiError::internal())?;
+                store.edit_plan_and_record(
+                    &id,
+                    &edit,
+                    now,
+                    &user.name,
+                    &ReviewPolicy::default(),
+                    &NewPlanRun {
+                        scenario: &engine.scenario_json,
+                        parameters: "default",
+                        as_of: trial.as_of(),
+                        summary: &summary,
+                    },
+                    &plans,
+                )?;
+                engine.planned = trial;
             }
-            let ids: std::collections::BTreeSet<&str> =
-                replanned.replanned.iter().map(String::as_str).collect();
-            let run = trial.run();
-            let plans =
-                super::plan_rows(run.plans.iter().filter(|p| ids.contains(p.person.as_str())))
-                    .map_err(|_| ApiError::internal())?;
-            let summary = serde_json::to_value(&run.summary).map_err(|_| ApiError::internal())?;
-            store.edit_plan_and_record(
-                &id,
-                &edit,
-                now,
-                &user.name,
-                &ReviewPolicy::default(),
-                &NewPlanRun {
-                    scenario: &engine.scenario_json,
-                    parameters: "default",
-                    as_of: trial.as_of(),
-                    summary: &summary,
-                },
-                &plans,
-            )?;
-            engine.planned = trial;
+            _ => store.edit_plan(&id, &edit, now, &user.name, &ReviewPolicy::default())?,
         }
-        _ => store.edit_plan(&id, &edit, now, &user.name, &ReviewPolicy::default())?,
-    }
-    let (stored, acc) = plan_in_scope(&store, &user, &id)?;
-    let view = PlanView::from((&stored, &acc));
+        let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+        PlanView::from((&stored, &acc))
+    };
     audit_read(
-        &mut store,
+        &state,
         &user,
         &view,
         format!("PATCH /api/people/{id}/plan"),
         now,
-    )?;
+    )
+    .await?;
     Ok(Json(view))
 }
 

@@ -21,18 +21,96 @@ use crate::network::{GraphParams, RoadGraph};
 use crate::plan::engine::{Planned, Planner};
 use crate::plan::{PlanParams, Scenario};
 use crate::spatial::Frame;
-use crate::store::{NewPlanRun, Store};
+use crate::store::{AuditEntry, NewPlanRun, Store};
 use axum::Router;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
-/// Shared state of the service: the store (one connection behind a lock), the clock, and the
-/// planning engine held in memory (the stored map planned once; pins re-plan a district).
+/// Shared state of the service: the store (one connection behind a lock), the audit writer,
+/// the clock, and the planning engine held in memory (the stored map planned once; pins
+/// re-plan a district).
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Mutex<Store>>,
+    audit: AuditSink,
     clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     engine: Option<Arc<Mutex<Engine>>>,
+}
+
+/// Where the service appends audit rows. With a database file: a writer thread with its own
+/// connection that commits every row waiting at that moment in one transaction (group
+/// commit: one fsync for many reads); a request is answered only after its row is committed.
+/// In memory (tests): the shared connection.
+#[derive(Clone)]
+enum AuditSink {
+    Shared,
+    Group(mpsc::Sender<AuditJob>),
+}
+
+/// A row to append, and where to say it was committed.
+struct AuditJob {
+    entry: AuditEntry,
+    at: OffsetDateTime,
+    done: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// At most this many rows per group commit (a bound on one transaction's size, not a policy).
+const AUDIT_BATCH_MAX: usize = 512;
+
+impl AuditSink {
+    /// A group-commit writer on the store's file, or the shared connection for a store in
+    /// memory (or when a second connection cannot be opened).
+    fn for_store(store: &Store) -> Self {
+        let Some(path) = store.path() else {
+            return AuditSink::Shared;
+        };
+        let writer = match Store::open(path) {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "audit writer: no second connection, audit rows go through the shared one");
+                return AuditSink::Shared;
+            }
+        };
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || audit_writer(writer, rx));
+        match spawned {
+            Ok(_) => AuditSink::Group(tx),
+            Err(e) => {
+                tracing::warn!(error = %e, "audit writer: no thread, audit rows go through the shared one");
+                AuditSink::Shared
+            }
+        }
+    }
+}
+
+/// The writer thread: takes every job waiting, appends them in one transaction, answers each.
+/// Ends when the service (every sender) is gone.
+fn audit_writer(mut store: Store, rx: mpsc::Receiver<AuditJob>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < AUDIT_BATCH_MAX {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let rows: Vec<(&AuditEntry, OffsetDateTime)> =
+            jobs.iter().map(|j| (&j.entry, j.at)).collect();
+        let ok = match store.append_audit_batch(&rows) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, rows = jobs.len(), "audit rows not committed");
+                false
+            }
+        };
+        for j in jobs {
+            // The request may have gone (client closed): its row is committed all the same.
+            let _ = j.done.send(ok);
+        }
+    }
 }
 
 /// The stored map held for planning, and its current plans.
@@ -46,6 +124,7 @@ pub struct Engine {
 impl AppState {
     pub fn new(store: Store, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
         AppState {
+            audit: AuditSink::for_store(&store),
             store: Arc::new(Mutex::new(store)),
             clock: Arc::new(clock),
             engine: None,
@@ -63,6 +142,24 @@ impl AppState {
     }
     fn store(&self) -> Result<std::sync::MutexGuard<'_, Store>, ApiError> {
         self.store.lock().map_err(|_| ApiError::internal())
+    }
+    /// Appends `entry` to the audit log; returns once it is committed.
+    async fn audit(&self, entry: AuditEntry, at: OffsetDateTime) -> Result<(), ApiError> {
+        match &self.audit {
+            AuditSink::Shared => {
+                self.store()?.append_audit(&entry, at)?;
+                Ok(())
+            }
+            AuditSink::Group(tx) => {
+                let (done, committed) = tokio::sync::oneshot::channel();
+                tx.send(AuditJob { entry, at, done })
+                    .map_err(|_| ApiError::internal())?;
+                match committed.await {
+                    Ok(true) => Ok(()),
+                    _ => Err(ApiError::internal()),
+                }
+            }
+        }
     }
     fn engine(&self) -> Result<Option<std::sync::MutexGuard<'_, Engine>>, ApiError> {
         self.engine

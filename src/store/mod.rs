@@ -45,6 +45,9 @@ pub const SCHEMA_VERSION: usize = MIGRATION_SQL.len();
 /// an import of the bundled city takes about a second; five seconds covers it with margin.
 pub const BUSY_TIMEOUT_MS: u64 = 5000;
 
+/// Prepared statements kept per connection (the service's reads repeat a dozen queries).
+const STATEMENT_CACHE: usize = 64;
+
 /// Why a store operation failed. Nothing was changed unless the variant says otherwise.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -502,6 +505,8 @@ pub fn parse_method(s: &str) -> Result<Method> {
 /// An open store (one SQLite connection).
 pub struct Store {
     conn: Connection,
+    /// The database file (none for a store in memory).
+    path: Option<PathBuf>,
 }
 
 fn migrations() -> Migrations<'static> {
@@ -518,10 +523,12 @@ impl Store {
         };
         let conn = Connection::open(path).map_err(open_err)?;
         // A file that is not a database (or is damaged) fails on its first read: name it.
-        Self::setup(conn, true).map_err(|e| match e {
+        let mut store = Self::setup(conn, true).map_err(|e| match e {
             StoreError::Sqlite(source) => open_err(source),
             e => e,
-        })
+        })?;
+        store.path = Some(path.to_path_buf());
+        Ok(store)
     }
 
     /// A store in memory (tests, one-off runs).
@@ -552,7 +559,13 @@ impl Store {
         migrations()
             .to_latest(&mut conn)
             .map_err(StoreError::Migration)?;
-        Ok(Self { conn })
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Self { conn, path: None })
+    }
+
+    /// The database file, when the store is one (not in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// The schema version of the open database.
@@ -712,7 +725,7 @@ impl Store {
     }
 
     fn pins_where<P: rusqlite::Params>(&self, cond: &str, p: P) -> Result<Vec<Pin>> {
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT person_id, helper_id, destination_id, method, notes, set_by, set_at \
              FROM pins {cond} ORDER BY person_id"
         ))?;
@@ -770,11 +783,17 @@ impl Store {
     pub fn current_plan(&self, person_id: &str) -> Result<Option<(i64, serde_json::Value)>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT run_id, plan_json FROM current_plans WHERE person_id = ?1",
-                [person_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT run_id, plan_json FROM current_plans WHERE person_id = ?1")?
+            .query_row([person_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// A person's current plan as stored, unparsed: (run id, plan JSON text).
+    pub fn current_plan_text(&self, person_id: &str) -> Result<Option<(i64, String)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT run_id, plan_json FROM current_plans WHERE person_id = ?1")?
+            .query_row([person_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -935,7 +954,7 @@ impl Store {
     }
 
     fn users_where<P: rusqlite::Params>(&self, cond: &str, p: P) -> Result<Vec<User>> {
-        let mut st = self.conn.prepare(&format!(
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT id, name, role, district, volunteer_id, created_at FROM users {cond} \
              ORDER BY name"
         ))?;
@@ -971,6 +990,24 @@ impl Store {
     /// refuses it).
     pub fn append_audit(&mut self, e: &AuditEntry, now: OffsetDateTime) -> Result<i64> {
         append_audit(&self.conn, e, now)
+    }
+
+    /// Appends several rows to the audit log in one transaction (one commit for all: the
+    /// service's group commit). Either every row is appended or none. Returns their ids, in
+    /// order.
+    pub fn append_audit_batch(
+        &mut self,
+        entries: &[(&AuditEntry, OffsetDateTime)],
+    ) -> Result<Vec<i64>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids = entries
+            .iter()
+            .map(|(e, now)| append_audit(&tx, e, *now))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(ids)
     }
 
     /// Audit rows matching `filter`, oldest first.
@@ -1024,19 +1061,18 @@ impl Store {
 fn status_in(conn: &Connection, person_id: &str) -> Result<StatusRecord> {
     require_person(conn, person_id)?;
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT status, changed_at, changed_by, review_due FROM plan_status \
                  WHERE person_id = ?1",
-            [person_id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row([person_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
         .optional()?;
     Ok(match row {
         None => StatusRecord {
@@ -1065,21 +1101,25 @@ fn require_person(conn: &Connection, id: &str) -> Result<()> {
 }
 
 fn exists(conn: &Connection, sql: &str, key: &str) -> Result<bool> {
-    Ok(conn.query_row(sql, [key], |_| Ok(())).optional()?.is_some())
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([key], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 fn append_audit(conn: &Connection, e: &AuditEntry, now: OffsetDateTime) -> Result<i64> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (at, user_name, person_id, fields, reason) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            timestamp(now),
-            e.user,
-            e.person_id,
-            e.fields.join(","),
-            e.reason
-        ],
-    )?;
+    )?
+    .execute(params![
+        timestamp(now),
+        e.user,
+        e.person_id,
+        e.fields.join(","),
+        e.reason
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 

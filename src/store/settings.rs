@@ -37,11 +37,8 @@ impl Store {
     pub fn disaster_mode(&self) -> Result<bool> {
         let v: Option<String> = self
             .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [DISASTER_MODE],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([DISASTER_MODE], |r| r.get(0))
             .optional()?;
         Ok(v.as_deref() == Some("1"))
     }

@@ -261,23 +261,38 @@ impl Planner {
                 planned.st.closures.union_with(&closed);
                 planned.st.avoid.union_with(&closed);
                 let mut ends = BTreeSet::new();
+                let mut pairs = BTreeSet::new();
                 for e in closed.iter() {
                     let ed = self.graph.edge(e);
                     ends.insert(ed.from);
                     ends.insert(ed.to);
+                    pairs.insert((ed.from, ed.to));
+                    pairs.insert((ed.to, ed.from));
                 }
+                // A route to a destination is found again only if it runs along a closed
+                // segment: closing roads only lengthens ways, so a shortest way that avoids
+                // them stays the shortest (and the same one: ties were not broken through
+                // it), and no destination comes into reach.
+                let runs_along =
+                    |nodes: &[NodeId]| nodes.windows(2).any(|p| pairs.contains(&(p[0], p[1])));
+                // Helper searches also time candidates that are not eligible and the legs of
+                // rounds, whose ways are not kept: any way through an end of a closed segment
+                // counts (wider, and cheap: few people seek helpers).
                 let uses = |nodes: &[NodeId]| nodes.iter().any(|n| ends.contains(n));
                 for w in &planned.found {
                     let c = planned.chosen.get(&w.pid).cloned().unwrap_or_default();
-                    if w.dest.iter().any(|d| uses(&d.nodes)) {
+                    if w.dest.iter().any(|d| runs_along(&d.nodes)) {
                         planned.stale_route.insert(w.pid);
                         planned.stale_help.insert(w.pid);
                         if w.dest
                             .iter()
-                            .any(|d| Some(d.shelter) == c.destination && uses(&d.nodes))
+                            .any(|d| Some(d.shelter) == c.destination && runs_along(&d.nodes))
                         {
                             touched.insert(w.pid);
                         }
+                    }
+                    if w.dest.iter().any(|d| uses(&d.nodes)) {
+                        planned.stale_help.insert(w.pid);
                     }
                     for e in w.eligible.iter().filter(|e| uses(&e.nodes)) {
                         planned.stale_help.insert(w.pid);
@@ -308,18 +323,24 @@ impl Planner {
             .map(|w| w.pid)
             .filter(|p| map.person(*p).district == did || touched.contains(p))
             .collect();
-        let mut tree = SearchTree::new();
-        let mut sub: Vec<Work> = Vec::new();
-        let mut rerouted = Vec::new();
-        for w in planned.routed.iter().filter(|w| free.contains(&w.pid)) {
-            if planned.stale_route.contains(&w.pid) {
-                let fresh = route_person(&prep, &mut tree, w.pid);
-                rerouted.push(fresh.clone());
-                sub.push(fresh);
-            } else {
-                sub.push(w.clone());
-            }
-        }
+        // Routed again in parallel where stale (results keep person order).
+        let mut sub: Vec<Work> = planned
+            .routed
+            .par_iter()
+            .filter(|w| free.contains(&w.pid))
+            .map_init(SearchTree::new, |tree, w| {
+                if planned.stale_route.contains(&w.pid) {
+                    route_person(&prep, tree, w.pid)
+                } else {
+                    w.clone()
+                }
+            })
+            .collect();
+        let rerouted: Vec<Work> = sub
+            .iter()
+            .filter(|w| planned.stale_route.contains(&w.pid))
+            .cloned()
+            .collect();
         let seats_taken = {
             let mut t = vec![0u32; map.shelters.len()];
             for (pid, c) in &planned.chosen {

@@ -431,3 +431,121 @@ fn shift_jis_with_japanese_headers_reads_as_utf8() {
         );
     }
 }
+
+#[test]
+fn plans_get_a_warning_where_the_drill_showed_them_failing() {
+    let map = town(5, 12);
+    let g = graph(&map);
+    let scenario = Scenario {
+        lead_time_min: 120.0,
+        ..leave_all()
+    };
+    let run = plan(
+        &map,
+        &g,
+        &scenario,
+        &PlanParams::default(),
+        date!(2024 - 04 - 01),
+    )
+    .unwrap();
+    // Four covered people with a primary helper, a planned arrival and a slack.
+    let picked: Vec<&mimamori::plan::Plan> = run
+        .plans
+        .iter()
+        .filter(|p| p.covered && p.slack_min.is_some() && p.primary_helpers().count() == 1)
+        .take(4)
+        .collect();
+    assert_eq!(picked.len(), 4, "the town has four plans to test");
+    let arrival =
+        |p: &mimamori::plan::Plan| p.primary_helpers().next().unwrap().safe_secs.unwrap() / 60.0;
+    let helper = |p: &mimamori::plan::Plan| p.primary_helpers().next().unwrap().id.clone();
+    let mut csv =
+        String::from("person,helpers,called_min,left_home_min,arrived_min,problems,note\n");
+    // On time (one minute inside the slack), no problem: no warning.
+    let (a, b, c, d) = (picked[0], picked[1], picked[2], picked[3]);
+    csv += &format!(
+        "{},{},10,,{:.3},,\n",
+        a.person,
+        helper(a),
+        arrival(a) + a.slack_min.unwrap() - 1.0
+    );
+    // Nobody came.
+    csv += &format!("{},,10,,,helper_no_answer,\n", b.person);
+    // Five minutes beyond the slack.
+    csv += &format!(
+        "{},{},10,,{:.3},,\n",
+        c.person,
+        helper(c),
+        arrival(c) + c.slack_min.unwrap() + 5.0
+    );
+    // On time, but a wheelchair was missing.
+    csv += &format!(
+        "{},{},10,,{:.3},equipment_missing,\n",
+        d.person,
+        helper(d),
+        arrival(d)
+    );
+    let results = read_results(Path::new("r.csv"), csv.as_bytes(), &map, None).unwrap();
+    let mut plans = run.plans.clone();
+    let n = mimamori::drill::record::warn_plans(&mut plans, &results);
+    assert_eq!(n, 3);
+    let warning = |id: &str| {
+        plans
+            .iter()
+            .find(|p| p.person == id)
+            .unwrap()
+            .warnings
+            .iter()
+            .find(|w| w.code() == "drill_failed")
+            .cloned()
+    };
+    assert_eq!(warning(&a.person), None);
+    let wb = warning(&b.person).unwrap();
+    assert_eq!(
+        wb,
+        mimamori::plan::Warning::DrillFailed {
+            missing_helpers: vec![helper(b)],
+            late_by_min: None,
+            problems: vec!["helper_no_answer".into()],
+        }
+    );
+    let ja = wb.sentence(Lang::Ja);
+    assert!(
+        ja.contains(&helper(b)) && ja.contains("支援者に連絡がつかない"),
+        "{ja}"
+    );
+    match warning(&c.person).unwrap() {
+        mimamori::plan::Warning::DrillFailed {
+            missing_helpers,
+            late_by_min,
+            problems,
+        } => {
+            assert!(missing_helpers.is_empty() && problems.is_empty());
+            assert!((late_by_min.unwrap() - 5.0).abs() < 0.01);
+        }
+        w => panic!("{w:?}"),
+    }
+    assert!(
+        warning(&d.person)
+            .unwrap()
+            .sentence(Lang::En)
+            .contains("equipment missing")
+    );
+    // People without a row are untouched; the warning survives the plan's JSON.
+    let untouched = plans
+        .iter()
+        .filter(|p| {
+            p.warnings
+                != run
+                    .plans
+                    .iter()
+                    .find(|q| q.person == p.person)
+                    .unwrap()
+                    .warnings
+        })
+        .count();
+    assert_eq!(untouched, 3);
+    let json = serde_json::to_string(&plans).unwrap();
+    let back: Vec<mimamori::plan::Plan> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, plans);
+}

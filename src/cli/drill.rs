@@ -124,7 +124,7 @@ pub struct CompareArgs {
     params: Option<PathBuf>,
 }
 
-fn alert_at(s: Option<&str>) -> Result<Option<u32>> {
+pub(super) fn alert_at(s: Option<&str>) -> Result<Option<u32>> {
     s.map(|t| parse_clock(t).with_context(|| format!("--alert-at {t:?}: expected HH:MM")))
         .transpose()
 }

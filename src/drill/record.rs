@@ -10,6 +10,7 @@
 use crate::io::csv_in::{Column, Row, opt, read_table, req};
 use crate::io::{DataErrors, Encoding, decode_text};
 use crate::model::{DrillProblem, Lang, Map, normalize_digits};
+use crate::plan::{Plan, Warning};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -178,6 +179,54 @@ pub fn read_results(
         });
     }
     errs.into_result(out)
+}
+
+/// Adds a [`Warning::DrillFailed`] to the plan of each person whose recorded drill shows
+/// the plan failing: a primary helper of the plan did not come, the person left after the
+/// plan's `leave_by_min` or arrived later than the planned arrival plus the plan's slack, or
+/// any problem was recorded. Returns the number of plans warned.
+pub fn warn_plans(plans: &mut [Plan], results: &[DrillResult]) -> usize {
+    let by_person: BTreeMap<&str, &DrillResult> =
+        results.iter().map(|r| (r.person.as_str(), r)).collect();
+    let mut n = 0;
+    for plan in plans.iter_mut() {
+        let Some(r) = by_person.get(plan.person.as_str()) else {
+            continue;
+        };
+        let missing_helpers: Vec<String> = plan
+            .primary_helpers()
+            .filter(|h| !r.helpers.contains(&h.id))
+            .map(|h| h.id.clone())
+            .collect();
+        let planned_arrival = plan
+            .primary_helpers()
+            .filter_map(|h| h.safe_secs)
+            .map(|s| s / 60.0)
+            .reduce(f64::max)
+            .or_else(|| Some(plan.departure_min? + plan.evacuation_secs / 60.0));
+        let mut late: Option<f64> = None;
+        if let (Some(a), Some(p), Some(s)) = (r.arrived_min, planned_arrival, plan.slack_min) {
+            let over = a - p - s;
+            if over > 0.0 {
+                late = Some(over);
+            }
+        }
+        if let (Some(l), Some(by)) = (r.left_home_min, plan.leave_by_min)
+            && l > by
+        {
+            late = Some(late.unwrap_or(0.0).max(l - by));
+        }
+        if missing_helpers.is_empty() && late.is_none() && r.problems.is_empty() {
+            continue;
+        }
+        plan.warnings.push(Warning::DrillFailed {
+            missing_helpers,
+            late_by_min: late.map(|m| (m * 10.0).round() / 10.0),
+            problems: r.problems.iter().map(|c| c.code().to_owned()).collect(),
+        });
+        n += 1;
+    }
+    n
 }
 
 /// What `mimamori drill record` prints: counts only, no note, no name.

@@ -53,12 +53,12 @@ fn person_at(id: &str, district: u32, x: f64, y: f64, mobility: Mobility, share:
         ext_id: id.into(),
         district: DistrictId(district),
         home: at(x, y),
-        address: "旭川市1-2-3".into(),
+        address: format!("旭川市{id}番地"),
         name: format!("氏名{id}"),
         kana: String::new(),
         birth_date: date!(1940 - 05 - 05),
         sex: Sex::Female,
-        phone: "0166-99-1234".into(),
+        phone: format!("0166-{id}"),
         reasons: vec![SupportReason::CareLevel(2)],
         mobility,
         helpers_needed: 1,
@@ -548,4 +548,104 @@ fn plans_get_a_warning_where_the_drill_showed_them_failing() {
     let json = serde_json::to_string(&plans).unwrap();
     let back: Vec<mimamori::plan::Plan> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, plans);
+}
+
+/// The `<th>` texts of the first row of the first table of a page (tags stripped).
+fn first_header_row(html: &str) -> Vec<String> {
+    let t = &html[html.find("<table").unwrap()..];
+    let row = &t[..t.find("</tr>").unwrap()];
+    row.split("<th>")
+        .skip(1)
+        .map(|c| c[..c.find("</th>").unwrap()].to_owned())
+        .collect()
+}
+
+#[test]
+fn the_drill_day_kit_has_every_person_and_keeps_consent() {
+    use mimamori::render::kit::drill_kit;
+    let map = town(11, 12);
+    let g = graph(&map);
+    let params = PlanParams::default();
+    let run = planned(&map, &g, &params);
+    let mut drill = Drill::prepare(&map, &g, &leave_all(), &params, &run).unwrap();
+    drill.everyone_present();
+    let district_a: Vec<&mimamori::plan::Plan> =
+        run.plans.iter().filter(|p| p.district == "A").collect();
+    assert_eq!(district_a.len(), 12);
+    for lang in [Lang::Ja, Lang::En] {
+        let files = drill_kit(&drill, &run.plans, "A", "A町", lang);
+        let get = |name: &str| {
+            files
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, b)| b.as_str())
+                .unwrap_or_else(|| panic!("{name} missing"))
+        };
+        // A checklist for every helper named in the district's plans.
+        let mut helpers: Vec<String> = district_a
+            .iter()
+            .flat_map(|p| p.helpers.iter().map(|h| format!("helpers/{}.html", h.id)))
+            .collect();
+        helpers.sort();
+        helpers.dedup();
+        assert!(!helpers.is_empty());
+        for h in &helpers {
+            get(h);
+        }
+        assert_eq!(files.len(), helpers.len() + 3);
+        // The form: one row per person of the district, headed as the reader expects.
+        let form = get("results-form.html");
+        for p in &district_a {
+            assert!(
+                form.contains(&format!("<td>{}</td>", p.person)),
+                "{}",
+                p.person
+            );
+            assert!(get("timeline.html").contains(&p.person));
+        }
+        let header = first_header_row(form);
+        let ids: Vec<&str> = district_a.iter().map(|p| p.person.as_str()).collect();
+        let csv = format!("{}\n{},,,,,,\n", header.join(","), ids[0]);
+        let back = read_results(Path::new("form.csv"), csv.as_bytes(), &map, None).unwrap();
+        assert_eq!(back[0].person, ids[0]);
+        let rows = read_results(
+            Path::new("form.csv"),
+            get("results-form.csv").as_bytes(),
+            &map,
+            None,
+        )
+        .unwrap();
+        let mut got: Vec<&str> = rows.iter().map(|r| r.person.as_str()).collect();
+        got.sort();
+        let mut want = ids.clone();
+        want.sort();
+        assert_eq!(got, want);
+        // Consent: nothing personal of a person who has not consented to sharing, anywhere;
+        // the details of those who have, on their primary helper's checklist.
+        for p in &district_a {
+            let person = map.person(map.find_person(&p.person).unwrap());
+            let personal = [&person.name, &person.address, &person.phone];
+            if !p.consent_share {
+                for (name, body) in &files {
+                    for v in personal {
+                        assert!(
+                            !body.contains(v.as_str()),
+                            "{} of {} in {name}",
+                            v,
+                            p.person
+                        );
+                    }
+                }
+            } else if let Some(h) = p.primary_helpers().next() {
+                let page = get(&format!("helpers/{}.html", h.id));
+                for v in personal {
+                    assert!(page.contains(v.as_str()), "{} missing for {}", v, p.person);
+                }
+            }
+        }
+        assert!(
+            district_a.iter().any(|p| !p.consent_share)
+                && district_a.iter().any(|p| p.consent_share)
+        );
+    }
 }

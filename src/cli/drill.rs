@@ -20,6 +20,20 @@ pub const DRILL_OUTPUT: OutputKind = OutputKind {
     manifest: true,
 };
 
+/// What `mimamori drill --kit` writes into its `--out` folder.
+pub const KIT_OUTPUT: OutputKind = OutputKind {
+    command: "drill --kit",
+    known: |rel| {
+        matches!(
+            rel,
+            "timeline.html" | "results-form.html" | "results-form.csv"
+        ) || rel
+            .strip_prefix("helpers/")
+            .is_some_and(|f| !f.contains('/') && f.ends_with(".html"))
+    },
+    manifest: true,
+};
+
 /// What `mimamori drill compare` writes into its `--out` folder.
 pub const COMPARE_OUTPUT: OutputKind = OutputKind {
     command: "drill compare",
@@ -68,6 +82,10 @@ pub struct DrillArgs {
     /// Language of the printed table: ja or en.
     #[arg(long, value_enum, default_value = "ja")]
     lang: super::LangArg,
+    /// Write the drill-day kit of --district instead of simulating: timeline.html,
+    /// helpers/<id>.html (checklists), results-form.html and results-form.csv (printable A4).
+    #[arg(long, requires = "district")]
+    kit: bool,
 }
 
 /// Real drill results: check a file, or compare it with the plans and calibrate.
@@ -236,6 +254,26 @@ pub fn run(a: DrillArgs) -> Result<()> {
     let drill = Drill::prepare(&map, &g, &scenario, &params, &run)
         .with_context(|| format!("scenario {}", scenario_file.display()))?;
     tracing::info!(ms = t.elapsed().as_millis() as u64, "drill prepared");
+    if a.kit {
+        let code = a.district.as_deref().unwrap_or_default();
+        let name = map
+            .find_district(code)
+            .map(|d| map.districts[d.0 as usize].name.clone())
+            .unwrap_or_default();
+        let mut drill = drill;
+        drill.everyone_present();
+        let files =
+            mimamori::render::kit::drill_kit(&drill, &run.plans, code, &name, a.lang.into());
+        let set = Staged::replace(&a.out, &KIT_OUTPUT)?;
+        for (name, body) in &files {
+            set.write(name, body.as_bytes())
+                .with_context(|| format!("cannot write {}", a.out.join(name).display()))?;
+        }
+        set.commit()
+            .with_context(|| format!("cannot write {}", a.out.display()))?;
+        println!("{} files → {}", files.len(), a.out.display());
+        return Ok(());
+    }
     let t = Instant::now();
     let r = monte_carlo(
         &drill,

@@ -103,6 +103,11 @@ fn leave_all() -> Scenario {
 /// Two districts on a 9 × 9 grid (100 m blocks), a shelter in the middle: `n` people per
 /// district at random crossings, each with a helper 100–300 m away.
 fn town(seed: u64, n: usize) -> Map {
+    town_with(seed, n, 1)
+}
+
+/// [`town`] with helpers taking up to `capacity` people (rounds).
+fn town_with(seed: u64, n: usize, capacity: u8) -> Map {
     let mut rng = Rng::new(seed);
     let mut m = Map {
         districts: vec![
@@ -147,8 +152,9 @@ fn town(seed: u64, n: usize) -> Map {
             m.people.push(person_at(&id, d, x, y, mob, i % 2 == 0));
             let hy = if d == 0 { y + 100.0 } else { y - 100.0 };
             let hx = (x + rng.below(3) as f64 * 100.0).min(800.0);
-            m.volunteers
-                .push(helper_at(&format!("V{d}{i:02}"), d, hx, hy));
+            let mut v = helper_at(&format!("V{d}{i:02}"), d, hx, hy);
+            v.capacity = capacity;
+            m.volunteers.push(v);
         }
     }
     m
@@ -219,8 +225,11 @@ fn results_csv(
 fn calibration_recovers_the_true_preparation_and_walking_factors() {
     // Tolerance: ±1.0 min of preparation and ±0.04 of walking factor, with ±1 min of noise
     // on every recorded time (medians of 8 or more observations each).
-    for seed in 1..=4u64 {
-        let map = town(seed, 24);
+    let mut rounds = 0;
+    for seed in 1..=6u64 {
+        // Seeds 4 to 6: helpers take up to two people, so rounds form and the second
+        // person's door time depends on the first's recorded arrival.
+        let map = town_with(seed, 24, if seed > 3 { 2 } else { 1 });
         let g = graph(&map);
         let defaults = PlanParams::default();
         let run = planned(&map, &g, &defaults);
@@ -229,6 +238,18 @@ fn calibration_recovers_the_true_preparation_and_walking_factors() {
         let results = read_results(Path::new("results.csv"), csv.as_bytes(), &map, None).unwrap();
         assert_eq!(results.len(), map.people.len());
         let mut drill = Drill::prepare(&map, &g, &leave_all(), &defaults, &run).unwrap();
+        rounds += drill
+            .helpers
+            .iter()
+            .filter(|h| h.id.starts_with('V'))
+            .count();
+        rounds -= drill.helpers.len();
+        rounds += run
+            .plans
+            .iter()
+            .flat_map(|p| p.primary_helpers())
+            .filter(|h| h.order == Some(2))
+            .count();
         let c = compare(&mut drill, &defaults, "test", &results);
         let cal = &c.calibration;
         for f in &cal.preparation_min {
@@ -275,7 +296,25 @@ fn calibration_recovers_the_true_preparation_and_walking_factors() {
         // The notes (personal free text) appear nowhere in the outputs.
         let json = serde_json::to_string(&c).unwrap();
         assert!(!json.contains("0166") && !toml.contains("0166"));
+        // Closing the loop: predicted with the calibrated file, the recorded times agree
+        // (median differences within the noise).
+        let mut again = Drill::prepare(&map, &g, &leave_all(), &back, &run).unwrap();
+        let c2 = compare(&mut again, &back, "test", &results);
+        for d in &c2.districts {
+            assert!(
+                d.median_left_diff_min.unwrap().abs() <= 1.0,
+                "seed {seed}: {d:?}"
+            );
+            assert!(
+                d.median_arrived_diff_min.unwrap().abs() <= 1.5,
+                "seed {seed}: {d:?}"
+            );
+        }
     }
+    assert!(
+        rounds > 0,
+        "no round of two formed: the round case is not exercised"
+    );
 }
 
 #[test]

@@ -688,3 +688,136 @@ fn the_drill_day_kit_has_every_person_and_keeps_consent() {
         );
     }
 }
+
+/// The commands end to end on the bundled sample district: the kit's blank form filled in
+/// (Shift_JIS, clock times), checked, compared, fed to `plan`; the plain `drill` still works.
+#[test]
+fn commands_from_kit_to_plan_warning() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = root.join("maps/sample-district");
+    let scen = root.join("scenarios/flood-winter-night.toml");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_mimamori"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let kit = dir.path().join("kit");
+    let (ok, _, err) = run(&[
+        "drill",
+        &s(&map),
+        "--scenario",
+        &s(&scen),
+        "--kit",
+        "--district",
+        "D01",
+        "--out",
+        &s(&kit),
+    ]);
+    assert!(ok, "{err}");
+    let form = std::fs::read_to_string(kit.join("results-form.csv")).unwrap();
+    let mut lines = form.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .trim_start_matches('\u{feff}')
+        .to_owned();
+    let ids: Vec<String> = lines
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() > 5);
+    // Everyone left 22:30 and arrived 22:55 (alert 22:00), one refused, with a note.
+    let mut text = header + "\r\n";
+    for (k, id) in ids.iter().enumerate() {
+        let problem = if k == 0 {
+            "本人が避難を拒否"
+        } else {
+            ""
+        };
+        text += &format!("{id},,22:05,22:30,22:55,{problem},秘密の持病メモ\r\n");
+    }
+    let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+    let results = dir.path().join("results.csv");
+    std::fs::write(&results, &sjis).unwrap();
+    let (ok, out, err) = run(&[
+        "drill",
+        "record",
+        &s(&map),
+        &s(&results),
+        "--alert-at",
+        "22:00",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("記録された対象者: {}", ids.len())),
+        "{out}"
+    );
+    assert!(!out.contains("秘密"));
+    // Without --alert-at: located errors, no note.
+    let (ok, _, err) = run(&["drill", "record", &s(&map), &s(&results)]);
+    assert!(
+        !ok && err.contains("results.csv:2: field `called_min`") && !err.contains("秘密"),
+        "{err}"
+    );
+    let cmp = dir.path().join("cmp");
+    let (ok, _, err) = run(&[
+        "drill",
+        "compare",
+        &s(&map),
+        &s(&results),
+        "--scenario",
+        &s(&scen),
+        "--alert-at",
+        "22:00",
+        "--out",
+        &s(&cmp),
+    ]);
+    assert!(ok, "{err}");
+    for f in [
+        "compare.json",
+        "compare.csv",
+        "compare-districts.csv",
+        "calibrated-params.toml",
+    ] {
+        assert!(cmp.join(f).is_file(), "{f}");
+    }
+    let plan_out = dir.path().join("plan");
+    let (ok, _, err) = run(&[
+        "plan",
+        &s(&map),
+        "--scenario",
+        &s(&scen),
+        "--params",
+        &s(&cmp.join("calibrated-params.toml")),
+        "--drill-results",
+        &s(&results),
+        "--alert-at",
+        "22:00",
+        "--out",
+        &s(&plan_out),
+    ]);
+    assert!(ok, "{err}");
+    let plans = std::fs::read_to_string(plan_out.join("plans.json")).unwrap();
+    assert!(plans.contains("\"drill_failed\""));
+    assert!(!plans.contains("秘密"));
+    let (ok, _, err) = run(&[
+        "drill",
+        &s(&map),
+        "--scenario",
+        &s(&scen),
+        "--runs",
+        "5",
+        "--out",
+        &s(&dir.path().join("d")),
+    ]);
+    assert!(ok, "{err}");
+    assert!(dir.path().join("d/drill.json").is_file());
+}

@@ -134,6 +134,9 @@ pub struct Calibration {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Comparison {
     pub scenario: String,
+    /// Recorded people without a plan in this run (no consent, or not in the roster then):
+    /// not compared.
+    pub not_in_plans: Vec<String>,
     pub people: Vec<PersonDiff>,
     pub districts: Vec<DistrictDiff>,
     pub calibration: Calibration,
@@ -310,8 +313,15 @@ pub fn compare(
             fit(d, before, obs, 3)
         })
         .collect();
+    let mut not_in_plans: Vec<String> = results
+        .iter()
+        .filter(|r| !index.contains_key(r.person.as_str()))
+        .map(|r| r.person.clone())
+        .collect();
+    not_in_plans.sort();
     Comparison {
         scenario: scenario.to_owned(),
+        not_in_plans,
         people,
         districts,
         calibration: Calibration {

@@ -105,6 +105,13 @@ enum Cmd {
         /// Planner parameter file (TOML, any subset of `mimamori params`); default: built-in.
         #[arg(long, value_name = "FILE")]
         params: Option<PathBuf>,
+        /// Drill results (CSV, see `drill record`): plans of people whose drill showed the
+        /// plan failing get a `drill_failed` warning.
+        #[arg(long, value_name = "FILE")]
+        drill_results: Option<PathBuf>,
+        /// Clock time of the drill's alert, HH:MM, for clock times in --drill-results.
+        #[arg(long, value_name = "HH:MM", requires = "drill_results")]
+        alert_at: Option<String>,
         /// Language of the printed table: ja or en.
         #[arg(long, value_enum, default_value = "ja")]
         lang: LangArg,
@@ -172,6 +179,13 @@ enum Cmd {
         /// consented to sharing in normal times (災害対策基本法 49条の11). Default: left out.
         #[arg(long)]
         disaster_mode: bool,
+        /// Drill results (CSV, see `drill record`): plans of people whose drill showed the
+        /// plan failing get a `drill_failed` warning.
+        #[arg(long, value_name = "FILE")]
+        drill_results: Option<PathBuf>,
+        /// Clock time of the drill's alert, HH:MM, for clock times in --drill-results.
+        #[arg(long, value_name = "HH:MM", requires = "drill_results")]
+        alert_at: Option<String>,
     },
     /// The embedded database: import a map folder into it, export one from it.
     Db {
@@ -318,12 +332,14 @@ pub fn run(cli: Cli) -> Result<()> {
             previous,
             params,
             lang,
+            drill_results,
+            alert_at,
         } => {
             let previous = previous
                 .map(|d| plan_out::read_previous(&d))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (m, run) = run_plan(
+            let (m, mut run) = run_plan(
                 &map,
                 scenario.as_deref(),
                 as_of.as_deref(),
@@ -331,6 +347,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 previous.as_ref(),
                 true,
             )?;
+            drill_warnings(&m, &mut run, drill_results.as_deref(), alert_at.as_deref())?;
             // A dump inside the output folder belongs to the set; elsewhere it is its own file.
             let mut extra = Vec::new();
             let mut dump_outside = None;
@@ -392,6 +409,8 @@ pub fn run(cli: Cli) -> Result<()> {
             as_of,
             params,
             disaster_mode,
+            drill_results,
+            alert_at,
         } => {
             let (m, mut run) = run_plan(
                 &map,
@@ -401,6 +420,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 None,
                 true,
             )?;
+            drill_warnings(&m, &mut run, drill_results.as_deref(), alert_at.as_deref())?;
             if let Some(code) = &district {
                 if m.find_district(code).is_none() {
                     bail!("no district with code {code:?} in {}", map.display());
@@ -524,6 +544,24 @@ fn read_scenario_or_default(file: Option<&Path>) -> Result<Scenario> {
         Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}")),
         None => Ok(Scenario::default()),
     }
+}
+
+/// `--drill-results`: warns the plans a real drill showed failing.
+fn drill_warnings(
+    map: &Map,
+    run: &mut PlanRun,
+    results: Option<&Path>,
+    alert_at: Option<&str>,
+) -> Result<()> {
+    let Some(f) = results else { return Ok(()) };
+    let alert = drill::alert_at(alert_at)?;
+    let r = drill::load_results(f, map, alert)?;
+    let n = mimamori::drill::record::warn_plans(&mut run.plans, &r);
+    eprintln!(
+        "訓練結果 {}: {n} 件の計画に警告 (drill_failed) / {n} plans warned",
+        f.display()
+    );
+    Ok(())
 }
 
 fn run_plan(

@@ -27,7 +27,9 @@
 //!
 //! Key types: [`Drill`], [`sim::Outcome`], [`sim::TimelineEvent`], [`monte::DrillReport`].
 
+pub mod calibrate;
 pub mod monte;
+pub mod record;
 pub mod report;
 pub mod sim;
 
@@ -109,6 +111,9 @@ pub struct DrillPerson {
     pub need: EvacuationNeed,
     pub(crate) task: Task,
     pub(crate) prep_secs: f64,
+    pub mobility: Mobility,
+    /// Escort seconds are multiplied by this: 1 / the district's `drill.walk_factor`.
+    pub(crate) pace: f64,
     /// Helper indexes: primaries in plan order, and the backup.
     pub(crate) primaries: Vec<u32>,
     pub(crate) backup: Option<u32>,
@@ -405,7 +410,15 @@ impl<'a> Drill<'a> {
                 } else {
                     task
                 },
-                prep_secs: plan.preparation_secs,
+                // The parameters' preparation (a calibrated file changes it for the drill),
+                // the plan's own for a plan read without one.
+                prep_secs: if task == Task::Leave {
+                    params.preparation_min.get(plan.mobility) * 60.0
+                } else {
+                    plan.preparation_secs
+                },
+                mobility: plan.mobility,
+                pace: 1.0 / d.walk_factor.get(&plan.district).copied().unwrap_or(1.0),
                 primaries,
                 backup,
                 family: plan.family_helper,

@@ -277,20 +277,23 @@ impl<'a> Drill<'a> {
 
     /// Walks `leg` leaving its start door at `depart`: the planned path if every segment is
     /// left before it closes, else a new search; `Err` with the first planned segment found
-    /// closed when nothing gets through.
+    /// closed when nothing gets through. `pace` multiplies the walk's seconds (1 / the
+    /// district's walking factor for escorts, 1 for helpers); a detour is searched at the
+    /// routing speeds and its length then multiplied.
     fn walk(
         &self,
         leg: &Leg,
         depart: f64,
+        pace: f64,
         closures: &Closures,
         tree: &mut SearchTree,
     ) -> Result<Walked, EdgeId> {
         let clock = self.clock(leg.profile);
-        let at_node = depart + leg.head;
+        let at_node = depart + leg.head * pace;
         let mut slack = f64::INFINITY;
         let mut failed = None;
         for &(e, off) in &leg.edges {
-            let exit = at_node + off;
+            let exit = at_node + off * pace;
             let c = clock.closes_at(e);
             if closures.is_closed(e) || exit > c {
                 failed = Some(e);
@@ -300,7 +303,11 @@ impl<'a> Drill<'a> {
         }
         let Some(failed) = failed else {
             return Ok(Walked {
-                arrive: at_node + leg.path_secs + leg.tail,
+                arrive: if pace == 1.0 {
+                    at_node + leg.path_secs + leg.tail
+                } else {
+                    at_node + (leg.path_secs + leg.tail) * pace
+                },
                 slack,
                 detour: false,
             });
@@ -334,7 +341,11 @@ impl<'a> Drill<'a> {
             }
         }
         Ok(Walked {
-            arrive: t + leg.tail,
+            arrive: if pace == 1.0 {
+                t + leg.tail
+            } else {
+                at_node + (t - at_node + leg.tail) * pace
+            },
             slack,
             detour: true,
         })
@@ -738,7 +749,7 @@ impl<'s> Sim<'s, '_> {
                     }
                 },
             };
-            match self.d.walk(leg, t, self.closures, &mut self.ws.tree) {
+            match self.d.walk(leg, t, 1.0, self.closures, &mut self.ws.tree) {
                 Ok(w) => {
                     if let (Some(i), false) = (planned, w.detour) {
                         self.ws.used_legs.push(i);
@@ -803,7 +814,8 @@ impl<'s> Sim<'s, '_> {
         };
         let present = self.ws.p[p as usize].present.clone();
         self.log(t, None, Some(p), "left_home", None);
-        match self.d.walk(leg, t, self.closures, &mut self.ws.tree) {
+        let pace = dp.pace;
+        match self.d.walk(leg, t, pace, self.closures, &mut self.ws.tree) {
             Ok(w) => {
                 if !w.detour {
                     self.ws.used_legs.push(li);
@@ -993,7 +1005,7 @@ mod tests {
             }
             let depart1 = depart0 + rng.range_f64(0.0, 900.0);
             let d = drill_on(&g, later.clone());
-            let got = d.walk(&leg, depart1, &closures, &mut tree);
+            let got = d.walk(&leg, depart1, 1.0, &closures, &mut tree);
             earliest_arrival_into(
                 &mut tree,
                 &g,

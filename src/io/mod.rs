@@ -54,6 +54,8 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "daytime_place",
     "notes",
     "concern",
+    // Drill results (`drill record`): free text about what happened to the person.
+    "note",
 ];
 
 /// Whether errors about `field` must withhold its value.

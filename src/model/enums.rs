@@ -82,6 +82,33 @@ vocab!(
     }
 );
 
+vocab!(
+    /// What went wrong for one person in a real drill (the `problems` column of a drill
+    /// results file, `mimamori drill record`).
+    DrillProblem {
+        /// The helper could not be reached by phone.
+        HelperNoAnswer = "helper_no_answer", "支援者に連絡がつかない", "helper did not answer";
+        /// The helper answered but could not come.
+        HelperAbsent = "helper_absent", "支援者が来られない", "helper could not come";
+        /// The helper came, but later than planned.
+        HelperLate = "helper_late", "支援者の到着が遅れた", "helper came late";
+        /// The planned way was blocked (a detour or no way).
+        RouteBlocked = "route_blocked", "経路が通れない", "route blocked";
+        /// The person would not leave.
+        PersonRefused = "person_refused", "本人が避難を拒否", "person refused to leave";
+        /// The person was not at home.
+        PersonNotHome = "person_not_home", "本人が不在", "person not at home";
+        /// A wheelchair, stretcher, medication or other equipment was missing.
+        EquipmentMissing = "equipment_missing", "用具が足りない", "equipment missing";
+        /// Preparation or the walk took longer than planned.
+        TookLonger = "took_longer", "準備・移動に時間がかかった", "took longer than planned";
+        /// The destination was closed, full or wrong.
+        DestinationProblem = "destination_problem", "避難先の問題", "problem at the destination";
+        /// Anything else (say what in `note`).
+        Other = "other", "その他", "other";
+    }
+);
+
 impl Mobility {
     /// Helpers needed unless the roster says otherwise.
     pub fn default_helpers_needed(self) -> u8 {

@@ -13,6 +13,7 @@ use super::matching::MatchingParams;
 use crate::model::{HazardKind, HazardZone, Household, Mobility, Role, Skill};
 use crate::network::{Profile, RoutingParams};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The documented parameter file with every default.
 pub const DEFAULT_PARAMS_TOML: &str = include_str!("params.toml");
@@ -807,6 +808,15 @@ pub struct DrillParams {
     pub spof_runs: u32,
     /// A person is "at risk" when their probability of safety is below this.
     pub at_risk_below: f64,
+    /// Walking-speed factor of escorts (person and helpers together) by district code:
+    /// escort times are divided by it in drills (0.8: 20% slower than the routing speeds).
+    /// Districts not listed walk at 1.0. Written by `mimamori drill compare` from real drill
+    /// results; the planner's own route search does not use it yet.
+    pub walk_factor: BTreeMap<String, f64>,
+    /// `drill compare` fits a preparation time or a walking factor only from at least this
+    /// many recorded people; with fewer the setting keeps its value (our choice: a median of
+    /// fewer than 3 observations is one household's story, not a district's figure).
+    pub calibrate_min_observations: usize,
 }
 
 impl Default for DrillParams {
@@ -829,6 +839,8 @@ impl Default for DrillParams {
             spof_roads: 20,
             spof_runs: 200,
             at_risk_below: 0.9,
+            walk_factor: BTreeMap::new(),
+            calibrate_min_observations: 3,
         }
     }
 }
@@ -865,6 +877,15 @@ impl DrillParams {
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(bad(k, v, "a share from 0 to 1"));
+            }
+        }
+        for v in self.walk_factor.values() {
+            if !(v.is_finite() && *v > 0.0 && *v <= 5.0) {
+                return Err(bad(
+                    "drill.walk_factor",
+                    *v,
+                    "a factor above 0 and at most 5",
+                ));
             }
         }
         Ok(())

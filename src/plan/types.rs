@@ -536,6 +536,14 @@ pub enum Warning {
     ThroughLandslideZone,
     /// A wheelchair user whose named helpers have no wheelchair training.
     NoWheelchairTraining,
+    /// A real drill showed the plan failing (`plan --drill-results`): primary helpers who did
+    /// not come, minutes late beyond the plan's slack, and the problem codes recorded.
+    DrillFailed {
+        missing_helpers: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        late_by_min: Option<f64>,
+        problems: Vec<String>,
+    },
 }
 
 impl Warning {
@@ -554,6 +562,7 @@ impl Warning {
             Warning::PowerNeeded => "power_needed",
             Warning::ThroughLandslideZone => "through_landslide_zone",
             Warning::NoWheelchairTraining => "no_wheelchair_training",
+            Warning::DrillFailed { .. } => "drill_failed",
         }
     }
 
@@ -579,7 +588,51 @@ impl Warning {
             (Warning::MatchingNotProven, l) => l.pick("支援者の組合せは探索上限に達したため、最適とは限りません。", "The helper matching hit its search budget and may not be optimal.").into(),
             (Warning::NoWheelchairTraining, l) => l.pick("支援者に車いす介助の研修を受けた人がいません。研修の受講か、事前の練習をお願いします。", "None of the named helpers is trained to push a wheelchair: arrange training or a practice run.").into(),
             (Warning::ThroughLandslideZone, l) => l.pick("他に道がないため、経路が土砂災害警戒区域を通ります。警報後できるだけ早く通過してください。", "The route passes through a landslide zone because no other way exists: get through it as early as possible after the alert.").into(),
+            (Warning::DrillFailed { missing_helpers, late_by_min, problems }, lang) => drill_failed_sentence(missing_helpers, *late_by_min, problems, lang),
             (Warning::PowerNeeded, l) => l.pick("電源を要する医療機器を使用しています。避難先の電源を確認してください。", "Uses powered medical equipment: check power at the destination.").into(),
+        }
+    }
+}
+
+fn drill_failed_sentence(
+    missing: &[String],
+    late_by_min: Option<f64>,
+    problems: &[String],
+    lang: Lang,
+) -> String {
+    let mut parts = Vec::new();
+    let labels: Vec<&str> = problems
+        .iter()
+        .map(|c| crate::model::DrillProblem::parse(c).map_or(c.as_str(), |p| p.label(lang)))
+        .collect();
+    match lang {
+        Lang::Ja => {
+            parts.push("訓練で計画どおりにいきませんでした。".to_owned());
+            if !missing.is_empty() {
+                parts.push(format!("支援者 {} が来ませんでした。", missing.join("、")));
+            }
+            if let Some(m) = late_by_min {
+                parts.push(format!("到着が余裕時間を{m:.0}分超えました。"));
+            }
+            if !labels.is_empty() {
+                parts.push(format!("問題: {}。", labels.join("、")));
+            }
+            parts.push("計画を見直してください。".to_owned());
+            parts.concat()
+        }
+        Lang::En => {
+            parts.push("In a drill the plan did not work.".to_owned());
+            if !missing.is_empty() {
+                parts.push(format!("Helper {} did not come.", missing.join(", ")));
+            }
+            if let Some(m) = late_by_min {
+                parts.push(format!("Arrival was {m:.0} min beyond the slack."));
+            }
+            if !labels.is_empty() {
+                parts.push(format!("Problems: {}.", labels.join(", ")));
+            }
+            parts.push("Review the plan.".to_owned());
+            parts.join(" ")
         }
     }
 }

@@ -17,6 +17,7 @@
 
 mod card;
 mod index;
+pub mod kit;
 mod labels;
 pub mod recruit;
 mod sheet;

@@ -424,3 +424,48 @@ fn a_district_replan_in_a_town_of_touching_districts_keeps_the_rest_and_every_li
         "some re-plans held people of the other district"
     );
 }
+
+/// Real road segments of the sample district closed one at a time (seeded picks, day and
+/// night): the district re-plan, which repeats only the searches whose footprint holds a
+/// closed segment, equals a full plan with that road closed, field for field.
+#[test]
+fn a_closed_segment_of_the_sample_district_replans_as_a_full_plan() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/sample-district");
+    let (map, _) =
+        mimamori::io::mapdir::load_map_at(&dir, None, date!(2024 - 04 - 01)).expect("sample map");
+    let district = map.districts[0].code.clone();
+    let g = RoadGraph::build(&map.roads, Frame::for_map(&map), GraphParams::default()).unwrap();
+    let planner = Planner::new(map.clone(), g, PlanParams::default());
+    let mut rng = Rng::new(7);
+    let mut changed = 0;
+    for case in 0..24 {
+        // The default flood by day, and everyone leaving at night.
+        let mut sc = Scenario::default();
+        if case % 2 == 1 {
+            sc = scenario();
+            sc.time_of_day = mimamori::plan::TimeOfDay::Night;
+        }
+        let mut planned = planner
+            .plan(&sc, date!(2024 - 04 - 01), None, &mut |_, _| {})
+            .unwrap();
+        let before = planned.run().plans.clone();
+        let road = map.roads[rng.below(map.roads.len())].ext_id.clone();
+        planner
+            .replan(
+                &mut planned,
+                &district,
+                &Change::RoadClosed { road: road.clone() },
+            )
+            .unwrap();
+        sc.closed_roads.push(road.clone());
+        let want = full(&map, &sc);
+        changed += usize::from(want.plans != before);
+        assert_same(
+            planned.run(),
+            &want,
+            &format!("case {case}: road {road} closed"),
+        );
+    }
+    // Some closures must change plans, or the cases test nothing.
+    assert!(changed > 0, "no closure changed a plan");
+}

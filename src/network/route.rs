@@ -401,6 +401,31 @@ impl SearchTree {
         Some(edges)
     }
 
+    /// Every edge on the paths between the source and `nodes` (the part of the tree that
+    /// leads to them), sorted and without repeats; unreached nodes add nothing.
+    pub fn tree_edges_to(
+        &self,
+        graph: &RoadGraph,
+        nodes: impl IntoIterator<Item = NodeId>,
+    ) -> Vec<EdgeId> {
+        let mut seen = std::collections::HashSet::new();
+        let mut edges = Vec::new();
+        for n in nodes {
+            if self.secs(n).is_none() {
+                continue;
+            }
+            let mut cur = n;
+            while self.pred[cur.index()] != NONE && seen.insert(cur) {
+                let e = EdgeId(self.pred[cur.index()]);
+                edges.push(e);
+                cur = graph.edge(e).other(cur);
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
     /// Nodes of the path between the source and `node` in travel order, both ends included;
     /// `None` if `node` was not reached.
     pub fn path(&self, graph: &RoadGraph, node: NodeId) -> Option<Vec<NodeId>> {

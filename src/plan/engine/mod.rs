@@ -47,7 +47,7 @@ use super::scenario::Scenario;
 use super::types::*;
 use crate::model::*;
 use crate::network::{
-    Closures, EdgeClock, LatestTree, NodeId, Profile, RoadGraph, SearchTree, close_polygon,
+    Closures, EdgeClock, EdgeId, LatestTree, NodeId, Profile, RoadGraph, SearchTree, close_polygon,
     close_roads, earliest_arrival_into, latest_departure_into,
 };
 use crate::rng::Rng;
@@ -1027,6 +1027,11 @@ struct Work {
     /// Earliest door departure: warned, and prepared, seconds after the alert.
     earliest_depart_secs: f64,
     dest: Vec<DestCandidate>,
+    /// The road edges the destination search depended on: the tree edges to every
+    /// destination it reached (sorted). Closing other edges cannot change the search's
+    /// result. `None`: it depends on more (no suitable destination: the widening searches
+    /// that explain why), so any closure repeats it.
+    footprint: Option<Vec<EdgeId>>,
     chosen_dest: Option<usize>,
     eligible: Vec<EligibleHelper>,
     /// Where helpers can set off to reach this person in time: per road node settled by the
@@ -1246,6 +1251,8 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         home_snap_m: 0.0,
         earliest_depart_secs: prep.warning_secs + prep_secs,
         dest: Vec::new(),
+        // No search yet: nothing a closure can change (a home is snapped ignoring closures).
+        footprint: Some(Vec::new()),
         chosen_dest: None,
         eligible: Vec::new(),
         reach: Vec::new(),
@@ -1419,7 +1426,16 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
         .filter(|f| f.2 && f.1 <= deadline + EPS)
         .map(|f| (f.0, f.1))
         .collect();
+    w.footprint = Some(
+        tree.tree_edges_to(
+            graph,
+            found
+                .iter()
+                .filter_map(|f| prep.shelter_snap(profile, f.0).map(|s| s.0)),
+        ),
+    );
     if suitable.is_empty() {
+        w.footprint = None;
         // Why: too far in time, or cut off by the water, or nothing suitable at all. Each
         // search widens in steps and stops at the first suitable destination, which is then
         // the nearest one (every nearer node was settled).

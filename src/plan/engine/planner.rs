@@ -269,10 +269,11 @@ impl Planner {
                     pairs.insert((ed.from, ed.to));
                     pairs.insert((ed.to, ed.from));
                 }
-                // A route to a destination is found again only if it runs along a closed
-                // segment: closing roads only lengthens ways, so a shortest way that avoids
-                // them stays the shortest (and the same one: ties were not broken through
-                // it), and no destination comes into reach.
+                // A destination search is repeated only if a closed segment lies on its way
+                // to a destination it reached (its footprint): closing roads only lengthens
+                // ways, so a shortest way that avoids them stays the shortest (and the same
+                // one: ties were not broken through it), no destination comes into reach, and
+                // the widening steps stop where they stopped.
                 let runs_along =
                     |nodes: &[NodeId]| nodes.windows(2).any(|p| pairs.contains(&(p[0], p[1])));
                 // Helper searches also time candidates that are not eligible and the legs of
@@ -281,7 +282,11 @@ impl Planner {
                 let uses = |nodes: &[NodeId]| nodes.iter().any(|n| ends.contains(n));
                 for w in &planned.found {
                     let c = planned.chosen.get(&w.pid).cloned().unwrap_or_default();
-                    if w.dest.iter().any(|d| runs_along(&d.nodes)) {
+                    let depends = w
+                        .footprint
+                        .as_ref()
+                        .is_none_or(|f| f.iter().any(|e| closed.is_closed(*e)));
+                    if depends {
                         planned.stale_route.insert(w.pid);
                         planned.stale_help.insert(w.pid);
                         if w.dest

@@ -19,6 +19,7 @@ mod card;
 mod index;
 mod labels;
 pub mod recruit;
+pub mod share;
 mod sheet;
 mod svg;
 pub mod text;

@@ -260,10 +260,13 @@ pub fn compare(
             return Err(ShareError::ScenarioMismatch {
                 a: first_name.clone(),
                 b: name.clone(),
-                a_name: first.scenario.name.clone(),
-                b_name: b.scenario.name.clone(),
-                a_fp: first.scenario.fingerprint.clone(),
-                b_fp: b.scenario.fingerprint.clone(),
+                detail: format!(
+                    "{:?} vs {:?}, fingerprints {} and {}",
+                    first.scenario.name,
+                    b.scenario.name,
+                    first.scenario.fingerprint,
+                    b.scenario.fingerprint
+                ),
             });
         }
         if let Some(prev) = seen.insert(&b.district, name) {

@@ -105,15 +105,12 @@ pub enum ShareError {
     )]
     Tampered { file: String },
     #[error(
-        "{a} and {b} were made under different scenarios ({a_name:?} vs {b_name:?}, fingerprints {a_fp} and {b_fp}); compare bundles of one scenario"
+        "{a} and {b} were made under different scenarios ({detail}); compare bundles of one scenario"
     )]
     ScenarioMismatch {
         a: String,
         b: String,
-        a_name: String,
-        b_name: String,
-        a_fp: String,
-        b_fp: String,
+        detail: String,
     },
     #[error("{a} and {b} are both bundles of district {district}")]
     DuplicateDistrict {

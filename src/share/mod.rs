@@ -67,6 +67,8 @@ pub struct ShareParams {
     pub candidates_per_arrangement: usize,
     /// `suggest`: re-plans tried per uncovered person at most.
     pub max_trials_per_person: usize,
+    /// `suggest`: other districts' practice listed per person at most (most covered first).
+    pub districts_per_person: usize,
 }
 
 impl Default for ShareParams {
@@ -81,6 +83,7 @@ impl Default for ShareParams {
             min_difference: 0.2,
             candidates_per_arrangement: 3,
             max_trials_per_person: 6,
+            districts_per_person: 5,
         }
     }
 }

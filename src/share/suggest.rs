@@ -47,11 +47,12 @@ impl Arrangement {
             .map(|r| Role::parse(r).map_or(r.as_str(), |r| r.label(lang)))
             .collect();
         let roles = roles.join(lang.pick("・", ", "));
-        let mut s = match lang {
-            Lang::Ja => format!("支援者{}人（{roles}）", self.helpers),
-            Lang::En => format!("{} helper(s) ({roles})", self.helpers),
+        let mut s = match (lang, self.helpers) {
+            (_, 0) => lang.pick("同居家族のみ", "family only").to_owned(),
+            (Lang::Ja, n) => format!("支援者{n}人（{roles}）"),
+            (Lang::En, n) => format!("{n} helper(s) ({roles})"),
         };
-        if self.family {
+        if self.family && self.helpers > 0 {
             s.push_str(lang.pick("＋同居家族", " + family"));
         }
         if self.vehicle {
@@ -136,8 +137,8 @@ fn like(p: &Pattern, plan: &Plan) -> bool {
 }
 
 /// The practice of other districts for `plan`'s person: per district, the commonest covered
-/// arrangement, districts with the most covered first.
-pub fn practice_for(plan: &Plan, bundles: &[Bundle]) -> Vec<Elsewhere> {
+/// arrangement, districts with the most covered first, at most `max_districts`.
+pub fn practice_for(plan: &Plan, bundles: &[Bundle], max_districts: usize) -> Vec<Elsewhere> {
     let mut out = Vec::new();
     for b in bundles.iter().filter(|b| b.district != plan.district) {
         let ps: Vec<&Pattern> = b.patterns.iter().filter(|p| like(p, plan)).collect();
@@ -185,6 +186,7 @@ pub fn practice_for(plan: &Plan, bundles: &[Bundle]) -> Vec<Elsewhere> {
             .then_with(|| b.by_arrangement.cmp(&a.by_arrangement))
             .then_with(|| a.district.cmp(&b.district))
     });
+    out.truncate(max_districts);
     out
 }
 
@@ -219,7 +221,7 @@ pub fn suggest(
     let mut pins = Vec::new();
     let mut with_practice = 0;
     for plan in &uncovered {
-        let elsewhere = practice_for(plan, bundles);
+        let elsewhere = practice_for(plan, bundles, params.districts_per_person);
         with_practice += usize::from(!elsewhere.is_empty());
         let Some(pid) = map.find_person(&plan.person) else {
             continue;
@@ -229,6 +231,10 @@ pub fn suggest(
         let mut tried: BTreeSet<String> = BTreeSet::new();
         'arrangements: for e in &elsewhere {
             let a = &e.arrangement;
+            // A household member's help cannot be lent by neighbours.
+            if a.helpers == 0 {
+                continue;
+            }
             let mut fits: Vec<(f64, &str)> = map
                 .volunteers
                 .iter()

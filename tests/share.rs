@@ -521,6 +521,26 @@ fn more_car_owners_is_found_better_and_its_arrangement_covers_a_person_elsewhere
     assert_eq!(vehicle.district_share, 1.0);
     assert!(vehicle.rest_share <= 0.125);
     assert!(c.statistic.contains("Wilson"));
+    for lang in [Lang::Ja, Lang::En] {
+        let html = mimamori::render::share::compare_page(&c, lang);
+        assert!(
+            html.contains("<svg") && !html.contains("<script"),
+            "{lang:?}"
+        );
+    }
+    let ja = mimamori::render::share::compare_page(&c, Lang::Ja);
+    assert!(
+        ja.contains("B: 8人中8人を確保"),
+        "the good practice is on the page"
+    );
+    // Text from a bundle reaches the page escaped.
+    let mut evil = c.clone();
+    evil.scenario.name = "<b>x</b>".into();
+    let html = mimamori::render::share::compare_page(&evil, Lang::En);
+    assert!(
+        !html.contains("<b>x</b>") && html.contains("x&#60;/b&#62;"),
+        "{html}"
+    );
 
     // Suggestions for A from B's bundle, checked by re-planning.
     let planner = Planner::new(map.clone(), graph(&map), PlanParams::default());

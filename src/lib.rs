@@ -15,6 +15,7 @@ pub mod render;
 pub mod report;
 pub mod rng;
 pub mod serve;
+pub mod share;
 pub mod spatial;
 pub mod store;
 pub mod synth;

@@ -22,6 +22,7 @@ mod import;
 mod recruit;
 mod screenshot;
 mod serve;
+mod share;
 mod sheets;
 
 #[derive(Parser)]
@@ -204,6 +205,11 @@ enum Cmd {
     Recruit(recruit::RecruitArgs),
     /// Simulate a district disaster drill: who answers, who arrives before the water, single points of failure.
     Drill(drill::DrillArgs),
+    /// Share good practice across districts: anonymised bundles, comparison, suggestions.
+    Share {
+        #[command(subcommand)]
+        cmd: share::ShareCmd,
+    },
     /// Reports over a map's watch records.
     Report {
         #[command(subcommand)]
@@ -274,6 +280,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Serve(args) => serve::run_serve(args)?,
         Cmd::Recruit(args) => recruit::run(args)?,
         Cmd::Drill(args) => drill::run(args)?,
+        Cmd::Share { cmd } => share::run(cmd)?,
         Cmd::Generate {
             preset,
             seed,

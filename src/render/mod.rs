@@ -20,6 +20,7 @@ mod index;
 pub mod kit;
 mod labels;
 pub mod recruit;
+pub mod share;
 mod sheet;
 mod svg;
 pub mod text;

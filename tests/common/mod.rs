@@ -2,6 +2,8 @@
 //! `Plan` is written elsewhere; these fixtures only need to look like its output).
 #![allow(dead_code)]
 
+pub mod town;
+
 use mimamori::io::mapdir::load_map;
 use mimamori::model::{HazardType, LonLat, Map, Mobility, Need};
 use mimamori::plan::{

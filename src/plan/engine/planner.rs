@@ -473,15 +473,35 @@ impl Planner {
             .map(|p| map.person(*p).ext_id.as_str())
             .collect();
         let run = &mut planned.run;
-        let old: BTreeMap<String, Plan> = run
+        // What decides "changed": helpers with roles, destination, covered.
+        type Choice = (Vec<(String, HelperRole)>, Option<String>, bool);
+        let choice = |pl: &Plan| -> Choice {
+            (
+                pl.helpers.iter().map(|h| (h.id.clone(), h.role)).collect(),
+                pl.destination.as_ref().map(|d| d.id.clone()),
+                pl.covered,
+            )
+        };
+        let old: BTreeMap<String, Choice> = run
             .plans
             .iter()
             .filter(|p| ext.contains(p.person.as_str()))
-            .map(|p| (p.person.clone(), p.clone()))
+            .map(|p| (p.person.clone(), choice(p)))
             .collect();
-        run.plans.retain(|p| !ext.contains(p.person.as_str()));
-        run.plans.extend(part.plans);
-        run.plans.sort_by(|a, b| a.person.cmp(&b.person));
+        // Plans are in person order: each new plan replaces its old one in place (a person
+        // without one before is inserted at its place); a re-planned person without a new
+        // plan loses the old one.
+        let part_people: BTreeSet<String> = part.plans.iter().map(|p| p.person.clone()).collect();
+        for p in part.plans {
+            match run.plans.binary_search_by(|x| x.person.cmp(&p.person)) {
+                Ok(i) => run.plans[i] = p,
+                Err(i) => run.plans.insert(i, p),
+            }
+        }
+        if part_people.len() != ext.len() {
+            run.plans
+                .retain(|p| !ext.contains(p.person.as_str()) || part_people.contains(&p.person));
+        }
         run.uncovered.retain(|u| !ext.contains(u.person.as_str()));
         run.uncovered.extend(part.uncovered);
         run.uncovered.sort_by(|a, b| {
@@ -519,20 +539,8 @@ impl Planner {
         let new_chosen = chosen_of(&self.cache, now.values().copied());
         for p in &everyone {
             let before = old.get(&map.person(*p).ext_id);
-            let after = now.get(map.person(*p).ext_id.as_str()).copied();
-            let key = |pl: Option<&Plan>| {
-                pl.map(|pl| {
-                    (
-                        pl.helpers
-                            .iter()
-                            .map(|h| (h.id.clone(), h.role))
-                            .collect::<Vec<_>>(),
-                        pl.destination.as_ref().map(|d| d.id.clone()),
-                        pl.covered,
-                    )
-                })
-            };
-            if key(before) != key(after) {
+            let after = now.get(map.person(*p).ext_id.as_str()).map(|pl| choice(pl));
+            if before != after.as_ref() {
                 changed.push(map.person(*p).ext_id.clone());
             }
         }

@@ -585,3 +585,75 @@ fn more_car_owners_is_found_better_and_its_arrangement_covers_a_person_elsewhere
         assert!(p.primary_helpers().any(|h| h.id == "VACAR"));
     }
 }
+
+/// `share export --db`: the bundle's `statuses` count the district's people by their stored
+/// plan status (one set to 作成中 here, the rest 未着手), and the hash still verifies.
+#[test]
+fn export_with_a_database_counts_plan_statuses() {
+    use mimamori::store::{ImportOptions, PlanStatus, ReviewPolicy, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let map_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("maps/sample-district");
+    let db = dir.path().join("m.db");
+    let now = time::macros::datetime!(2026-12-01 10:00 UTC);
+    let map = load_map(&map_dir).unwrap();
+    let district = map.districts[0].code.clone();
+    let people: Vec<String> = map
+        .people
+        .iter()
+        .filter(|p| map.district(p.district).code == district)
+        .map(|p| p.ext_id.clone())
+        .collect();
+    {
+        let mut store = Store::open(&db).unwrap();
+        store
+            .import_map_dir(&map_dir, None, &ImportOptions::default(), now, "t")
+            .unwrap();
+        store
+            .set_status(
+                &people[0],
+                PlanStatus::Drafting,
+                "",
+                now,
+                "t",
+                &ReviewPolicy::default(),
+            )
+            .unwrap();
+    }
+    let out = dir.path().join("b.json");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(["share", "export"])
+        .arg(&map_dir)
+        .args(["--district", &district, "--db"])
+        .arg(&db)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let b = Bundle::from_json(&text, "b.json").expect("the hash verifies");
+    let statuses = b.aggregates.statuses.expect("statuses with --db");
+    assert_eq!(statuses.values().sum::<usize>(), people.len());
+    assert_eq!(statuses.get(PlanStatus::Drafting.code()), Some(&1));
+    assert_eq!(
+        statuses.get(PlanStatus::NotStarted.code()),
+        Some(&(people.len() - 1))
+    );
+    // A mistyped database path is an error, and no file is created.
+    let missing = dir.path().join("nope.db");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(["share", "export"])
+        .arg(&map_dir)
+        .args(["--district", &district, "--db"])
+        .arg(&missing)
+        .arg("--out")
+        .arg(dir.path().join("c.json"))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(!missing.exists());
+}

@@ -149,8 +149,8 @@ pub(super) fn alert_at(s: Option<&str>) -> Result<Option<u32>> {
 
 /// Reads and checks a drill results file against `map`.
 pub fn load_results(path: &Path, map: &Map, alert: Option<u32>) -> Result<Vec<DrillResult>> {
-    let bytes = mimamori::io::read_bytes(path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    read_results(path, &bytes, map, alert).map_err(|e| anyhow::anyhow!("{e}"))
+    let bytes = mimamori::io::read_bytes(path).map_err(anyhow::Error::from)?;
+    read_results(path, &bytes, map, alert).map_err(anyhow::Error::from)
 }
 
 fn record(a: RecordArgs) -> Result<()> {
@@ -169,7 +169,7 @@ fn compare(a: CompareArgs) -> Result<()> {
     let params = super::read_params(a.params.as_deref())?;
     let (map, as_of) = super::load_at(&a.map, a.as_of.as_deref())?;
     let results = load_results(&a.results, &map, alert)?;
-    let scenario = plan_out::read_scenario(&a.scenario).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scenario = plan_out::read_scenario(&a.scenario).map_err(anyhow::Error::from)?;
     let g = super::build_graph(&map)?;
     let run = plan_with_progress(&map, &g, &scenario, &params, as_of, None, &mut |_, _| {})?;
     let mut drill = Drill::prepare(&map, &g, &scenario, &params, &run)
@@ -247,7 +247,7 @@ pub fn run(a: DrillArgs) -> Result<()> {
     {
         bail!("no district with code {code:?} in {}", map_dir.display());
     }
-    let scenario = plan_out::read_scenario(&scenario_file).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let scenario = plan_out::read_scenario(&scenario_file).map_err(anyhow::Error::from)?;
     let g = super::build_graph(&map)?;
     let run = plan_with_progress(&map, &g, &scenario, &params, as_of, None, &mut |_, _| {})?;
     let t = Instant::now();

@@ -265,7 +265,7 @@ fn load_at(dir: &Path, as_of: Option<&str>) -> Result<(Map, time::Date)> {
         .transpose()
         .map_err(anyhow::Error::msg)?;
     let loaded = mapdir::load_map_at(dir, as_of, today())
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(anyhow::Error::from)
         .with_context(|| format!("cannot load map folder {}", dir.display()))?;
     tracing::info!(ms = t.elapsed().as_millis() as u64, "map loaded");
     Ok(loaded)
@@ -295,8 +295,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let mut real = Vec::new();
             let mut sources = Vec::new();
             for f in &shelters {
-                let (list, stats) = read_shelters(f, ShelterFormat::Gsi, None)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let (list, stats) =
+                    read_shelters(f, ShelterFormat::Gsi, None).map_err(anyhow::Error::from)?;
                 if let Some(kind) = stats.kind {
                     sources.push(source_for(ShelterFormat::Gsi, kind, f));
                 }
@@ -345,7 +345,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let previous = previous
                 .map(|d| plan_out::read_previous(&d))
                 .transpose()
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                .map_err(anyhow::Error::from)?;
             let (m, mut run) = run_plan(
                 &map,
                 scenario.as_deref(),
@@ -548,7 +548,7 @@ fn read_params(file: Option<&Path>) -> Result<PlanParams> {
 /// The scenario of `--scenario FILE`, or the default (a daytime river flood).
 fn read_scenario_or_default(file: Option<&Path>) -> Result<Scenario> {
     match file {
-        Some(f) => plan_out::read_scenario(f).map_err(|e| anyhow::anyhow!("{e}")),
+        Some(f) => plan_out::read_scenario(f).map_err(anyhow::Error::from),
         None => Ok(Scenario::default()),
     }
 }

@@ -71,6 +71,10 @@ pub struct ExportArgs {
     /// A drill.json of `mimamori drill` for the same map and scenario: adds p_safe.
     #[arg(long, value_name = "FILE")]
     drill: Option<PathBuf>,
+    /// The district office's database (`mimamori db import`): adds the plan status counts of
+    /// the district's people (aggregates only).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
 }
@@ -178,7 +182,11 @@ fn export(a: ExportArgs) -> Result<()> {
         );
     }
     let t = Instant::now();
-    let b = share::export(&m, &run, &scenario, &a.district, a.k, drill.as_ref(), &sp)?;
+    let mut b = share::export(&m, &run, &scenario, &a.district, a.k, drill.as_ref(), &sp)?;
+    if let Some(db) = &a.db {
+        b.aggregates.statuses = Some(status_counts(db, &m, &a.district)?);
+        b.hash = b.content_hash();
+    }
     tracing::info!(ms = t.elapsed().as_millis() as u64, "exported");
     mimamori::io::write_atomic(&a.out, b.to_json().as_bytes())
         .with_context(|| format!("cannot write {}", a.out.display()))?;
@@ -193,6 +201,35 @@ fn export(a: ExportArgs) -> Result<()> {
         a.out.display()
     );
     Ok(())
+}
+
+/// Plan status counts (status code → people) of `district`'s people as stored in the database
+/// `db`; people of the map the database does not hold count under `not_in_store`.
+fn status_counts(
+    db: &Path,
+    m: &Map,
+    district: &str,
+) -> Result<std::collections::BTreeMap<String, usize>> {
+    // Store::open would create a missing file: a mistyped path must not.
+    if !db.is_file() {
+        bail!("{}: no such database file", db.display());
+    }
+    let store = mimamori::store::Store::open(db)?;
+    let stored: std::collections::BTreeSet<String> = store.person_ids()?.into_iter().collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for p in m
+        .people
+        .iter()
+        .filter(|p| m.district(p.district).code == district)
+    {
+        let key = if stored.contains(&p.ext_id) {
+            store.status(&p.ext_id)?.status.code().to_owned()
+        } else {
+            "not_in_store".to_owned()
+        };
+        *counts.entry(key).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
 /// Bundle files named by `inputs` (folders: their *.json files, sorted).

@@ -125,6 +125,9 @@ impl DataError {
     }
 }
 
+/// A located problem is a whole message: no underlying cause to chain.
+impl std::error::Error for DataError {}
+
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;

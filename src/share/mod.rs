@@ -251,7 +251,8 @@ pub struct Aggregates {
     pub drill_people: Option<usize>,
     /// Uncovered people by reason code.
     pub uncovered_by_reason: BTreeMap<String, usize>,
-    /// Plan statuses from the store, when given (not filled by `share export` yet).
+    /// Plan status counts of the district's people from the store (`share export --db`):
+    /// status code → people; `not_in_store` for people the database does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statuses: Option<BTreeMap<String, usize>>,
 }

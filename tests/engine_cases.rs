@@ -1193,3 +1193,36 @@ fn a_plan_stays_put_on_its_own_output_and_a_withdrawn_helper_moves_only_their_pe
         Some(served.len())
     );
 }
+
+/// A district walking at 0.8 of the routing speeds in real drills (`drill.walk_factor`, as
+/// `drill compare` writes it): its people on foot take 1/0.8 as long on the same route; a car
+/// is not slowed; another district's factor changes nothing.
+#[test]
+fn a_calibrated_walking_factor_slows_the_districts_people_on_foot_only() {
+    let mut m = town();
+    m.people
+        .push(person_at("W", 10.0, 20.0, Mobility::WalksWithHelp));
+    m.people.push(person_at("B", 30.0, 10.0, Mobility::Bedridden));
+    let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
+    let with = |factors: &[(&str, f64)]| {
+        let mut params = PlanParams::default();
+        for (d, f) in factors {
+            params.drill.walk_factor.insert((*d).into(), *f);
+        }
+        plan(&m, &g, &leave_all(), &params, date!(2024 - 04 - 01)).unwrap()
+    };
+    let secs = |r: &PlanRun, id: &str| {
+        let p = r.plans.iter().find(|p| p.person == id).unwrap();
+        (p.evacuation_secs, p.route_length_m, p.destination.clone())
+    };
+    let base = with(&[]);
+    let slow = with(&[("T", 0.8)]);
+    let other = with(&[("X", 0.5)]);
+    let (b, bl, bd) = secs(&base, "W");
+    let (s, sl, sd) = secs(&slow, "W");
+    assert!(b > 0.0);
+    assert_eq!((bl, bd.clone()), (sl, sd), "same route");
+    assert!((s - b / 0.8).abs() < 1e-6 * b, "{s} vs {b} / 0.8");
+    assert_eq!(secs(&base, "B"), secs(&slow, "B"), "the car is not slowed");
+    assert_eq!(base.plans, other.plans, "another district's factor changes nothing");
+}

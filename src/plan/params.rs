@@ -811,7 +811,7 @@ pub struct DrillParams {
     /// Walking-speed factor of escorts (person and helpers together) by district code:
     /// escort times are divided by it in drills (0.8: 20% slower than the routing speeds).
     /// Districts not listed walk at 1.0. Written by `mimamori drill compare` from real drill
-    /// results; the planner's own route search does not use it yet.
+    /// results; the planner routes people on foot in the district at speeds multiplied by it.
     pub walk_factor: BTreeMap<String, f64>,
     /// `drill compare` fits a preparation time or a walking factor only from at least this
     /// many recorded people; with fewer the setting keeps its value (our choice: a median of

@@ -47,8 +47,8 @@ use super::scenario::Scenario;
 use super::types::*;
 use crate::model::*;
 use crate::network::{
-    Closures, EdgeClock, EdgeId, LatestTree, NodeId, Profile, RoadGraph, SearchTree, close_polygon,
-    close_roads, earliest_arrival_into, latest_departure_into,
+    Closures, EdgeClock, EdgeId, LatestTree, NodeId, Profile, RoadGraph, RoutingParams, SearchTree,
+    close_polygon, close_roads, earliest_arrival_into, latest_departure_into,
 };
 use crate::rng::Rng;
 use crate::spatial::{HazardIndex, Item, ItemKind, SpatialIndex};
@@ -1228,6 +1228,27 @@ fn find_all_helpers(prep: &Prep, works: &mut [Work], round_nodes: &[bool]) {
         });
 }
 
+/// The routing speeds of people leaving from `district`: on foot (walking, slowly, wheelchair,
+/// stretcher) scaled by the district's `drill.walk_factor` (calibrated from real drills by
+/// `drill compare`; the drill divides its escort times by the same factor); cars unchanged.
+fn escort_routing(params: &PlanParams, district: &str) -> RoutingParams {
+    let mut r = params.routing;
+    if let Some(f) = params.drill.walk_factor.get(district) {
+        for s in [
+            &mut r.walk,
+            &mut r.slow_walk,
+            &mut r.wheelchair,
+            &mut r.stretcher,
+        ] {
+            s.flat_mps *= f;
+            if let Some(x) = &mut s.steps_mps {
+                *x *= f;
+            }
+        }
+    }
+    r
+}
+
 fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     let (map, graph, params) = (prep.map, prep.graph, prep.params);
     let p = map.person(pid);
@@ -1324,7 +1345,9 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
     }
     w.home = Some(snap.node);
     w.home_snap_m = snap.distance_m;
-    let speed = prep.speed(profile);
+    // On foot, the person goes at the district's pace measured in real drills.
+    let routing = escort_routing(params, &map.district(p.district).code);
+    let speed = routing.flat_speed_mps(profile, &prep.scenario.conditions());
     let depart = w.earliest_depart_secs;
     let at_node = depart + snap.distance_m / speed;
     let deadline = prep.deadline_secs;
@@ -1342,7 +1365,7 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             tree,
             graph,
             profile,
-            &params.routing,
+            &routing,
             &prep.scenario.conditions(),
             closures,
             clock,

@@ -1202,7 +1202,8 @@ fn a_calibrated_walking_factor_slows_the_districts_people_on_foot_only() {
     let mut m = town();
     m.people
         .push(person_at("W", 10.0, 20.0, Mobility::WalksWithHelp));
-    m.people.push(person_at("B", 30.0, 10.0, Mobility::Bedridden));
+    m.people
+        .push(person_at("B", 30.0, 10.0, Mobility::Bedridden));
     let g = RoadGraph::build(&m.roads, Frame::for_map(&m), GraphParams::default()).unwrap();
     let with = |factors: &[(&str, f64)]| {
         let mut params = PlanParams::default();
@@ -1224,5 +1225,8 @@ fn a_calibrated_walking_factor_slows_the_districts_people_on_foot_only() {
     assert_eq!((bl, bd.clone()), (sl, sd), "same route");
     assert!((s - b / 0.8).abs() < 1e-6 * b, "{s} vs {b} / 0.8");
     assert_eq!(secs(&base, "B"), secs(&slow, "B"), "the car is not slowed");
-    assert_eq!(base.plans, other.plans, "another district's factor changes nothing");
+    assert_eq!(
+        base.plans, other.plans,
+        "another district's factor changes nothing"
+    );
 }

@@ -2,6 +2,9 @@
 //! own times), Monte Carlo against exact probabilities, and the same report whatever the
 //! number of threads.
 
+mod common;
+
+use common::town::{at, grid_roads_at, helper_in, leave_all, person_in, shelter_at};
 use mimamori::drill::sim::{Cause, Variant, Workspace, run_seed};
 use mimamori::drill::{Drill, OutcomeKind, monte_carlo};
 use mimamori::model::*;
@@ -11,15 +14,6 @@ use mimamori::plan::scenario::{DrillEvent, DrillSettings};
 use mimamori::plan::{HelperRole, Scenario};
 use mimamori::spatial::Frame;
 use time::macros::date;
-
-const LON0: f64 = 142.30;
-const LAT0: f64 = 43.70;
-const M_LON: f64 = 1.0 / 80_450.0; // degrees per metre east at 43.7° N
-const M_LAT: f64 = 1.0 / 111_132.0;
-
-fn at(x_m: f64, y_m: f64) -> LonLat {
-    LonLat::new(LON0 + x_m * M_LON, LAT0 + y_m * M_LAT)
-}
 
 fn road(id: &str, pts: &[(f64, f64)], bridge: bool) -> Road {
     Road {
@@ -36,79 +30,20 @@ fn road(id: &str, pts: &[(f64, f64)], bridge: bool) -> Road {
 
 /// A `n` × `n` street grid with 100 m blocks.
 fn grid_roads(n: usize) -> Vec<Road> {
-    let mut roads = Vec::new();
-    for i in 0..n {
-        let a = i as f64 * 100.0;
-        let h: Vec<(f64, f64)> = (0..n).map(|j| (j as f64 * 100.0, a)).collect();
-        let v: Vec<(f64, f64)> = (0..n).map(|j| (a, j as f64 * 100.0)).collect();
-        roads.push(road(&format!("H{i}"), &h, false));
-        roads.push(road(&format!("V{i}"), &v, false));
-    }
-    roads
+    grid_roads_at("", 0.0, n)
 }
 
 fn person_at(id: &str, x: f64, y: f64) -> Person {
-    Person {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        address: String::new(),
-        name: id.into(),
-        kana: String::new(),
-        birth_date: date!(1940 - 05 - 05),
-        sex: Sex::Female,
-        phone: String::new(),
-        reasons: vec![SupportReason::CareLevel(2)],
-        mobility: Mobility::WalksWithHelp,
-        helpers_needed: 1,
-        needs: vec![],
-        building: Building {
-            floors: 1,
-            bedroom_floor: 1,
-            structure: Structure::Wood,
-        },
-        household: Household::Alone,
-        contacts: vec![],
-        consent: Consent {
-            plan: true,
-            share: true,
-        },
-        daytime_place: String::new(),
-        notes: String::new(),
-        family_helper: None,
-    }
+    person_in(0, id, x, y, Mobility::WalksWithHelp)
 }
 
 /// A helper aged 64 (or 76 with `old`: absent with the age extra) on 2024-04-01.
 fn helper_at(id: &str, x: f64, y: f64, old: bool) -> Volunteer {
-    Volunteer {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        name: id.into(),
-        phone: String::new(),
-        birth_year: if old { 1948 } else { 1960 },
-        roles: vec![Role::Helper],
-        capacity: 1,
-        skills: vec![],
-        availability: Availability::ALWAYS,
-        consent_named: true,
+    let mut v = helper_in(0, id, x, y, &[]);
+    if old {
+        v.birth_year = 1948;
     }
-}
-
-fn shelter_at(id: &str, x: f64, y: f64) -> Shelter {
-    Shelter {
-        ext_id: id.into(),
-        name: id.into(),
-        address: String::new(),
-        location: at(x, y),
-        kind: ShelterKind::Shelter,
-        hazards: [HazardType::Flood].into_iter().collect(),
-        capacity: 1000,
-        indoor: true,
-        barrier_free: true,
-        welfare_access: None,
-    }
+    v
 }
 
 fn town(roads: Vec<Road>, shelter: (f64, f64)) -> Map {
@@ -121,14 +56,6 @@ fn town(roads: Vec<Road>, shelter: (f64, f64)) -> Map {
         roads,
         shelters: vec![shelter_at("S", shelter.0, shelter.1)],
         ..Map::default()
-    }
-}
-
-/// Everyone leaves (an evacuation order), no water: only the drill's events close roads.
-fn leave_all() -> Scenario {
-    Scenario {
-        evacuate_all: true,
-        ..Scenario::default()
     }
 }
 

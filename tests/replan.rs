@@ -3,6 +3,9 @@
 //! shelter, a re-plan of one district must give exactly the full plan's plans, uncovered list
 //! and counts; and a re-plan with no change must change nothing.
 
+mod common;
+
+use common::town;
 use mimamori::model::*;
 use mimamori::network::{GraphParams, RoadGraph};
 use mimamori::plan::Scenario;
@@ -11,14 +14,14 @@ use mimamori::rng::Rng;
 use mimamori::spatial::Frame;
 use time::macros::date;
 
-const M_LON: f64 = 1.0 / 80_450.0;
-const M_LAT: f64 = 1.0 / 111_132.0;
-
 /// District `d`'s origin is `GAP` metres east of the previous one's: 20 km (no helper walks
 /// that far), or 500 m in the towns whose districts touch (set per thread by `touching`).
+fn gap(d: usize) -> f64 {
+    d as f64 * GAP.with(|g| g.get())
+}
+
 fn at(d: usize, x_m: f64, y_m: f64) -> LonLat {
-    let gap = GAP.with(|g| g.get());
-    LonLat::new(142.30 + (x_m + d as f64 * gap) * M_LON, 43.70 + y_m * M_LAT)
+    town::at(x_m + gap(d), y_m)
 }
 
 thread_local! {
@@ -26,28 +29,7 @@ thread_local! {
 }
 
 fn grid(d: usize, n: usize) -> Vec<Road> {
-    let mut roads = Vec::new();
-    for i in 0..n {
-        for horizontal in [true, false] {
-            let coords = (0..n)
-                .map(|j| {
-                    let (a, b) = (i as f64 * 100.0, j as f64 * 100.0);
-                    if horizontal { at(d, b, a) } else { at(d, a, b) }
-                })
-                .collect();
-            roads.push(Road {
-                ext_id: format!("D{d}{}{i}", if horizontal { "H" } else { "V" }),
-                coords,
-                class: RoadClass::Residential,
-                bridge: false,
-                tunnel: false,
-                oneway: Oneway::No,
-                wheelchair: None,
-                name: String::new(),
-            });
-        }
-    }
-    roads
+    town::grid_roads_at(&format!("D{d}"), gap(d), n)
 }
 
 fn town(rng: &mut Rng) -> Map {
@@ -81,35 +63,9 @@ fn town(rng: &mut Rng) -> Map {
                 Mobility::Bedridden,
                 Mobility::WalksAlone,
             ][rng.below(4)];
-            m.people.push(Person {
-                ext_id: format!("P{d}{i:02}"),
-                district: DistrictId(d as u32),
-                home: at(d, x, y),
-                address: String::new(),
-                name: String::new(),
-                kana: String::new(),
-                birth_date: date!(1940 - 05 - 05),
-                sex: Sex::Female,
-                phone: String::new(),
-                reasons: vec![SupportReason::CareLevel(1 + rng.below(5) as u8)],
-                mobility,
-                helpers_needed: mobility.default_helpers_needed(),
-                needs: vec![],
-                building: Building {
-                    floors: 1,
-                    bedroom_floor: 1,
-                    structure: Structure::Wood,
-                },
-                household: Household::Alone,
-                contacts: vec![],
-                consent: Consent {
-                    plan: true,
-                    share: true,
-                },
-                daytime_place: String::new(),
-                notes: String::new(),
-                family_helper: None,
-            });
+            let mut p = town::person_in(d as u32, &format!("P{d}{i:02}"), x + gap(d), y, mobility);
+            p.reasons = vec![SupportReason::CareLevel(1 + rng.below(5) as u8)];
+            m.people.push(p);
         }
         for i in 0..1 + rng.below(6) {
             let (x, y) = pos(rng);
@@ -120,19 +76,10 @@ fn town(rng: &mut Rng) -> Map {
             if rng.chance(0.3) {
                 skills.push(Skill::Car);
             }
-            m.volunteers.push(Volunteer {
-                ext_id: format!("V{d}{i:02}"),
-                district: DistrictId(d as u32),
-                home: at(d, x, y),
-                name: String::new(),
-                phone: String::new(),
-                birth_year: 1950 + rng.below(30) as i32,
-                roles: vec![Role::Helper],
-                capacity: 1 + rng.below(3) as u8,
-                skills,
-                availability: Availability::ALWAYS,
-                consent_named: true,
-            });
+            let mut v = town::helper_in(d as u32, &format!("V{d}{i:02}"), x + gap(d), y, &skills);
+            v.birth_year = 1950 + rng.below(30) as i32;
+            v.capacity = 1 + rng.below(3) as u8;
+            m.volunteers.push(v);
         }
     }
     m

@@ -1,6 +1,9 @@
 //! The planning engine on tiny hand-made towns: each reason and each method comes out exactly
 //! when its facts hold, and not otherwise.
 
+mod common;
+
+use common::town::{self, LAT0, LON0, M_LAT, M_LON, at};
 use mimamori::model::*;
 use mimamori::network::{GraphParams, RoadGraph, Weather};
 use mimamori::plan::engine::{PlanParams, PlanRun, plan};
@@ -8,101 +11,23 @@ use mimamori::plan::{EvacuationNeed, Method, Reason, Scenario, TimeOfDay};
 use mimamori::spatial::Frame;
 use time::macros::date;
 
-const LON0: f64 = 142.30;
-const LAT0: f64 = 43.70;
-const M_LON: f64 = 1.0 / 80_450.0; // degrees per metre east at 43.7° N
-const M_LAT: f64 = 1.0 / 111_132.0;
-
-fn at(x_m: f64, y_m: f64) -> LonLat {
-    LonLat::new(LON0 + x_m * M_LON, LAT0 + y_m * M_LAT)
-}
-
 /// A `n` × `n` street grid with 100 m blocks.
 fn grid_roads(n: usize) -> Vec<Road> {
-    let mut roads = Vec::new();
-    for i in 0..n {
-        for horizontal in [true, false] {
-            let coords = (0..n)
-                .map(|j| {
-                    let (a, b) = (i as f64 * 100.0, j as f64 * 100.0);
-                    if horizontal { at(b, a) } else { at(a, b) }
-                })
-                .collect();
-            roads.push(Road {
-                ext_id: format!("{}{i}", if horizontal { "H" } else { "V" }),
-                coords,
-                class: RoadClass::Residential,
-                bridge: false,
-                tunnel: false,
-                oneway: Oneway::No,
-                wheelchair: None,
-                name: String::new(),
-            });
-        }
-    }
-    roads
+    town::grid_roads_at("", 0.0, n)
 }
 
 fn person_at(id: &str, x: f64, y: f64, mobility: Mobility) -> Person {
-    Person {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        address: String::new(),
-        name: id.into(),
-        kana: String::new(),
-        birth_date: date!(1940 - 05 - 05),
-        sex: Sex::Female,
-        phone: String::new(),
-        reasons: vec![SupportReason::CareLevel(2)],
-        mobility,
-        helpers_needed: mobility.default_helpers_needed(),
-        needs: vec![],
-        building: Building {
-            floors: 1,
-            bedroom_floor: 1,
-            structure: Structure::Wood,
-        },
-        household: Household::Alone,
-        contacts: vec![],
-        consent: Consent {
-            plan: true,
-            share: true,
-        },
-        daytime_place: String::new(),
-        notes: String::new(),
-        family_helper: None,
-    }
+    town::person_in(0, id, x, y, mobility)
 }
 
 fn helper_at(id: &str, x: f64, y: f64, skills: &[Skill]) -> Volunteer {
-    Volunteer {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        name: id.into(),
-        phone: String::new(),
-        birth_year: 1960,
-        roles: vec![Role::Helper],
-        capacity: 1,
-        skills: skills.to_vec(),
-        availability: Availability::ALWAYS,
-        consent_named: true,
-    }
+    town::helper_in(0, id, x, y, skills)
 }
 
 fn shelter_at(id: &str, x: f64, y: f64, capacity: u32) -> Shelter {
     Shelter {
-        ext_id: id.into(),
-        name: id.into(),
-        address: String::new(),
-        location: at(x, y),
-        kind: ShelterKind::Shelter,
-        hazards: [HazardType::Flood].into_iter().collect(),
         capacity,
-        indoor: true,
-        barrier_free: true,
-        welfare_access: None,
+        ..town::shelter_at(id, x, y)
     }
 }
 

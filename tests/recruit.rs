@@ -1,50 +1,18 @@
 //! Where to recruit: tiny towns with an exact answer, the planner's own reach rule for a new
 //! helper checked against re-planning, and suggestions checked by re-planning every prefix.
 
+mod common;
+
+use common::town::{AS_OF, at, graph, grid_roads_at, helper_in, leave_all, person_in, shelter_at};
 use mimamori::model::*;
-use mimamori::network::{GraphParams, RoadGraph};
 use mimamori::plan::Scenario;
 use mimamori::plan::engine::{PlanParams, PlanRun, plan};
 use mimamori::recruit::{self, RecruitReport};
 use mimamori::rng::Rng;
-use mimamori::spatial::Frame;
-use time::Date;
-use time::macros::date;
-
-const LON0: f64 = 142.30;
-const LAT0: f64 = 43.70;
-const M_LON: f64 = 1.0 / 80_450.0;
-const M_LAT: f64 = 1.0 / 111_132.0;
-const AS_OF: Date = date!(2024 - 04 - 01);
-
-fn at(x_m: f64, y_m: f64) -> LonLat {
-    LonLat::new(LON0 + x_m * M_LON, LAT0 + y_m * M_LAT)
-}
 
 /// An `n` × `n` street grid with 100 m blocks.
 fn grid_roads(n: usize) -> Vec<Road> {
-    let mut roads = Vec::new();
-    for i in 0..n {
-        for horizontal in [true, false] {
-            let coords = (0..n)
-                .map(|j| {
-                    let (a, b) = (i as f64 * 100.0, j as f64 * 100.0);
-                    if horizontal { at(b, a) } else { at(a, b) }
-                })
-                .collect();
-            roads.push(Road {
-                ext_id: format!("{}{i}", if horizontal { "H" } else { "V" }),
-                coords,
-                class: RoadClass::Residential,
-                bridge: false,
-                tunnel: false,
-                oneway: Oneway::No,
-                wheelchair: None,
-                name: String::new(),
-            });
-        }
-    }
-    roads
+    grid_roads_at("", 0.0, n)
 }
 
 /// The grid with its north-south streets cut between y = 500 and 600 (a river) except the
@@ -73,66 +41,11 @@ fn river_roads(n: usize) -> Vec<Road> {
 }
 
 fn person_at(id: &str, x: f64, y: f64, mobility: Mobility) -> Person {
-    Person {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        address: String::new(),
-        name: id.into(),
-        kana: String::new(),
-        birth_date: date!(1940 - 05 - 05),
-        sex: Sex::Female,
-        phone: String::new(),
-        reasons: vec![SupportReason::CareLevel(2)],
-        mobility,
-        helpers_needed: mobility.default_helpers_needed(),
-        needs: vec![],
-        building: Building {
-            floors: 1,
-            bedroom_floor: 1,
-            structure: Structure::Wood,
-        },
-        household: Household::Alone,
-        contacts: vec![],
-        consent: Consent {
-            plan: true,
-            share: true,
-        },
-        daytime_place: String::new(),
-        notes: String::new(),
-        family_helper: None,
-    }
+    person_in(0, id, x, y, mobility)
 }
 
 fn helper_at(id: &str, x: f64, y: f64) -> Volunteer {
-    Volunteer {
-        ext_id: id.into(),
-        district: DistrictId(0),
-        home: at(x, y),
-        name: id.into(),
-        phone: String::new(),
-        birth_year: 1960,
-        roles: vec![Role::Helper],
-        capacity: 1,
-        skills: vec![],
-        availability: Availability::ALWAYS,
-        consent_named: true,
-    }
-}
-
-fn shelter_at(id: &str, x: f64, y: f64) -> Shelter {
-    Shelter {
-        ext_id: id.into(),
-        name: id.into(),
-        address: String::new(),
-        location: at(x, y),
-        kind: ShelterKind::Shelter,
-        hazards: [HazardType::Flood].into_iter().collect(),
-        capacity: 1000,
-        indoor: true,
-        barrier_free: true,
-        welfare_access: None,
-    }
+    helper_in(0, id, x, y, &[])
 }
 
 fn town(roads: Vec<Road>) -> Map {
@@ -145,18 +58,6 @@ fn town(roads: Vec<Road>) -> Map {
         roads,
         ..Map::default()
     }
-}
-
-/// An evacuation order for the whole town (a town without zones still leaves).
-fn leave_all() -> Scenario {
-    Scenario {
-        evacuate_all: true,
-        ..Scenario::default()
-    }
-}
-
-fn graph(map: &Map) -> RoadGraph {
-    RoadGraph::build(&map.roads, Frame::for_map(map), GraphParams::default()).unwrap()
 }
 
 /// Plans, suggests up to `count` helpers for district T and verifies them.

@@ -11,8 +11,8 @@ use time::macros::date;
 
 pub const LON0: f64 = 142.30;
 pub const LAT0: f64 = 43.70;
-const M_LON: f64 = 1.0 / 80_450.0;
-const M_LAT: f64 = 1.0 / 111_132.0;
+pub const M_LON: f64 = 1.0 / 80_450.0;
+pub const M_LAT: f64 = 1.0 / 111_132.0;
 pub const AS_OF: Date = date!(2024 - 04 - 01);
 
 /// The point `x_m` east and `y_m` north of the origin.

@@ -184,8 +184,8 @@ fn export(a: ExportArgs) -> Result<()> {
     let t = Instant::now();
     let mut b = share::export(&m, &run, &scenario, &a.district, a.k, drill.as_ref(), &sp)?;
     if let Some(db) = &a.db {
+        // The hash is set when the file text is made (`to_json`).
         b.aggregates.statuses = Some(status_counts(db, &m, &a.district)?);
-        b.hash = b.content_hash();
     }
     tracing::info!(ms = t.elapsed().as_millis() as u64, "exported");
     mimamori::io::write_atomic(&a.out, b.to_json().as_bytes())

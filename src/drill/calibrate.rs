@@ -142,10 +142,7 @@ pub struct Comparison {
     pub calibration: Calibration,
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
+use crate::io::round_to as round;
 
 /// Compares `results` with the deterministic prediction of `drill` (made everyone-present
 /// here) and fits the calibration. `params` are those the drill was prepared with.
@@ -417,11 +414,4 @@ pub fn districts_csv(c: &Comparison) -> String {
     t
 }
 
-/// Quotes a CSV field when needed.
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
+use crate::io::csv_field;

@@ -189,10 +189,7 @@ fn quantile(v: &[f64], q: f64) -> Option<f64> {
     Some(v[rank - 1])
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
+use crate::io::round_to as round;
 
 impl Drill<'_> {
     /// Components holding a person of `district` (all when `None`).

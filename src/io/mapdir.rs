@@ -1290,7 +1290,7 @@ fn feature_collection(features: Vec<Value>) -> Vec<u8> {
 }
 
 fn round7(v: f64) -> f64 {
-    (v * 1e7).round() / 1e7
+    super::round_to(v, 7)
 }
 
 fn pos(p: LonLat) -> Value {

@@ -334,7 +334,7 @@ pub fn drill_kit(
     csv.push_str(&headers.join(","));
     csv.push('\n');
     for r in &rows {
-        csv.push_str(&crate::drill::calibrate::csv_field(&r[0]));
+        csv.push_str(&crate::io::csv_field(&r[0]));
         csv.push_str(&",".repeat(headers.len() - 1));
         csv.push('\n');
     }

@@ -111,9 +111,7 @@ pub fn wilson(x: usize, n: usize, z: f64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-fn r4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
+use super::round4 as r4;
 
 /// One district's figures, ranks and profile.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -21,13 +21,12 @@ pub mod compare;
 pub mod kanon;
 pub mod suggest;
 
-use crate::model::{HazardKind, Household, Map, Mobility, Need, Sex, SupportReason};
+use crate::model::{HazardKind, Household, Map, Mobility, Need, SupportReason};
 use crate::plan::engine::PlanRun;
 use crate::plan::{EvacuationNeed, Method, Plan, Scenario};
 use crate::spatial::HazardIndex;
 use kanon::{Generalisation, HazardBand, RawQi};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The bundle format version this code writes and reads.
@@ -156,7 +155,7 @@ impl ScenarioKey {
             weekend: s.weekend,
             lead_time_min: s.lead_time_min,
             evacuate_all: s.evacuate_all,
-            fingerprint: sha256_hex(json.as_bytes()),
+            fingerprint: crate::store::token_hash(&json),
         }
     }
 }
@@ -289,17 +288,12 @@ pub struct Bundle {
     pub hash: String,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    let d = Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 impl Bundle {
     /// The hash of the content: SHA-256 of the compact JSON without the `hash` field.
     pub fn content_hash(&self) -> String {
         let mut b = self.clone();
         b.hash.clear();
-        sha256_hex(serde_json::to_string(&b).unwrap_or_default().as_bytes())
+        crate::store::token_hash(&serde_json::to_string(&b).unwrap_or_default())
     }
 
     /// The file text (pretty JSON, a final newline), with the hash set.
@@ -354,8 +348,9 @@ pub struct Record {
     pub pattern: Pattern,
 }
 
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
+/// Shares and rates are written with 4 decimals.
+pub(crate) fn round4(x: f64) -> f64 {
+    crate::io::round_to(x, 4)
 }
 
 fn ratio(a: usize, b: usize) -> Option<f64> {
@@ -395,18 +390,11 @@ fn hazard_band(
     scenario: &Scenario,
     p: &crate::model::Person,
 ) -> HazardBand {
-    let active = |k: HazardKind| {
-        if scenario.active_zones.is_empty() {
-            k.hazard_type() == scenario.hazard
-        } else {
-            scenario.active_zones.contains(&k)
-        }
-    };
     let mut band = HazardBand::None;
     let mut rank = 0u8;
     for hid in index.containing(&map.hazards, p.home) {
         let z = &map.hazards[hid.index()];
-        if !active(z.kind) {
+        if !scenario.zone_active(z.kind) {
             continue;
         }
         if let Some(r) = z.depth_rank {
@@ -607,11 +595,6 @@ pub fn mobility_group(m: Mobility) -> &'static str {
 /// Does a pattern's (possibly generalised) household mean living alone?
 pub fn lives_alone(household: &str) -> bool {
     household == Household::Alone.code() || household == "alone"
-}
-
-/// The sex code used by patterns.
-pub fn sex_code(s: Sex) -> &'static str {
-    s.code()
 }
 
 /// One district's practice bundle for `scenario` from a planning run of the whole map (or of

@@ -406,10 +406,4 @@ pub fn suggest_csv(r: &SuggestReport, lang: Lang) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
+use crate::io::csv_field;

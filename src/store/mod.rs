@@ -781,15 +781,18 @@ impl Store {
 
     /// A person's current plan and the run it came from.
     pub fn current_plan(&self, person_id: &str) -> Result<Option<(i64, serde_json::Value)>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT run_id, plan_json FROM current_plans WHERE person_id = ?1")?
-            .query_row([person_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+        self.current_plan_as(person_id)
     }
 
     /// A person's current plan as stored, unparsed: (run id, plan JSON text).
     pub fn current_plan_text(&self, person_id: &str) -> Result<Option<(i64, String)>> {
+        self.current_plan_as(person_id)
+    }
+
+    fn current_plan_as<T: rusqlite::types::FromSql>(
+        &self,
+        person_id: &str,
+    ) -> Result<Option<(i64, T)>> {
         Ok(self
             .conn
             .prepare_cached("SELECT run_id, plan_json FROM current_plans WHERE person_id = ?1")?

@@ -668,7 +668,7 @@ fn read_overpass(path: &Path) -> Result<(Collector, HashMap<i64, Option<LonLat>>
 // ---------------------------------------------------------------- writing
 
 fn round7(v: f64) -> f64 {
-    (v * 1e7).round() / 1e7
+    crate::io::round_to(v, 7)
 }
 
 /// `roads.geojson` with the core properties of [`mapdir::roads_geojson`] plus the OSM ones

@@ -129,7 +129,7 @@ impl Frame {
 
 /// What a point of the [`SpatialIndex`] stands for. Ordered people < volunteers < shelters, then
 /// by ID; this order breaks distance ties.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Item {
     Person(PersonId),
     Volunteer(VolunteerId),
@@ -155,7 +155,7 @@ impl Item {
 }
 
 /// One query result: the item and its planar distance in metres from the query point.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hit {
     pub item: Item,
     /// Planar distance in the index's [`Frame`], metres.

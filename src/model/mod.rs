@@ -4,6 +4,9 @@
 //! Every entity lives in a `Vec` arena inside [`Map`] and is addressed by a dense typed ID
 //! ([`PersonId`], [`VolunteerId`], ...). Each entity also keeps the external reference the user
 //! knows (roster row id, GSI 共通ID, OSM way id); messages show that, never only an index.
+//! Typed IDs are positions in one loaded map: they implement no `Serialize`, so they cannot be
+//! written anywhere. Files, the store, the API and plans key everything by the data's own ids,
+//! and deleting a row renumbers nothing that was saved.
 //! Coordinates are WGS84 `(lon, lat)` everywhere ([`LonLat`]).
 
 mod enums;
@@ -17,7 +20,7 @@ use time::Date;
 macro_rules! typed_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub u32);
         impl $name {
             /// The arena index.
@@ -32,6 +35,12 @@ typed_id!(
     /// Index of a [`District`] in [`Map::districts`].
     DistrictId
 );
+/// Only for records read back without their district (the store sets it right after).
+impl Default for DistrictId {
+    fn default() -> Self {
+        DistrictId(0)
+    }
+}
 typed_id!(
     /// Index of a [`Person`] in [`Map::people`].
     PersonId
@@ -325,6 +334,8 @@ pub struct Consent {
 pub struct Person {
     /// Roster id the district uses, e.g. "P00001".
     pub ext_id: String,
+    /// Its district; written by code where stored (the arena index is never serialised).
+    #[serde(skip)]
     pub district: DistrictId,
     pub home: LonLat,
     pub address: String,
@@ -374,6 +385,8 @@ impl Person {
 pub struct Volunteer {
     /// Roster id, e.g. "V00001".
     pub ext_id: String,
+    /// Its district; written by code where stored (the arena index is never serialised).
+    #[serde(skip)]
     pub district: DistrictId,
     pub home: LonLat,
     pub name: String,
@@ -486,7 +499,7 @@ pub struct Road {
 }
 
 /// One watch activity (見守り記録).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct WatchRecord {
     pub date: Date,
     pub person: PersonId,
@@ -498,7 +511,7 @@ pub struct WatchRecord {
 }
 
 /// A whole map folder, validated.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Map {
     pub meta: MapMeta,
     pub districts: Vec<District>,
@@ -509,13 +522,12 @@ pub struct Map {
     pub roads: Vec<Road>,
     pub records: Vec<WatchRecord>,
     /// Hand-set choices (`pins.csv`), in file order.
-    #[serde(default)]
     pub pins: Vec<Pin>,
 }
 
 /// A choice a coordinator fixed by hand for one person: a helper, a destination or both.
 /// The planner obeys it when feasible and reports it when not.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pin {
     pub person: PersonId,
     pub helper: Option<VolunteerId>,

@@ -54,7 +54,7 @@ pub struct NodeData {
 }
 
 /// A graph edge: one road segment, usable in both directions on foot; cars follow `oneway`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EdgeData {
     /// Start node (the earlier vertex in the road's coordinate order).
     pub from: NodeId,

@@ -148,15 +148,8 @@ fn record_json<T: serde::Serialize>(v: &T, district_code: &str) -> Result<Value>
     Ok(j)
 }
 
-fn record_from_json<T: serde::de::DeserializeOwned>(
-    mut j: Value,
-    district: Option<DistrictId>,
-    what: &str,
-) -> Result<T> {
+fn record_from_json<T: serde::de::DeserializeOwned>(mut j: Value, what: &str) -> Result<T> {
     if let Value::Object(o) = &mut j {
-        if let Some(d) = district {
-            o.insert("district".into(), serde_json::json!(d.0));
-        }
         if let Some(Value::String(text)) = o.get("birth_date") {
             let d = parse_day(text)?;
             let v = serde_json::to_value(d).map_err(|e| corrupt(what)(json_error(e)))?;
@@ -350,21 +343,23 @@ impl Store {
         for (code, lon, lat, j) in
             rows("SELECT district, lon, lat, record_json FROM people ORDER BY position")?
         {
-            let mut p: Person = record_from_json(j, Some(district(&code)?), "person")?;
+            let mut p: Person = record_from_json(j, "person")?;
+            p.district = district(&code)?;
             p.home = LonLat::new(lon, lat);
             map.people.push(p);
         }
         for (code, lon, lat, j) in
             rows("SELECT district, lon, lat, record_json FROM volunteers ORDER BY position")?
         {
-            let mut v: Volunteer = record_from_json(j, Some(district(&code)?), "volunteer")?;
+            let mut v: Volunteer = record_from_json(j, "volunteer")?;
+            v.district = district(&code)?;
             v.home = LonLat::new(lon, lat);
             map.volunteers.push(v);
         }
         for (_, lon, lat, j) in
             rows("SELECT id, lon, lat, record_json FROM shelters ORDER BY position")?
         {
-            let mut s: Shelter = record_from_json(j, None, "shelter")?;
+            let mut s: Shelter = record_from_json(j, "shelter")?;
             s.location = LonLat::new(lon, lat);
             map.shelters.push(s);
         }

@@ -149,12 +149,12 @@ fn record_json<T: serde::Serialize>(v: &T, district_code: &str) -> Result<Value>
 }
 
 fn record_from_json<T: serde::de::DeserializeOwned>(mut j: Value, what: &str) -> Result<T> {
-    if let Value::Object(o) = &mut j {
-        if let Some(Value::String(text)) = o.get("birth_date") {
-            let d = parse_day(text)?;
-            let v = serde_json::to_value(d).map_err(|e| corrupt(what)(json_error(e)))?;
-            o.insert("birth_date".into(), v);
-        }
+    if let Value::Object(o) = &mut j
+        && let Some(Value::String(text)) = o.get("birth_date")
+    {
+        let d = parse_day(text)?;
+        let v = serde_json::to_value(d).map_err(|e| corrupt(what)(json_error(e)))?;
+        o.insert("birth_date".into(), v);
     }
     serde_json::from_value(j).map_err(|e| corrupt(what)(json_error(e)))
 }

@@ -129,7 +129,10 @@ pub(super) fn person_row(store: &Store, id: &str) -> Result<Option<PersonRow>, A
         .map_err(crate::store::StoreError::from)?)
 }
 
-pub(super) fn stored_plan(store: &Store, person: PersonRow) -> Result<Option<StoredPlan>, ApiError> {
+pub(super) fn stored_plan(
+    store: &Store,
+    person: PersonRow,
+) -> Result<Option<StoredPlan>, ApiError> {
     let Some((run_id, json)) = store.current_plan_text(&person.id)? else {
         return Ok(None);
     };
@@ -150,7 +153,11 @@ pub(super) fn stored_plan(store: &Store, person: PersonRow) -> Result<Option<Sto
 
 /// The person's plan and what `user` may see of it; 404 for a missing id, a person outside
 /// the user's scope, or (in scope) a person without a plan.
-pub(super) fn plan_in_scope(store: &Store, user: &User, id: &str) -> Result<(StoredPlan, Access), ApiError> {
+pub(super) fn plan_in_scope(
+    store: &Store,
+    user: &User,
+    id: &str,
+) -> Result<(StoredPlan, Access), ApiError> {
     require(
         user,
         &[UserRole::City, UserRole::Coordinator, UserRole::Helper],
@@ -462,7 +469,14 @@ async fn get_sheet(
         Some("en") => Lang::En,
         Some(_) => return Err(field_error("lang", "ja or en")),
     };
-    let html = sheet_html(&state, &user, &id, lang, format!("GET /api/people/{id}/sheet")).await?;
+    let html = sheet_html(
+        &state,
+        &user,
+        &id,
+        lang,
+        format!("GET /api/people/{id}/sheet"),
+    )
+    .await?;
     Ok(axum::response::Html(html))
 }
 
@@ -547,7 +561,14 @@ async fn patch_plan(
             "The body must be JSON with status, status_note, notes and/or pin {helper_id, destination_id}.",
         )
     })?;
-    let view = edit_plan(&state, &user, &id, patch, format!("PATCH /api/people/{id}/plan")).await?;
+    let view = edit_plan(
+        &state,
+        &user,
+        &id,
+        patch,
+        format!("PATCH /api/people/{id}/plan"),
+    )
+    .await?;
     Ok(Json(view))
 }
 

@@ -17,6 +17,7 @@
 //!   (dashboard), `/districts/{code}/uncovered`, `/people/{id}` (plan page, forms),
 //!   `/people/{id}/sheet` (the printable A4 sheet of `mimamori sheets`).
 
+mod map;
 mod pages;
 mod texts;
 
@@ -51,6 +52,32 @@ const SHEET_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 
                          base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 const APP_CSS: &str = include_str!("../../../web/app.css");
+const MAP_JS: &str = include_str!("../../../web/map.js");
+/// Leaflet 1.9.4 from the npm registry, unchanged (BSD-2-Clause; web/vendor/leaflet-1.9.4/README.md).
+const LEAFLET_JS: &str = include_str!("../../../web/vendor/leaflet-1.9.4/leaflet.js");
+const LEAFLET_CSS: &str = include_str!("../../../web/vendor/leaflet-1.9.4/leaflet.css");
+const LEAFLET_IMAGES: &[(&str, &[u8])] = &[
+    (
+        "layers.png",
+        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/layers.png"),
+    ),
+    (
+        "layers-2x.png",
+        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/layers-2x.png"),
+    ),
+    (
+        "marker-icon.png",
+        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-icon.png"),
+    ),
+    (
+        "marker-icon-2x.png",
+        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-icon-2x.png"),
+    ),
+    (
+        "marker-shadow.png",
+        include_bytes!("../../../web/vendor/leaflet-1.9.4/images/marker-shadow.png"),
+    ),
+];
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -61,7 +88,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/districts/{code}/uncovered", get(uncovered_page))
         .route("/people/{id}", get(plan_page).post(plan_form))
         .route("/people/{id}/sheet", get(sheet_page))
+        .route("/districts/{code}/map", get(map_page))
+        .route("/districts/{code}/map.json", get(map_json))
+        .route("/districts/{code}/drill", get(drill_page))
+        .route("/compare", get(compare_page))
         .route("/static/app.css", get(css))
+        .route("/static/map.js", get(map_js))
+        .route("/static/leaflet/leaflet.js", get(leaflet_js))
+        .route("/static/leaflet/leaflet.css", get(leaflet_css))
+        .route("/static/leaflet/images/{file}", get(leaflet_image))
         .layer(middleware::from_fn(security_headers))
 }
 
@@ -139,8 +174,7 @@ impl FromRequestParts<AppState> for Session {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let lang = lang_of(parts);
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| cookie_safe(t))
-        else {
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| cookie_safe(t)) else {
             return Err(to_signin());
         };
         match handlers::user_for_token(state, token) {
@@ -189,15 +223,38 @@ async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
-async fn css() -> Response {
+fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "max-age=3600"),
         ],
-        APP_CSS,
+        body,
     )
         .into_response()
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", APP_CSS.as_bytes())
+}
+
+async fn map_js() -> Response {
+    asset("text/javascript; charset=utf-8", MAP_JS.as_bytes())
+}
+
+async fn leaflet_js() -> Response {
+    asset("text/javascript; charset=utf-8", LEAFLET_JS.as_bytes())
+}
+
+async fn leaflet_css() -> Response {
+    asset("text/css; charset=utf-8", LEAFLET_CSS.as_bytes())
+}
+
+async fn leaflet_image(Path(file): Path<String>) -> Response {
+    match LEAFLET_IMAGES.iter().find(|(name, _)| *name == file) {
+        Some((_, bytes)) => asset("image/png", bytes),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// An API error as a page: 401 → sign in, 404 → the one not-found page (a missing id and a
@@ -241,7 +298,9 @@ async fn signin(
     PageLang(lang): PageLang,
     form: Result<axum::Form<SigninForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let token = form.map(|f| f.0.token.trim().to_owned()).unwrap_or_default();
+    let token = form
+        .map(|f| f.0.token.trim().to_owned())
+        .unwrap_or_default();
     let bad = || {
         pages::signin(
             Chrome::new(None, lang, "", false),
@@ -305,7 +364,9 @@ fn csrf_failed(s: &Session) -> Response {
 async fn home(State(state): State<AppState>, s: Session) -> Response {
     match s.user.role {
         UserRole::Coordinator => match &s.user.district {
-            Some(d) => Redirect::to(&format!("/districts/{}", pages::path_segment(d))).into_response(),
+            Some(d) => {
+                Redirect::to(&format!("/districts/{}", pages::path_segment(d))).into_response()
+            }
             None => error_page(ApiError::forbidden(), s.lang, Some(&s)),
         },
         UserRole::Helper => {
@@ -333,7 +394,11 @@ async fn home(State(state): State<AppState>, s: Session) -> Response {
 /// one month gives a coordinator time to arrange a visit), not a policy of the plans.
 pub const REVIEW_NOTICE_DAYS: i64 = 30;
 
-async fn dashboard(State(state): State<AppState>, s: Session, Path(code): Path<String>) -> Response {
+async fn dashboard(
+    State(state): State<AppState>,
+    s: Session,
+    Path(code): Path<String>,
+) -> Response {
     let data = (|| {
         let store = state.store()?;
         handlers::district_scope(&s.user, Some(&code))?;
@@ -379,7 +444,10 @@ async fn uncovered_page(
         let entry = crate::store::AuditEntry {
             user: s.user.name.clone(),
             person_id: Some(r.id.clone()),
-            fields: pages::EXPLAIN_FIELDS.iter().map(|f| (*f).to_owned()).collect(),
+            fields: pages::EXPLAIN_FIELDS
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect(),
             reason: format!("GET /districts/{code}/uncovered"),
         };
         if let Err(e) = state.audit(entry, now).await {
@@ -387,6 +455,256 @@ async fn uncovered_page(
         }
     }
     pages::uncovered(&s, &code, &rows)
+}
+
+#[derive(Deserialize, Default)]
+struct MapQuery {
+    reason: Option<String>,
+}
+
+/// The people of the map and the reason codes to filter by (scope checked like the API's
+/// lists).
+fn map_data(
+    state: &AppState,
+    s: &Session,
+    code: &str,
+) -> Result<
+    (
+        Vec<super::views::PersonSummary>,
+        Vec<super::views::UncoveredView>,
+    ),
+    ApiError,
+> {
+    let store = state.store()?;
+    let people = handlers::people_list(&store, &s.user, Some(code))?;
+    let uncovered = handlers::uncovered_list(&store, &s.user, Some(code))?;
+    Ok((people, uncovered))
+}
+
+async fn map_page(
+    State(state): State<AppState>,
+    s: Session,
+    Path(code): Path<String>,
+    Query(q): Query<MapQuery>,
+) -> Response {
+    match map_data(&state, &s, &code) {
+        Ok((people, uncovered)) => pages::map(&s, &code, &people, &uncovered, q.reason.as_deref()),
+        Err(e) => error_page(e, s.lang, Some(&s)),
+    }
+}
+
+async fn map_json(
+    State(state): State<AppState>,
+    s: Session,
+    Path(code): Path<String>,
+    Query(q): Query<MapQuery>,
+) -> Response {
+    let now = state.now();
+    let reason = q.reason.filter(|r| !r.is_empty());
+    let built = (|| {
+        let engine = state.engine()?;
+        let (people, uncovered) = map_data(&state, &s, &code)?;
+        let Some(engine) = engine else {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_engine",
+                "この構成では地図を表示できません（地図が読み込まれていません）。",
+                "The map is not available here (no map is loaded).",
+            ));
+        };
+        Ok(map::district_layers(
+            engine.planner.map(),
+            &code,
+            &people,
+            &uncovered,
+            reason.as_deref(),
+        ))
+    })();
+    let (layers, placed) = match built {
+        Ok(b) => b,
+        Err(e) => return e.into_response(),
+    };
+    // Home points are personal: one audit row per person placed, before the answer.
+    for id in placed {
+        let entry = crate::store::AuditEntry {
+            user: s.user.name.clone(),
+            person_id: Some(id),
+            fields: vec!["home".to_owned()],
+            reason: format!("GET /districts/{code}/map.json"),
+        };
+        if let Err(e) = state.audit(entry, now).await {
+            return e.into_response();
+        }
+    }
+    axum::Json(layers).into_response()
+}
+
+/// Simulated runs of a drill from the web page when none is asked for. Fewer than the CLI's
+/// default (1,000) so the page answers in seconds; `mimamori drill` is there for the full count.
+pub const DRILL_RUNS: u32 = 200;
+/// The most runs a page may ask for (a bound on one request's work, not a policy).
+pub const DRILL_RUNS_MAX: u32 = 1000;
+
+#[derive(Deserialize, Default)]
+struct DrillQuery {
+    seed: Option<String>,
+    runs: Option<String>,
+}
+
+/// Runs the drill of `district` on the plans held in memory (the stored scenario), off the
+/// async threads.
+async fn run_drill(
+    state: &AppState,
+    district: &str,
+    seed: u64,
+    runs: u32,
+) -> Result<crate::drill::DrillReport, ApiError> {
+    let Some(engine) = state.engine.clone() else {
+        return Err(no_engine());
+    };
+    let district = district.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let e = engine.lock().map_err(|_| ApiError::internal())?;
+        let scenario: crate::plan::Scenario =
+            serde_json::from_str(&e.scenario_json).map_err(|_| ApiError::internal())?;
+        let p = &e.planner;
+        let drill = crate::drill::Drill::prepare(
+            p.map(),
+            p.graph(),
+            &scenario,
+            p.params(),
+            e.planned.run(),
+        )
+        .map_err(|err| {
+            tracing::error!(error = %err, "drill cannot be prepared");
+            ApiError::internal()
+        })?;
+        Ok(crate::drill::monte_carlo(
+            &drill,
+            &scenario.name,
+            runs,
+            seed,
+            Some(&district),
+        ))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+fn no_engine() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no_engine",
+        "この構成では使えません（地図が読み込まれていません）。",
+        "Not available here (no map is loaded).",
+    )
+}
+
+async fn drill_page(
+    State(state): State<AppState>,
+    s: Session,
+    Path(code): Path<String>,
+    Query(q): Query<DrillQuery>,
+) -> Response {
+    let scope = (|| {
+        let store = state.store()?;
+        handlers::district_scope(&s.user, Some(&code))?;
+        handlers::known_district(&store, &code)?;
+        Ok::<_, ApiError>(())
+    })();
+    if let Err(e) = scope {
+        return error_page(e, s.lang, Some(&s));
+    }
+    let seed_text = q.seed.unwrap_or_default();
+    let runs_text = q.runs.unwrap_or_default();
+    let runs = if runs_text.trim().is_empty() {
+        Some(DRILL_RUNS)
+    } else {
+        runs_text
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|r| (1..=DRILL_RUNS_MAX).contains(r))
+    };
+    let seed = seed_text.trim().parse::<u64>().ok();
+    let (report, error) = match (seed_text.trim().is_empty(), seed, runs) {
+        (true, _, _) => (None, None),
+        (false, Some(seed), Some(runs)) => match run_drill(&state, &code, seed, runs).await {
+            Ok(r) => (Some(r), None),
+            Err(e) => return error_page(e, s.lang, Some(&s)),
+        },
+        _ => (
+            None,
+            Some(s.lang.pick(
+                "シードは0以上の整数、回数は1〜1000で指定してください。",
+                "The seed must be a whole number (0 or more), the runs 1 to 1000.",
+            )),
+        ),
+    };
+    pages::drill(
+        &s,
+        &code,
+        &seed_text,
+        runs.unwrap_or(DRILL_RUNS),
+        report.as_ref(),
+        error,
+    )
+}
+
+/// The district comparison (`mimamori share compare` on the plans held in memory): every
+/// district's anonymised practice bundle (k = the smallest allowed), compared. City and
+/// coordinators (the bundles carry no identities).
+async fn compare_page(State(state): State<AppState>, s: Session) -> Response {
+    if let Err(e) = handlers::require(&s.user, &[UserRole::City, UserRole::Coordinator]) {
+        return error_page(e, s.lang, Some(&s));
+    }
+    let Some(engine) = state.engine.clone() else {
+        return error_page(no_engine(), s.lang, Some(&s));
+    };
+    let lang = s.lang;
+    let built = tokio::task::spawn_blocking(move || {
+        let e = engine.lock().map_err(|_| ApiError::internal())?;
+        let scenario: crate::plan::Scenario =
+            serde_json::from_str(&e.scenario_json).map_err(|_| ApiError::internal())?;
+        let sp = crate::share::ShareParams::default();
+        let map = e.planner.map();
+        let mut bundles = Vec::new();
+        for d in &map.districts {
+            let b = crate::share::export(
+                map,
+                e.planned.run(),
+                &scenario,
+                &d.code,
+                sp.min_k,
+                None,
+                &sp,
+            )
+            .map_err(|err| {
+                tracing::error!(error = %err, "bundle cannot be made");
+                ApiError::internal()
+            })?;
+            bundles.push((format!("{}.json", d.code), b));
+        }
+        let c = crate::share::compare::compare(&bundles, &sp).map_err(|err| {
+            tracing::error!(error = %err, "districts cannot be compared");
+            ApiError::internal()
+        })?;
+        Ok::<_, ApiError>(crate::render::share::compare_page(&c, lang))
+    })
+    .await
+    .map_err(|_| ApiError::internal())
+    .and_then(|r| r);
+    match built {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, SHEET_CSP),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(e) => error_page(e, s.lang, Some(&s)),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -432,14 +750,8 @@ async fn plan_response(
         Ok(b) => b,
         Err(e) => return error_page(e, s.lang, Some(s)),
     };
-    if let Err(e) = handlers::audit_read(
-        state,
-        &s.user,
-        &view,
-        format!("GET /people/{id}"),
-        now,
-    )
-    .await
+    if let Err(e) =
+        handlers::audit_read(state, &s.user, &view, format!("GET /people/{id}"), now).await
     {
         return error_page(e, s.lang, Some(s));
     }
@@ -553,11 +865,11 @@ async fn plan_form(
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/people/{}?saved=1", pages::path_segment(&id))).into_response(),
-        // Not in scope, no such person, a role that may not edit: the same pages as a GET.
-        Err(e) if matches!(e.status.as_u16(), 401 | 403 | 404) => {
-            error_page(e, s.lang, Some(&s))
+        Ok(_) => {
+            Redirect::to(&format!("/people/{}?saved=1", pages::path_segment(&id))).into_response()
         }
+        // Not in scope, no such person, a role that may not edit: the same pages as a GET.
+        Err(e) if matches!(e.status.as_u16(), 401 | 403 | 404) => error_page(e, s.lang, Some(&s)),
         // The caller's mistake (a pin the plan cannot follow, a transition not allowed): the
         // plan page again with the message.
         Err(e) => {
@@ -568,8 +880,14 @@ async fn plan_form(
 }
 
 async fn sheet_page(State(state): State<AppState>, s: Session, Path(id): Path<String>) -> Response {
-    match handlers::sheet_html(&state, &s.user, &id, s.lang, format!("GET /people/{id}/sheet"))
-        .await
+    match handlers::sheet_html(
+        &state,
+        &s.user,
+        &id,
+        s.lang,
+        format!("GET /people/{id}/sheet"),
+    )
+    .await
     {
         Ok(body) => (
             [

@@ -44,6 +44,12 @@ impl Chrome {
                 href: "/".into(),
                 label: t.home,
             });
+            if matches!(s.user.role, UserRole::City | UserRole::Coordinator) {
+                nav.push(NavLink {
+                    href: "/compare".into(),
+                    label: t.compare,
+                });
+            }
             if let (UserRole::Coordinator, Some(d)) = (s.user.role, &s.user.district) {
                 nav.push(NavLink {
                     href: format!("/districts/{}", path_segment(d)),
@@ -52,6 +58,14 @@ impl Chrome {
                 nav.push(NavLink {
                     href: format!("/districts/{}/uncovered", path_segment(d)),
                     label: t.uncovered_list,
+                });
+                nav.push(NavLink {
+                    href: format!("/districts/{}/map", path_segment(d)),
+                    label: t.map,
+                });
+                nav.push(NavLink {
+                    href: format!("/districts/{}/drill", path_segment(d)),
+                    label: t.drill,
                 });
             }
         }
@@ -261,7 +275,9 @@ pub fn reviews_due(
         )
         .map_err(crate::store::StoreError::from)?;
     let rows = st
-        .query_map([district, &until.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([district, &until.to_string()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .and_then(|it| it.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(crate::store::StoreError::from)?;
     Ok(rows)
@@ -318,6 +334,8 @@ struct DashboardPage {
     due: Vec<(String, String, String)>,
     top: Vec<UncoveredLine>,
     uncovered_href: String,
+    map_href: String,
+    drill_href: String,
 }
 
 fn uncovered_line(u: &UncoveredView, lang: Lang) -> UncoveredLine {
@@ -379,7 +397,12 @@ pub fn dashboard(
     );
     let chart_h = status_bars.len() * 28;
     let page = DashboardPage {
-        c: Chrome::new(Some(s), s.lang, &format!("{} {}", d.code, t.dashboard), false),
+        c: Chrome::new(
+            Some(s),
+            s.lang,
+            &format!("{} {}", d.code, t.dashboard),
+            false,
+        ),
         code: d.code.clone(),
         name: d.name.clone(),
         people: d.people,
@@ -390,7 +413,13 @@ pub fn dashboard(
         by_reason,
         due: due
             .iter()
-            .map(|(id, date)| (id.clone(), format!("/people/{}", path_segment(id)), date.clone()))
+            .map(|(id, date)| {
+                (
+                    id.clone(),
+                    format!("/people/{}", path_segment(id)),
+                    date.clone(),
+                )
+            })
             .collect(),
         top: uncovered
             .iter()
@@ -398,6 +427,8 @@ pub fn dashboard(
             .map(|u| uncovered_line(u, s.lang))
             .collect(),
         uncovered_href: format!("/districts/{}/uncovered", path_segment(&d.code)),
+        map_href: format!("/districts/{}/map", path_segment(&d.code)),
+        drill_href: format!("/districts/{}/drill", path_segment(&d.code)),
     };
     html(StatusCode::OK, page.render())
 }
@@ -422,7 +453,9 @@ pub fn uncovered_rows(
     priority_first(&mut list);
     list.iter()
         .map(|u| {
-            let reasons: Vec<Reason> = match run.and_then(|r| r.plans.iter().find(|p| p.person == u.id)) {
+            let reasons: Vec<Reason> = match run
+                .and_then(|r| r.plans.iter().find(|p| p.person == u.id))
+            {
                 Some(p) => p.reasons.clone(),
                 None if u.reasons.iter().any(|r| r.code == "no_consent") => vec![Reason::NoConsent],
                 None => Vec::new(),
@@ -459,6 +492,178 @@ pub fn uncovered(s: &Session, code: &str, rows: &[UncoveredRow]) -> Response {
         code,
         rows,
     };
+    html(StatusCode::OK, page.render())
+}
+
+// ---------------------------------------------------------------- map
+
+#[derive(Template)]
+#[template(path = "web/map.html")]
+struct MapPage {
+    c: Chrome,
+    code: String,
+    action: String,
+    json_href: String,
+    selected: String,
+    reasons: Vec<Opt>,
+    rows: Vec<PersonLine>,
+}
+
+/// The map page: the filter form (a plain GET form), the map drawn by `map.js` from the
+/// layers' JSON, and the same people as a list of links (the keyboard's way in).
+pub fn map(
+    s: &Session,
+    code: &str,
+    people: &[PersonSummary],
+    uncovered: &[UncoveredView],
+    reason: Option<&str>,
+) -> Response {
+    let t = texts(s.lang);
+    let reason = reason.filter(|r| !r.is_empty());
+    let mut codes: Vec<&str> = uncovered
+        .iter()
+        .flat_map(|u| u.reasons.iter().map(|r| r.code.as_str()))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let with_reason = |id: &str| {
+        uncovered
+            .iter()
+            .any(|u| u.id == id && u.reasons.iter().any(|r| Some(r.code.as_str()) == reason))
+    };
+    let rows = people
+        .iter()
+        .filter(|p| reason.is_none() || with_reason(&p.id))
+        .map(|p| PersonLine {
+            id: p.id.clone(),
+            href: format!("/people/{}", path_segment(&p.id)),
+            district: p.district.clone(),
+            status: status_label(&p.status, s.lang),
+            priority: band_label(p.priority.as_deref(), s.lang),
+        })
+        .collect();
+    let base = format!("/districts/{}/map", path_segment(code));
+    let page = MapPage {
+        c: Chrome::new(Some(s), s.lang, &format!("{code} {}", t.map), true),
+        code: code.to_owned(),
+        json_href: match reason {
+            Some(r) => format!("{base}.json?reason={}", path_segment(r)),
+            None => format!("{base}.json"),
+        },
+        action: base,
+        selected: reason.unwrap_or("").to_owned(),
+        reasons: codes
+            .into_iter()
+            .map(|c| Opt {
+                value: c.to_owned(),
+                label: Reason::label_of(c, s.lang),
+            })
+            .collect(),
+        rows,
+    };
+    html(StatusCode::OK, page.render())
+}
+
+// ---------------------------------------------------------------- drill
+
+pub struct DrillLine {
+    pub id: String,
+    pub href: String,
+    pub p_safe: String,
+    pub median: String,
+    pub failure: String,
+}
+
+pub struct SpofLine {
+    pub kind: String,
+    pub id: String,
+    pub loss: String,
+    pub people: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "web/drill.html")]
+struct DrillPage {
+    c: Chrome,
+    code: String,
+    action: String,
+    seed: String,
+    runs: u32,
+    error: String,
+    ran: bool,
+    share_safe: String,
+    at_stake: usize,
+    people: Vec<DrillLine>,
+    spofs: Vec<SpofLine>,
+}
+
+/// The drill page: the form (seed, runs) and, after a run, `p_safe` per person (lowest
+/// first) and the single points of failure.
+pub fn drill(
+    s: &Session,
+    code: &str,
+    seed: &str,
+    runs: u32,
+    report: Option<&crate::drill::DrillReport>,
+    error: Option<&str>,
+) -> Response {
+    let t = texts(s.lang);
+    let href = |id: &str| format!("/people/{}", path_segment(id));
+    let mut page = DrillPage {
+        c: Chrome::new(Some(s), s.lang, &format!("{code} {}", t.drill), false),
+        code: code.to_owned(),
+        action: format!("/districts/{}/drill", path_segment(code)),
+        seed: seed.to_owned(),
+        runs,
+        error: error.unwrap_or("").to_owned(),
+        ran: report.is_some(),
+        share_safe: String::new(),
+        at_stake: 0,
+        people: Vec::new(),
+        spofs: Vec::new(),
+    };
+    if let Some(r) = report {
+        let stats = r.districts.get(code).unwrap_or(&r.total);
+        page.at_stake = stats.at_stake;
+        page.share_safe = stats
+            .share_safe
+            .map(|x| format!("{:.1}%", x * 100.0))
+            .unwrap_or_else(|| "—".into());
+        let mut people: Vec<&crate::drill::monte::PersonStats> =
+            r.people.iter().filter(|p| p.district == code).collect();
+        people.sort_by(|a, b| {
+            a.p_safe
+                .total_cmp(&b.p_safe)
+                .then_with(|| a.person.cmp(&b.person))
+        });
+        page.people = people
+            .into_iter()
+            .map(|p| DrillLine {
+                id: p.person.clone(),
+                href: href(&p.person),
+                p_safe: format!("{:.2}", p.p_safe),
+                median: p
+                    .median_arrival_min
+                    .map(|m| format!("{m:.0} {}", t.minutes))
+                    .unwrap_or_else(|| "—".into()),
+                failure: p.main_failure.clone().unwrap_or_default(),
+            })
+            .collect();
+        page.spofs = r
+            .single_points_of_failure
+            .iter()
+            .map(|f| SpofLine {
+                kind: match f.kind.as_str() {
+                    "helper" => t.helpers.to_owned(),
+                    "road" => t.layer_roads.to_owned(),
+                    k => k.to_owned(),
+                },
+                id: f.id.clone(),
+                loss: format!("{:.2}", f.loss),
+                people: f.people.iter().map(|p| (p.clone(), href(p))).collect(),
+            })
+            .collect();
+    }
     html(StatusCode::OK, page.render())
 }
 
@@ -539,7 +744,10 @@ pub fn plan(
     let (saved, error) = match notice {
         Notice::None => (false, String::new()),
         Notice::Saved => (true, String::new()),
-        Notice::Error(e) => (false, lang.pick(&e.body.message.ja, &e.body.message.en).to_owned()),
+        Notice::Error(e) => (
+            false,
+            lang.pick(&e.body.message.ja, &e.body.message.en).to_owned(),
+        ),
     };
     let full = view.access == "full";
     let mut page = PlanPage {
@@ -702,7 +910,11 @@ fn helper_fields(v: &serde_json::Value, lang: Lang, t: &Texts) -> Vec<(String, S
     {
         out.push((t.method.to_owned(), m.label(lang).to_owned()));
     }
-    if let Some(d) = v.get("destination").and_then(|d| d.get("name")).and_then(|n| n.as_str()) {
+    if let Some(d) = v
+        .get("destination")
+        .and_then(|d| d.get("name"))
+        .and_then(|n| n.as_str())
+    {
         out.push((t.destination.to_owned(), d.to_owned()));
     }
     if let Some(w) = v
@@ -743,7 +955,10 @@ mod tests {
             ("b".into(), "B".into(), 10),
             ("c".into(), "C".into(), 0),
         ]);
-        assert_eq!(b.iter().map(|b| b.len).collect::<Vec<_>>(), vec![50, 100, 0]);
+        assert_eq!(
+            b.iter().map(|b| b.len).collect::<Vec<_>>(),
+            vec![50, 100, 0]
+        );
         assert_eq!(b[1].y, 28);
     }
 }

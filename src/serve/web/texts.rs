@@ -86,6 +86,30 @@ pub struct Texts {
     pub chart_title: &'static str,
     pub csrf_failed: &'static str,
     pub confirm_needs_date: &'static str,
+    pub map_filter: &'static str,
+    pub all: &'static str,
+    pub apply: &'static str,
+    pub layer_people: &'static str,
+    pub layer_uncovered: &'static str,
+    pub layer_helpers: &'static str,
+    pub layer_shelters: &'static str,
+    pub layer_hazards: &'static str,
+    pub layer_roads: &'static str,
+    pub map_help: &'static str,
+    pub drill: &'static str,
+    pub compare: &'static str,
+    pub seed: &'static str,
+    pub runs: &'static str,
+    pub run_drill: &'static str,
+    pub drill_help: &'static str,
+    pub p_safe: &'static str,
+    pub median_arrival: &'static str,
+    pub main_failure: &'static str,
+    pub spof: &'static str,
+    pub kind: &'static str,
+    pub loss: &'static str,
+    pub share_safe: &'static str,
+    pub at_stake: &'static str,
 }
 
 const JA: Texts = Texts {
@@ -168,6 +192,30 @@ const JA: Texts = Texts {
     chart_title: "計画の状況（人数）",
     csrf_failed: "フォームの有効期限が切れています。もう一度お試しください。",
     confirm_needs_date: "本人確認済にするには、確認日と確認のチェックが必要です。",
+    map_filter: "未確保の理由で絞り込む",
+    all: "すべて",
+    apply: "表示",
+    layer_people: "対象者（色は状況）",
+    layer_uncovered: "赤い縁: 支援者未確保",
+    layer_helpers: "支援者",
+    layer_shelters: "避難先",
+    layer_hazards: "浸水・土砂災害の区域",
+    layer_roads: "道路",
+    map_help: "丸印をクリックすると、その方の計画を開きます。下の一覧からも開けます。",
+    drill: "訓練シミュレーション",
+    compare: "地区の比較",
+    seed: "シード（乱数の種）",
+    runs: "回数",
+    run_drill: "実行",
+    drill_help: "同じシードなら同じ結果になります。p_safe は安全に避難できた回の割合です。",
+    p_safe: "p_safe（安全に避難できた割合）",
+    median_arrival: "到着（中央値、警報から）",
+    main_failure: "主な失敗",
+    spof: "単一障害点（これが欠けると安全性が下がる）",
+    kind: "種類",
+    loss: "安全な人数の減少（期待値）",
+    share_safe: "安全に避難できる割合（要避難者）",
+    at_stake: "要避難者",
 };
 
 const EN: Texts = Texts {
@@ -250,6 +298,30 @@ const EN: Texts = Texts {
     chart_title: "Plans by status (people)",
     csrf_failed: "The form has expired. Please try again.",
     confirm_needs_date: "To mark it confirmed, give the date and tick the confirmation.",
+    map_filter: "Filter by reason",
+    all: "all",
+    apply: "Show",
+    layer_people: "People (colour: status)",
+    layer_uncovered: "Red ring: no helper",
+    layer_helpers: "Helpers",
+    layer_shelters: "Shelters",
+    layer_hazards: "Hazard zones",
+    layer_roads: "Roads",
+    map_help: "Click a circle to open that person's plan; the list below opens them too.",
+    drill: "Drill simulation",
+    compare: "District comparison",
+    seed: "Seed",
+    runs: "Runs",
+    run_drill: "Run",
+    drill_help: "The same seed gives the same result. p_safe is the share of runs in which the person got to safety.",
+    p_safe: "p_safe (share of runs safe)",
+    median_arrival: "Arrival (median, after the alert)",
+    main_failure: "Main failure",
+    spof: "Single points of failure",
+    kind: "Kind",
+    loss: "Expected people less safe",
+    share_safe: "Share safe (people at stake)",
+    at_stake: "People at stake",
 };
 
 /// The texts of `lang`.
@@ -292,14 +364,13 @@ pub fn fix_text(reason: &Reason, lang: Lang) -> String {
         (Reason::DestinationsFull { .. }, Lang::En) => {
             "Raise a destination's capacity or secure another destination.".into()
         }
-        (Reason::TooSlow { .. }, Lang::Ja) => {
-            "車での移動か、より近い避難先を検討する。".into()
-        }
-        (Reason::TooSlow { .. }, Lang::En) => {
-            "Consider a car or a nearer destination.".into()
-        }
+        (Reason::TooSlow { .. }, Lang::Ja) => "車での移動か、より近い避難先を検討する。".into(),
+        (Reason::TooSlow { .. }, Lang::En) => "Consider a car or a nearer destination.".into(),
         (Reason::NoHelperInReach { limit_secs, .. }, Lang::Ja) => {
-            format!("自宅まで{}分以内で来られる支援者を1人探す。", min(*limit_secs))
+            format!(
+                "自宅まで{}分以内で来られる支援者を1人探す。",
+                min(*limit_secs)
+            )
         }
         (Reason::NoHelperInReach { limit_secs, .. }, Lang::En) => format!(
             "Find a helper who can reach the home within {} min.",

@@ -223,10 +223,10 @@ async fn page_requests(c: &fantoccini::Client) -> Vec<String> {
         let Ok(m) = serde_json::from_str::<Value>(msg) else {
             continue;
         };
-        if m["message"]["method"] == "Network.requestWillBeSent" {
-            if let Some(u) = m["message"]["params"]["request"]["url"].as_str() {
-                out.push(u.to_owned());
-            }
+        if m["message"]["method"] == "Network.requestWillBeSent"
+            && let Some(u) = m["message"]["params"]["request"]["url"].as_str()
+        {
+            out.push(u.to_owned());
         }
     }
     out

@@ -604,6 +604,59 @@ async fn the_coordinator_fixes_a_plan_in_a_real_browser() {
     c.goto(&format!("{base}/people/NO-SUCH-ID")).await.unwrap();
     assert_eq!(text_of(&c, "main").await, other);
 
+    // The map: Leaflet draws the district's layers from this server; a person opens the plan.
+    c.goto(&format!("{base}/districts/{d01}/map"))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    let drawn = loop {
+        let m = c.find(Locator::Id("map")).await.unwrap();
+        assert_eq!(
+            m.attr("data-error").await.unwrap(),
+            None,
+            "the map's layers load"
+        );
+        if let Some(n) = m.attr("data-ready").await.unwrap() {
+            break n;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the map is drawn"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let listed = c
+        .find_all(Locator::Css("#map-people a.person-link"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(drawn, listed.to_string(), "every listed person is drawn");
+    let marks = c
+        .find_all(Locator::Css("#map path.leaflet-interactive"))
+        .await
+        .unwrap();
+    // People are the last layer drawn: the last mark is a person.
+    marks
+        .last()
+        .expect("marks on the map")
+        .click()
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while !c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/people/")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "a click opens the plan"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     // Sign out; a helper user sees only their people.
     c.goto(&format!("{base}/")).await.unwrap();
     c.find(Locator::Id("signout"))

@@ -445,6 +445,8 @@ async fn no_page_shows_a_personal_value_of_someone_out_of_scope() {
             "/districts/D01/map".into(),
             "/districts/D01/map.json".into(),
             "/districts/D02/map.json".into(),
+            "/districts/D01/drill?seed=3&runs=5".into(),
+            "/compare".into(),
         ];
         for id in fx.plans.keys() {
             uris.push(format!("/people/{id}"));
@@ -871,6 +873,90 @@ async fn the_map_places_the_districts_people_and_filters_by_reason() {
     );
     assert_eq!(
         fx.get("helper", "/districts/D01/map.json").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// The drill page shows the library's drill (`Drill::prepare`, `monte_carlo`) for the
+/// district and seed: the same `p_safe` per person, the same answer for the same seed.
+#[tokio::test]
+async fn the_drill_page_shows_the_librarys_drill_for_the_seed() {
+    let fx = setup();
+    let uri = "/districts/D01/drill?seed=7&runs=20";
+    let page = fx.get("coordinator", uri).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        fx.get("coordinator", uri).await.body,
+        page.body,
+        "same seed, same page"
+    );
+    let engine = engine_for(
+        &fx.store(),
+        &Scenario::default(),
+        &PlanParams::default(),
+        NOW,
+    )
+    .unwrap();
+    let p = &engine.planner;
+    let drill = mimamori::drill::Drill::prepare(
+        p.map(),
+        p.graph(),
+        &Scenario::default(),
+        p.params(),
+        engine.planned.run(),
+    )
+    .unwrap();
+    let r = mimamori::drill::monte_carlo(&drill, &Scenario::default().name, 20, 7, Some("D01"));
+    let d01: Vec<_> = r.people.iter().filter(|p| p.district == "D01").collect();
+    assert!(!d01.is_empty());
+    for p in d01 {
+        let row = format!(
+            "<tr data-person=\"{}\"><th scope=\"row\"><a href=\"/people/{}\">{}</a></th><td class=\"num p-safe\">{:.2}</td>",
+            p.person, p.person, p.person, p.p_safe
+        );
+        assert!(page.body.contains(&row), "{}", p.person);
+    }
+    for id in planned_in(&fx, "D02") {
+        assert!(
+            !page.body.contains(&format!("data-person=\"{id}\"")),
+            "{id}"
+        );
+    }
+    let bad = fx.get("coordinator", "/districts/D01/drill?seed=x").await;
+    assert!(bad.body.contains("form-error"));
+    assert!(!bad.body.contains("drill-people"));
+    let bad = fx
+        .get("coordinator", "/districts/D01/drill?seed=1&runs=100000")
+        .await;
+    assert!(bad.body.contains("form-error"));
+    assert_eq!(
+        fx.get("coordinator", "/districts/D02/drill?seed=1")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        fx.get("helper", "/districts/D01/drill?seed=1").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_comparison_page_is_the_share_comparison() {
+    let fx = setup();
+    let r = fx.get("coordinator", "/compare").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for d in ["D01", "D02"] {
+        assert!(r.body.contains(d), "{d}");
+    }
+    let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'none'"));
+    assert_eq!(
+        fx.get("helper", "/compare").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        fx.get("viewer", "/compare").await.status,
         StatusCode::FORBIDDEN
     );
 }

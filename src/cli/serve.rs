@@ -146,8 +146,9 @@ pub fn run_serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         eprintln!(
-            "mimamori serving on http://{}/api (OpenAPI: http://{}/api/openapi.json)",
-            args.addr, args.addr
+            "mimamori serving the web app on http://{}/ and the API on http://{}/api \
+             (OpenAPI: http://{}/api/openapi.json)",
+            args.addr, args.addr, args.addr
         );
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

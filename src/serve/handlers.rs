@@ -76,12 +76,20 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(ApiError::unauthorized)?;
-        let user = state.store()?.user_by_token(token)?;
-        user.map(Caller).ok_or_else(ApiError::unauthorized)
+        user_for_token(state, token).map(Caller)
     }
 }
 
-fn require(user: &User, roles: &[UserRole]) -> Result<(), ApiError> {
+/// The user holding `token` (the API's bearer token, the web app's session cookie); 401
+/// otherwise.
+pub(super) fn user_for_token(state: &AppState, token: &str) -> Result<User, ApiError> {
+    state
+        .store()?
+        .user_by_token(token)?
+        .ok_or_else(ApiError::unauthorized)
+}
+
+pub(super) fn require(user: &User, roles: &[UserRole]) -> Result<(), ApiError> {
     if roles.contains(&user.role) {
         Ok(())
     } else {
@@ -90,7 +98,7 @@ fn require(user: &User, roles: &[UserRole]) -> Result<(), ApiError> {
 }
 
 /// The district a list covers: city any (or all), coordinators their own; others 403.
-fn district_scope(user: &User, asked: Option<&str>) -> Result<Option<String>, ApiError> {
+pub(super) fn district_scope(user: &User, asked: Option<&str>) -> Result<Option<String>, ApiError> {
     match user.role {
         UserRole::City => Ok(asked.map(str::to_owned)),
         UserRole::Coordinator => match (asked, user.district.as_deref()) {
@@ -104,7 +112,7 @@ fn district_scope(user: &User, asked: Option<&str>) -> Result<Option<String>, Ap
 
 // ---------------------------------------------------------------- reading the store
 
-fn person_row(store: &Store, id: &str) -> Result<Option<PersonRow>, ApiError> {
+pub(super) fn person_row(store: &Store, id: &str) -> Result<Option<PersonRow>, ApiError> {
     Ok(store
         .connection()
         .prepare_cached("SELECT id, district, consent_share FROM people WHERE id = ?1")
@@ -121,7 +129,10 @@ fn person_row(store: &Store, id: &str) -> Result<Option<PersonRow>, ApiError> {
         .map_err(crate::store::StoreError::from)?)
 }
 
-fn stored_plan(store: &Store, person: PersonRow) -> Result<Option<StoredPlan>, ApiError> {
+pub(super) fn stored_plan(
+    store: &Store,
+    person: PersonRow,
+) -> Result<Option<StoredPlan>, ApiError> {
     let Some((run_id, json)) = store.current_plan_text(&person.id)? else {
         return Ok(None);
     };
@@ -142,7 +153,11 @@ fn stored_plan(store: &Store, person: PersonRow) -> Result<Option<StoredPlan>, A
 
 /// The person's plan and what `user` may see of it; 404 for a missing id, a person outside
 /// the user's scope, or (in scope) a person without a plan.
-fn plan_in_scope(store: &Store, user: &User, id: &str) -> Result<(StoredPlan, Access), ApiError> {
+pub(super) fn plan_in_scope(
+    store: &Store,
+    user: &User,
+    id: &str,
+) -> Result<(StoredPlan, Access), ApiError> {
     require(
         user,
         &[UserRole::City, UserRole::Coordinator, UserRole::Helper],
@@ -165,7 +180,7 @@ fn plan_in_scope(store: &Store, user: &User, id: &str) -> Result<(StoredPlan, Ac
 
 /// Appends the read of `view`'s personal fields to the audit log; returns once it is
 /// committed (the answer is sent only after that).
-async fn audit_read(
+pub(super) async fn audit_read(
     state: &AppState,
     user: &User,
     view: &PlanView,
@@ -239,7 +254,7 @@ fn is_uncovered(r: &Row) -> bool {
     }
 }
 
-fn known_district(store: &Store, code: &str) -> Result<(), ApiError> {
+pub(super) fn known_district(store: &Store, code: &str) -> Result<(), ApiError> {
     let n: i64 = store
         .connection()
         .query_row(
@@ -287,7 +302,11 @@ async fn districts(
     State(state): State<AppState>,
     Caller(_user): Caller,
 ) -> Result<Json<Vec<DistrictSummary>>, ApiError> {
-    let store = state.store()?;
+    Ok(Json(district_summaries(&*state.store()?)?))
+}
+
+/// Aggregates of every district, by district code (no personal field).
+pub(super) fn district_summaries(store: &Store) -> Result<Vec<DistrictSummary>, ApiError> {
     let mut out: BTreeMap<String, DistrictSummary> = BTreeMap::new();
     {
         let mut st = store
@@ -314,7 +333,7 @@ async fn districts(
             );
         }
     }
-    for r in rows(&store, None)? {
+    for r in rows(store, None)? {
         let Some(d) = out.get_mut(&r.district) else {
             continue;
         };
@@ -327,7 +346,7 @@ async fn districts(
         }
         *d.statuses.entry(r.status.clone()).or_insert(0) += 1;
     }
-    Ok(Json(out.into_values().collect()))
+    Ok(out.into_values().collect())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -346,43 +365,55 @@ async fn people(
     Caller(user): Caller,
     Query(q): Query<DistrictQuery>,
 ) -> Result<Json<Vec<PersonSummary>>, ApiError> {
-    let store = state.store()?;
+    Ok(Json(people_list(
+        &*state.store()?,
+        &user,
+        q.district.as_deref(),
+    )?))
+}
+
+/// The people `user` may list: a helper the people they may see, the city any district (or
+/// all), a coordinator their own (no personal field).
+pub(super) fn people_list(
+    store: &Store,
+    user: &User,
+    district: Option<&str>,
+) -> Result<Vec<PersonSummary>, ApiError> {
     let list = if user.role == UserRole::Helper {
         let disaster = store.disaster_mode()?;
         let mut out = Vec::new();
-        for r in rows(&store, None)? {
+        for r in rows(store, None)? {
             if !r.has_plan {
                 continue;
             }
-            let Some(person) = person_row(&store, &r.id)? else {
+            let Some(person) = person_row(store, &r.id)? else {
                 continue;
             };
-            let stored = stored_plan(&store, person.clone())?;
-            if access(&user, &person, stored.as_ref().map(|s| &s.plan), disaster).is_some() {
+            let stored = stored_plan(store, person.clone())?;
+            if access(user, &person, stored.as_ref().map(|s| &s.plan), disaster).is_some() {
                 out.push(r);
             }
         }
         out
     } else {
-        let scope = district_scope(&user, q.district.as_deref())?;
+        let scope = district_scope(user, district)?;
         if let Some(d) = &scope {
-            known_district(&store, d)?;
+            known_district(store, d)?;
         }
-        rows(&store, scope.as_deref())?
+        rows(store, scope.as_deref())?
     };
-    Ok(Json(
-        list.into_iter()
-            .map(|r| PersonSummary {
-                id: r.id,
-                district: r.district,
-                status: r.status,
-                priority: r.band,
-                needs_help: r.needs_help,
-                covered: r.covered,
-                has_plan: r.has_plan,
-            })
-            .collect(),
-    ))
+    Ok(list
+        .into_iter()
+        .map(|r| PersonSummary {
+            id: r.id,
+            district: r.district,
+            status: r.status,
+            priority: r.band,
+            needs_help: r.needs_help,
+            covered: r.covered,
+            has_plan: r.has_plan,
+        })
+        .collect())
 }
 
 /// One person's plan, redacted for the caller's role and the person's consent; the read is
@@ -438,11 +469,32 @@ async fn get_sheet(
         Some("en") => Lang::En,
         Some(_) => return Err(field_error("lang", "ja or en")),
     };
+    let html = sheet_html(
+        &state,
+        &user,
+        &id,
+        lang,
+        format!("GET /api/people/{id}/sheet"),
+    )
+    .await?;
+    Ok(axum::response::Html(html))
+}
+
+/// One person's printable sheet for `user` (city, coordinator of the person's district);
+/// the read is audited with `why` before the page is returned.
+pub(super) async fn sheet_html(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    lang: Lang,
+    why: String,
+) -> Result<String, ApiError> {
+    require(user, &[UserRole::City, UserRole::Coordinator])?;
     let now = state.now();
     let (html, view) = {
         let engine = state.engine()?;
         let store = state.store()?;
-        let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+        let (stored, acc) = plan_in_scope(&store, user, id)?;
         // The route map is drawn from the map the engine holds.
         let Some(engine) = engine else {
             return Err(ApiError::new(
@@ -460,15 +512,8 @@ async fn get_sheet(
         let html = crate::render::render_sheet(&stored.plan, &view, lang);
         (html, PlanView::from((&stored, &acc)))
     };
-    audit_read(
-        &state,
-        &user,
-        &view,
-        format!("GET /api/people/{id}/sheet"),
-        now,
-    )
-    .await?;
-    Ok(axum::response::Html(html))
+    audit_read(state, user, &view, why, now).await?;
+    Ok(html)
 }
 
 /// A pin in a PATCH.
@@ -516,12 +561,36 @@ async fn patch_plan(
             "The body must be JSON with status, status_note, notes and/or pin {helper_id, destination_id}.",
         )
     })?;
+    let view = edit_plan(
+        &state,
+        &user,
+        &id,
+        patch,
+        format!("PATCH /api/people/{id}/plan"),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+/// Applies `patch` to `id`'s plan for `user` (city, coordinator of the person's district):
+/// status, notes and pin in one transaction, a pin re-planning the district (refused whole
+/// with the reason when the plan cannot follow it). Returns the stored plan, its read
+/// audited with `why`. The API's PATCH and the web app's forms both come here.
+pub(super) async fn edit_plan(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    patch: PlanPatch,
+    why: String,
+) -> Result<PlanView, ApiError> {
+    require(user, &[UserRole::City, UserRole::Coordinator])?;
+    let id = id.to_owned();
     let now = state.now();
     let view = {
         // The engine first, then the store, in every handler that takes both (no deadlock).
         let mut engine = state.engine()?;
         let mut store = state.store()?;
-        let (stored, _) = plan_in_scope(&store, &user, &id)?;
+        let (stored, _) = plan_in_scope(&store, user, &id)?;
         let status = patch.status.as_deref().map(PlanStatus::parse).transpose()?;
         let edit = PlanEdit {
             status,
@@ -585,18 +654,11 @@ async fn patch_plan(
             }
             _ => store.edit_plan(&id, &edit, now, &user.name, &ReviewPolicy::default())?,
         }
-        let (stored, acc) = plan_in_scope(&store, &user, &id)?;
+        let (stored, acc) = plan_in_scope(&store, user, &id)?;
         PlanView::from((&stored, &acc))
     };
-    audit_read(
-        &state,
-        &user,
-        &view,
-        format!("PATCH /api/people/{id}/plan"),
-        now,
-    )
-    .await?;
-    Ok(Json(view))
+    audit_read(state, user, &view, why, now).await?;
+    Ok(view)
 }
 
 /// People without every helper they need (or without a plan), with the reasons in Japanese
@@ -609,13 +671,26 @@ async fn uncovered(
     Caller(user): Caller,
     Query(q): Query<DistrictQuery>,
 ) -> Result<Json<Vec<UncoveredView>>, ApiError> {
-    let store = state.store()?;
-    let scope = district_scope(&user, q.district.as_deref())?;
+    Ok(Json(uncovered_list(
+        &*state.store()?,
+        &user,
+        q.district.as_deref(),
+    )?))
+}
+
+/// The uncovered people of the district(s) `user` may list (city: `district` or all;
+/// coordinator: their own), with the reasons (no personal field).
+pub(super) fn uncovered_list(
+    store: &Store,
+    user: &User,
+    district: Option<&str>,
+) -> Result<Vec<UncoveredView>, ApiError> {
+    let scope = district_scope(user, district)?;
     if let Some(d) = &scope {
-        known_district(&store, d)?;
+        known_district(store, d)?;
     }
     let mut out = Vec::new();
-    for r in rows(&store, scope.as_deref())? {
+    for r in rows(store, scope.as_deref())? {
         if !is_uncovered(&r) || (!r.has_plan && r.consent_plan) {
             continue;
         }
@@ -633,7 +708,7 @@ async fn uncovered(
             reasons: reasons.iter().map(ReasonView::from).collect(),
         });
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 /// Body of `POST /api/watch-records`.

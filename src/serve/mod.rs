@@ -12,6 +12,7 @@
 mod error;
 mod handlers;
 pub mod views;
+pub mod web;
 
 pub use error::{ApiError, ErrorBody, Message};
 pub use handlers::ApiDoc;
@@ -169,9 +170,9 @@ impl AppState {
     }
 }
 
-/// The service's routes (`/api/...`).
+/// The service's routes: the JSON API (`/api/...`) and the web app (`/`, [`web`]).
 pub fn router(state: AppState) -> Router {
-    handlers::routes().with_state(state)
+    handlers::routes().merge(web::routes()).with_state(state)
 }
 
 /// Why the service could not plan the stored map.

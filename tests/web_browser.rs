@@ -520,6 +520,42 @@ async fn the_coordinator_fixes_a_plan_in_a_real_browser() {
     assert!(helpers.contains(&helper), "{helpers}");
     assert!(helpers.contains(&helper_name));
     std::fs::write(shots.join("plan.png"), c.screenshot().await.unwrap()).unwrap();
+    // The plan's routes on the district map: the evacuation route and each helper's way, as
+    // many lines as the API's plan has routes.
+    let planned = api(&app, &coord, &format!("/api/people/{person}/plan")).await;
+    let lines = |v: &Value| usize::from(v["route"].as_array().is_some_and(|r| r.len() >= 2));
+    let want = lines(&planned["plan"])
+        + planned["plan"]["helpers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(lines)
+            .sum::<usize>();
+    assert!(want >= 1, "the pinned helper's way at least");
+    c.find(Locator::Id("map-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        let map = c.find(Locator::Id("map")).await;
+        if let Ok(map) = map
+            && let Some(n) = map.attr("data-routes").await.unwrap()
+        {
+            assert_eq!(n.parse::<usize>().unwrap(), want, "route lines drawn");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the map draws");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    std::fs::write(shots.join("map-routes.png"), c.screenshot().await.unwrap()).unwrap();
+    c.back().await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("print-link"))
+        .await
+        .unwrap();
     // The printed sheet names the helper.
     c.find(Locator::Id("print-link"))
         .await

@@ -960,3 +960,95 @@ async fn the_comparison_page_is_the_share_comparison() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_map_draws_one_persons_route_and_helper_routes_as_planned() {
+    let fx = setup();
+    let lonlat = |v: &Value| -> Vec<[f64; 2]> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()])
+            .collect()
+    };
+    let routed = |p: &Plan| p.helpers.iter().filter(|h| h.route.len() >= 2).count();
+    let (id, plan) = fx
+        .plans
+        .iter()
+        .find(|(id, p)| fx.district[*id] == "D01" && p.route.len() >= 2 && routed(p) >= 1)
+        .expect("a D01 plan with a route and a helper's route");
+    let page = fx.get("coordinator", &format!("/people/{id}")).await;
+    let href = format!("/districts/D01/map?person={id}");
+    assert!(
+        page.body.contains(&href),
+        "the plan page links to its routes"
+    );
+    let map_page = fx.get("coordinator", &href).await;
+    assert_eq!(map_page.status, StatusCode::OK);
+    assert!(map_page.body.contains(&format!(
+        "data-geojson=\"/districts/D01/map.json?person={id}\""
+    )));
+
+    let audit_len = || fx.store().audit(&AuditFilter::default()).unwrap().len();
+    let before = audit_len();
+    let r = fx
+        .get(
+            "coordinator",
+            &format!("/districts/D01/map.json?person={id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    let layer = |name: &str| -> Vec<Value> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["properties"]["layer"] == name)
+            .cloned()
+            .collect()
+    };
+    let route = layer("route");
+    assert_eq!(route.len(), 1);
+    let want: Vec<[f64; 2]> = plan.route.iter().map(|p| [p.lon, p.lat]).collect();
+    assert_eq!(lonlat(&route[0]["geometry"]["coordinates"]), want);
+    let helper_routes = layer("helper_route");
+    assert_eq!(helper_routes.len(), routed(plan));
+    for h in plan.helpers.iter().filter(|h| h.route.len() >= 2) {
+        let f = helper_routes
+            .iter()
+            .find(|f| f["properties"]["id"] == h.id.as_str())
+            .expect("each helper's route is drawn");
+        let want: Vec<[f64; 2]> = h.route.iter().map(|p| [p.lon, p.lat]).collect();
+        assert_eq!(lonlat(&f["geometry"]["coordinates"]), want);
+    }
+    let people = layer("person").len();
+    assert_eq!(
+        audit_len(),
+        before + people + 1,
+        "the homes and the plan read are audited"
+    );
+
+    // Another district's person is not found on one's own map; another district's map is
+    // out of scope (as in the API); a person on a map of another district than their own is
+    // not found either.
+    let other = planned_in(&fx, "D02")[0];
+    for (uri, status) in [
+        (
+            format!("/districts/D01/map.json?person={other}"),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("/districts/D02/map.json?person={other}"),
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let r = fx.get("coordinator", &uri).await;
+        assert_eq!(r.status, status, "{uri}");
+        assert!(!r.body.contains("\"route\""), "{uri}");
+    }
+    let r = fx
+        .get("city", &format!("/districts/D02/map.json?person={id}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

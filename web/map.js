@@ -43,14 +43,29 @@
         l.bindTooltip(f.properties.id);
         l.on("click", function () { window.location.href = f.properties.href; });
       } });
-      [hazards, roads, shelters, helpers, people].forEach(function (l) { l.addTo(map); });
-      L.control.layers(null, {
-        "hazard": hazards, "road": roads, "shelter": shelters, "helper": helpers, "person": people
-      }, { collapsed: false }).addTo(map);
-      var b = people.getBounds();
+      var helperRoutes = L.geoJSON(by("helper_route"), { style: function () {
+        return { color: "#6a1b9a", weight: 3, opacity: 0.9, dashArray: "6 4" };
+      }, onEachFeature: function (f, l) { if (f.properties.id) { l.bindTooltip(f.properties.id); } } });
+      var route = L.geoJSON(by("route"), { style: function () {
+        return { color: "#0d47a1", weight: 5, opacity: 0.9 };
+      } });
+      [hazards, roads, shelters, helperRoutes, route, helpers, people].forEach(function (l) { l.addTo(map); });
+      var label = function (k) { return el.getAttribute("data-l-" + k) || k; };
+      var overlays = {};
+      overlays[label("hazard")] = hazards;
+      overlays[label("road")] = roads;
+      overlays[label("shelter")] = shelters;
+      overlays[label("helper")] = helpers;
+      overlays[label("person")] = people;
+      if (by("route").features.length) { overlays[label("route")] = route; }
+      if (by("helper_route").features.length) { overlays[label("helper-route")] = helperRoutes; }
+      L.control.layers(null, overlays, { collapsed: false }).addTo(map);
+      var b = route.getBounds();
+      if (b.isValid()) { b.extend(helperRoutes.getBounds()); } else { b = people.getBounds(); }
       if (!b.isValid()) { b = helpers.getBounds(); }
       if (b.isValid()) { map.fitBounds(b.pad(0.1)); } else { map.setView([43.77, 142.36], 12); }
       el.setAttribute("data-ready", String(by("person").features.length));
+      el.setAttribute("data-routes", String(by("route").features.length + by("helper_route").features.length));
     })
     .catch(function () { el.setAttribute("data-error", "1"); });
 }());

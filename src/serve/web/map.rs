@@ -3,9 +3,10 @@
 //! hazard zones around the district, its shelters, helpers, and people coloured by status and
 //! coverage (each with the link to their plan page).
 //!
-//! Every feature has a `layer` property (`road`, `hazard`, `shelter`, `helper`, `person`). A
-//! person carries only ids and codes (no name, no address); their home point is personal and
-//! its read is audited by the caller, one row per person.
+//! Every feature has a `layer` property (`road`, `hazard`, `shelter`, `helper`, `person`, and for
+//! one chosen person `route` and `helper_route`). A person carries only ids and codes (no name,
+//! no address); their home point is personal and its read is audited by the caller, one row per
+//! person.
 
 use crate::model::{LonLat, Map};
 use crate::render::MapIndex;
@@ -138,4 +139,49 @@ pub fn district_layers(
         json!({"type": "FeatureCollection", "features": features}),
         placed,
     )
+}
+
+fn coords_of(route: &Value) -> Vec<[f64; 2]> {
+    route
+        .as_array()
+        .map(|pts| {
+            pts.iter()
+                .filter_map(|p| Some([p["lon"].as_f64()?, p["lat"].as_f64()?]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn route_feature(coords: Vec<[f64; 2]>, properties: Value) -> Option<Value> {
+    (coords.len() >= 2).then(|| {
+        feature(
+            json!({"type": "LineString", "coordinates": coords}),
+            properties,
+        )
+    })
+}
+
+/// The routes of one person's plan as the user may see it (`plan` is the `plan` of their
+/// [`crate::serve::views::PlanView`]): the evacuation route (`route`) and each helper's way to
+/// the person (`helper_route`; a helper user sees only their own round).
+pub fn route_layers(person: &str, plan: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    out.extend(route_feature(
+        coords_of(&plan["route"]),
+        json!({"layer": "route", "id": person}),
+    ));
+    if let Some(helpers) = plan["helpers"].as_array() {
+        for h in helpers {
+            out.extend(route_feature(
+                coords_of(&h["route"]),
+                json!({"layer": "helper_route", "id": h["id"], "role": h["role"]}),
+            ));
+        }
+    } else if plan["my_round"].is_object() {
+        out.extend(route_feature(
+            coords_of(&plan["my_round"]["route"]),
+            json!({"layer": "helper_route", "role": plan["my_round"]["role"]}),
+        ));
+    }
+    out
 }

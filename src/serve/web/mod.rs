@@ -460,6 +460,8 @@ async fn uncovered_page(
 #[derive(Deserialize, Default)]
 struct MapQuery {
     reason: Option<String>,
+    /// A person whose evacuation route and helper routes are drawn (an id, never a name).
+    person: Option<String>,
 }
 
 /// The people of the map and the reason codes to filter by (scope checked like the API's
@@ -488,7 +490,14 @@ async fn map_page(
     Query(q): Query<MapQuery>,
 ) -> Response {
     match map_data(&state, &s, &code) {
-        Ok((people, uncovered)) => pages::map(&s, &code, &people, &uncovered, q.reason.as_deref()),
+        Ok((people, uncovered)) => pages::map(
+            &s,
+            &code,
+            &people,
+            &uncovered,
+            q.reason.as_deref(),
+            q.person.as_deref().filter(|p| !p.is_empty()),
+        ),
         Err(e) => error_page(e, s.lang, Some(&s)),
     }
 }
@@ -501,9 +510,22 @@ async fn map_json(
 ) -> Response {
     let now = state.now();
     let reason = q.reason.filter(|r| !r.is_empty());
+    let person = q.person.filter(|p| !p.is_empty());
     let built = (|| {
         let engine = state.engine()?;
         let (people, uncovered) = map_data(&state, &s, &code)?;
+        // The chosen person's plan, in scope and redacted exactly as the plan page shows it.
+        let routed = match &person {
+            Some(id) => {
+                let store = state.store()?;
+                let (stored, acc) = handlers::plan_in_scope(&store, &s.user, id)?;
+                if stored.person.district != code {
+                    return Err(ApiError::not_found());
+                }
+                Some(super::views::PlanView::from((&stored, &acc)))
+            }
+            None => None,
+        };
         let Some(engine) = engine else {
             return Err(ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -512,18 +534,34 @@ async fn map_json(
                 "The map is not available here (no map is loaded).",
             ));
         };
-        Ok(map::district_layers(
+        let (mut layers, placed) = map::district_layers(
             engine.planner.map(),
             &code,
             &people,
             &uncovered,
             reason.as_deref(),
-        ))
+        );
+        if let (Some(view), Some(features)) = (&routed, layers["features"].as_array_mut()) {
+            features.extend(map::route_layers(&view.person, &view.plan));
+        }
+        Ok((layers, placed, routed))
     })();
-    let (layers, placed) = match built {
+    let (layers, placed, routed) = match built {
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
+    if let Some(view) = &routed
+        && let Err(e) = handlers::audit_read(
+            &state,
+            &s.user,
+            view,
+            format!("GET /districts/{code}/map.json?person"),
+            now,
+        )
+        .await
+    {
+        return e.into_response();
+    }
     // Home points are personal: one audit row per person placed, before the answer.
     for id in placed {
         let entry = crate::store::AuditEntry {

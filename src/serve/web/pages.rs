@@ -507,6 +507,9 @@ struct MapPage {
     selected: String,
     reasons: Vec<Opt>,
     rows: Vec<PersonLine>,
+    /// The person whose routes are drawn, if any, and their plan page.
+    person: String,
+    person_href: String,
 }
 
 /// The map page: the filter form (a plain GET form), the map drawn by `map.js` from the
@@ -517,6 +520,7 @@ pub fn map(
     people: &[PersonSummary],
     uncovered: &[UncoveredView],
     reason: Option<&str>,
+    person: Option<&str>,
 ) -> Response {
     let t = texts(s.lang);
     let reason = reason.filter(|r| !r.is_empty());
@@ -546,11 +550,22 @@ pub fn map(
     let page = MapPage {
         c: Chrome::new(Some(s), s.lang, &format!("{code} {}", t.map), true),
         code: code.to_owned(),
-        json_href: match reason {
-            Some(r) => format!("{base}.json?reason={}", path_segment(r)),
-            None => format!("{base}.json"),
+        json_href: {
+            let query: Vec<String> = [("reason", reason), ("person", person)]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| format!("{k}={}", path_segment(v))))
+                .collect();
+            if query.is_empty() {
+                format!("{base}.json")
+            } else {
+                format!("{base}.json?{}", query.join("&"))
+            }
         },
         action: base,
+        person: person.unwrap_or("").to_owned(),
+        person_href: person
+            .map(|p| format!("/people/{}", path_segment(p)))
+            .unwrap_or_default(),
         selected: reason.unwrap_or("").to_owned(),
         reasons: codes
             .into_iter()
@@ -694,6 +709,7 @@ struct PlanPage {
     c: Chrome,
     id: String,
     sheet_href: String,
+    map_href: String,
     action: String,
     full: bool,
     saved: bool,
@@ -753,6 +769,11 @@ pub fn plan(
     let mut page = PlanPage {
         c: Chrome::new(Some(s), lang, &format!("{id} {}", t.plan), true),
         sheet_href: format!("/people/{}/sheet", path_segment(&id)),
+        map_href: format!(
+            "/districts/{}/map?person={}",
+            path_segment(&stored.person.district),
+            path_segment(&id)
+        ),
         action: format!("/people/{}", path_segment(&id)),
         id,
         full,

@@ -215,7 +215,7 @@ fn a_bedridden_person_needs_two_helpers_and_one_car() {
     m.volunteers[0].skills.clear();
     let r = run(&m, &leave_all());
     match &r.plans[0].reasons[..] {
-        [Reason::SkillMissing { skill, .. }] => assert!(skill.contains("車両"), "{skill}"),
+        [Reason::SkillMissing { skill, .. }] => assert_eq!(*skill, Skill::Car),
         other => panic!("{other:?}"),
     }
     // A district that asks both helpers for a car (the old rule) refuses the mixed pair.
@@ -1040,7 +1040,7 @@ fn pins_are_followed_when_feasible_and_reported_when_not() {
     assert_eq!(p.destination.as_ref().unwrap().id, nearest);
     assert!(p.warnings.iter().any(|w| matches!(
         w,
-        mimamori::plan::Warning::PinNotFollowed { kind, .. } if kind == "destination"
+        mimamori::plan::Warning::PinNotFollowed { kind, .. } if *kind == mimamori::plan::PinKind::Destination
     )));
 }
 

@@ -485,3 +485,100 @@ fn a_helper_card_leaves_out_people_without_consent_to_sharing_until_disaster_mod
     let shared = render::render_card(&helper, &[&plan], &index, Lang::Ja, false);
     assert!(shared.contains(&plan.name) && shared.contains(&plan.address));
 }
+
+/// Four plans naming helper V00004 as a primary, each a different person (name, home), the
+/// bedridden fixture's facts otherwise (a long note, a medical need, a map each).
+fn four_people_for_v00004(map: &Map) -> Vec<Plan> {
+    let base = bedridden_flood(map);
+    ["北村一郎", "南田花子", "東野次郎", "西川良子"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut p = base.clone();
+            p.person = format!("P9000{i}");
+            p.name = (*name).into();
+            p.kana = String::new();
+            for h in p.helpers.iter_mut().filter(|h| h.id == "V00004") {
+                h.order = Some(i as u8 + 1);
+                h.arrive_secs = Some(600.0 + 600.0 * i as f64);
+                h.safe_secs = Some(1_200.0 + 600.0 * i as f64);
+            }
+            p
+        })
+        .collect()
+}
+
+/// Regression: a helper card with two people printed on four A4 pages (a full-width map per
+/// person). Four people, in both languages, print on at most two, and each person is there.
+#[test]
+fn a_four_person_helper_card_prints_on_at_most_two_a4_pages() {
+    let Some(chrome) = chromium() else { return };
+    let map = sample_map();
+    let plans = four_people_for_v00004(&map);
+    let refs: Vec<&Plan> = plans.iter().collect();
+    let index = MapIndex::new(&map);
+    let dir = tempfile::tempdir().unwrap();
+    for lang in [Lang::Ja, Lang::En] {
+        let card = render::render_card("V00004", &refs, &index, lang, false);
+        assert_eq!(card.matches("<svg").count(), 4, "one map per person");
+        let html = dir.path().join(format!("card-{lang:?}.html"));
+        let pdf = dir.path().join(format!("card-{lang:?}.pdf"));
+        std::fs::write(&html, card).unwrap();
+        print_pdf(&chrome, &html, &pdf);
+        let (pages, w, h) = pdf_info(&pdf);
+        assert!(
+            (w - 595.0).abs() <= 1.0 && (h - 842.0).abs() <= 1.0,
+            "{w} x {h}"
+        );
+        assert!(pages <= 2, "{lang:?}: {pages} pages");
+        let text: String = run("pdftotext", &[pdf.to_str().unwrap(), "-"])
+            .split_whitespace()
+            .collect();
+        for p in &plans {
+            assert!(text.contains(&p.name), "{lang:?}: {} missing", p.name);
+        }
+    }
+}
+
+#[path = "../src/cli/screenshot.rs"]
+mod screenshot_cmd;
+
+/// `sheets --screenshot` saves the PRINTED pages: one A4 PNG per page of the printed PDF
+/// (regression: it was a 1240 × 1754 window screenshot, the sheet at 57% of its width and
+/// section 11 cut off).
+#[test]
+fn screenshots_are_the_printed_pages() {
+    let Some(_chrome) = chromium() else { return };
+    let map = sample_map();
+    let plan = bedridden_flood(&map);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("sheets")).unwrap();
+    let stem = render::file_stem(&plan.person);
+    let html = dir.path().join("sheets").join(format!("{stem}.html"));
+    std::fs::write(&html, sheet_html(&map, &plan, Lang::Ja)).unwrap();
+    let n = screenshot_cmd::screenshots(dir.path(), [plan.person.as_str()].into_iter()).unwrap();
+    // As many images as the printed PDF has pages.
+    let pdf = dir.path().join("check.pdf");
+    let Some(chrome) = chromium() else { return };
+    print_pdf(&chrome, &html, &pdf);
+    let (pages, _, _) = pdf_info(&pdf);
+    assert_eq!(n, pages as usize);
+    for page in 1..=n {
+        let png = std::fs::read(dir.path().join("png").join(format!("{stem}-{page}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+        let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        let (w, h) = (be(16), be(20));
+        // A4 at 100 dpi: 8.27 × 11.69 in.
+        assert!(
+            (826..=828).contains(&w) && (1168..=1170).contains(&h),
+            "{w} x {h}"
+        );
+    }
+    // The work folder (PDFs, Chromium's profile) is gone.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

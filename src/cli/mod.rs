@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use mimamori::io::{mapdir, plan_out};
 use mimamori::model::{Lang, Map};
 use mimamori::network::{GraphParams, RoadGraph};
-use mimamori::plan::Scenario;
 use mimamori::plan::engine::{PlanParams, PlanRun, plan_with_progress};
+use mimamori::plan::{Scenario, count_noun};
 use mimamori::render::text;
 use mimamori::spatial::Frame;
 use mimamori::{report, synth};
@@ -167,7 +167,8 @@ enum Cmd {
         /// Only this district's packet (its people's sheets, their helpers' cards, its index).
         #[arg(long, value_name = "CODE")]
         district: Option<String>,
-        /// Also save a PNG of each sheet (A4 at 150 dpi) in OUT/png, made with headless Chromium.
+        /// Also save a PNG of each printed page of each sheet in OUT/png (`<id>-<page>.png`):
+        /// printed to PDF with headless Chromium, rasterised with pdftoppm (poppler-utils).
         #[arg(long)]
         screenshot: bool,
         /// Date of drafting, YYYY-MM-DD; default: map.toml's as_of, else today.
@@ -458,14 +459,38 @@ pub fn run(cli: Cli) -> Result<()> {
             };
             set.commit()
                 .with_context(|| format!("cannot write {}", out.display()))?;
+            let lang: Lang = lang.into();
+            let index = out.join("index.html");
             println!(
-                "{} sheets, {} helper cards → {}",
-                stats.sheets,
-                stats.cards,
-                out.join("index.html").display()
+                "{}",
+                match lang {
+                    Lang::Ja => format!(
+                        "計画書 {}枚、支援者カード {}枚 → {}",
+                        stats.sheets,
+                        stats.cards,
+                        index.display()
+                    ),
+                    Lang::En => format!(
+                        "{}, {} → {}",
+                        count_noun(stats.sheets, "sheet", "sheets"),
+                        count_noun(stats.cards, "helper card", "helper cards"),
+                        index.display()
+                    ),
+                }
             );
             if let Some(n) = shots {
-                println!("{n} PNG screenshots → {}", out.join("png").display());
+                let png = out.join("png");
+                println!(
+                    "{}",
+                    match lang {
+                        Lang::Ja => format!("印刷ページの画像 {n}枚 → {}", png.display()),
+                        Lang::En => format!(
+                            "{} → {}",
+                            count_noun(n, "PNG of a printed page", "PNGs of printed pages"),
+                            png.display()
+                        ),
+                    }
+                );
             }
         }
         Cmd::Report {

@@ -12,5 +12,7 @@ pub mod scenario;
 pub mod types;
 
 pub use engine::{PlanError, PlanParams, PlanRun, plan};
-pub use scenario::{Scenario, Season, TimeOfDay};
+pub use scenario::{
+    DEFAULT_SCENARIO_NAME, Scenario, Season, TimeOfDay, scenario_name, scenario_title,
+};
 pub use types::*;

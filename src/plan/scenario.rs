@@ -8,7 +8,7 @@
 //! parameters (`plan::params`), not scenario keys. `scenarios/*.toml` hold them (`docs/data-format.md`). Unknown keys are refused so
 //! a typo cannot silently change a drill; later drill settings are added as new optional keys.
 
-use crate::model::{HazardKind, HazardType};
+use crate::model::{HazardKind, HazardType, Lang};
 use crate::network::{Conditions, Weather};
 use serde::{Deserialize, Serialize};
 
@@ -116,12 +116,43 @@ pub struct DrillEvent {
     pub flood_zone: Option<String>,
 }
 
+/// The name of the default scenario (planning without a scenario file).
+pub const DEFAULT_SCENARIO_NAME: &str = "既定（洪水・昼間）";
+
+/// A scenario's name for display: the default scenario's name in the reader's language; any
+/// other name as its file gives it.
+pub fn scenario_name(name: &str, lang: Lang) -> &str {
+    match lang {
+        Lang::En if name == DEFAULT_SCENARIO_NAME => "default (river flood by day)",
+        _ => name,
+    }
+}
+
+/// The hazard and the scenario's name in one short text without nested brackets: the name
+/// alone when it already names the hazard, else "洪水（name）", or "洪水: name" when the name
+/// holds brackets itself.
+pub fn scenario_title(hazard: HazardType, name: &str, lang: Lang) -> String {
+    let name = scenario_name(name, lang);
+    let h = hazard.label(lang);
+    let bracketed = name.chars().any(|c| "（）()「」『』【】[]".contains(c));
+    if name.is_empty() {
+        h.to_owned()
+    } else if name.to_lowercase().contains(&h.to_lowercase()) {
+        name.to_owned()
+    } else if bracketed {
+        format!("{h}: {name}")
+    } else {
+        lang.pick(&format!("{h}（{name}）"), &format!("{h} ({name})"))
+            .to_owned()
+    }
+}
+
 impl Default for Scenario {
     /// The default when planning without a scenario file: a river flood by day in clear
     /// weather, three hours between the alert and the overflow.
     fn default() -> Self {
         Scenario {
-            name: "既定（洪水・昼間）".into(),
+            name: DEFAULT_SCENARIO_NAME.into(),
             hazard: HazardType::Flood,
             active_zones: Vec::new(),
             time_of_day: TimeOfDay::Day,

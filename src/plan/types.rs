@@ -4,7 +4,7 @@
 //! Everything here is plain data with serde, in the order a coordinator reads it; every ID
 //! is the map folder's external id, so `plans.json` can be read without the map.
 
-use crate::model::{Contact, HazardType, Lang, LonLat, Mobility, Need, SupportReason};
+use crate::model::{Contact, HazardType, Lang, LonLat, Mobility, Need, Skill, SupportReason};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -186,8 +186,13 @@ pub enum Reason {
     },
     /// Helpers are in reach, but none is available at this time of day / week.
     NobodyAvailable { night: bool, in_reach: usize },
-    /// Helpers are in reach and available, but none has the skill needed.
-    SkillMissing { skill: String, in_reach: usize },
+    /// Helpers are in reach and available, but none has the skill needed (`car`: too few of
+    /// the eligible drive).
+    SkillMissing {
+        #[serde(deserialize_with = "skill_lenient")]
+        skill: Skill,
+        in_reach: usize,
+    },
     /// Helpers in reach have not consented to be named in plans.
     HelpersWithoutConsent { count: usize },
     /// Helpers exist, but none can arrive in time: the earliest arrives `earliest_min`
@@ -235,25 +240,101 @@ impl Reason {
         }
     }
 
-    /// A short label for a reason code (tables); the code itself when unknown.
-    pub fn label_of(code: &str, lang: Lang) -> String {
-        let (ja, en) = match code {
-            "no_consent" => ("計画作成に未同意", "no consent"),
-            "off_network" => ("道路から離れている", "off the road network"),
-            "no_safe_route" => ("安全な経路なし", "no safe route"),
-            "no_destination" => ("避難先なし", "no destination"),
-            "destinations_full" => ("避難先が満員", "destinations full"),
-            "too_slow" => ("避難が間に合わない", "too slow"),
-            "no_helper_in_reach" => ("近くに支援者なし", "no helper in reach"),
-            "nobody_available" => ("対応できる時間の支援者なし", "nobody available"),
-            "skill_missing" => ("必要な技能の支援者なし", "skill missing"),
-            "helpers_without_consent" => ("支援者が記載に未同意", "helpers without consent"),
-            "helper_too_late" => ("支援者が間に合わない", "helpers too late"),
-            "not_enough_helpers" => ("支援者の人数不足", "not enough helpers"),
-            "helpers_at_capacity" => ("支援者が手いっぱい", "helpers at capacity"),
-            other => return other.to_owned(),
+    /// A short label (tables).
+    pub fn label(&self, lang: Lang) -> &'static str {
+        let (ja, en) = match self {
+            Reason::NoConsent => ("計画作成に未同意", "no consent"),
+            Reason::OffNetwork { .. } => ("道路から離れている", "off the road network"),
+            Reason::NoSafeRoute { .. } => ("安全な経路なし", "no safe route"),
+            Reason::NoDestination => ("避難先なし", "no destination"),
+            Reason::DestinationsFull { .. } => ("避難先が満員", "destinations full"),
+            Reason::TooSlow { .. } => ("避難が間に合わない", "too slow"),
+            Reason::NoHelperInReach { .. } => ("近くに支援者なし", "no helper in reach"),
+            Reason::NobodyAvailable { .. } => ("対応できる時間の支援者なし", "nobody available"),
+            Reason::SkillMissing { .. } => ("必要な技能の支援者なし", "skill missing"),
+            Reason::HelpersWithoutConsent { .. } => {
+                ("支援者が記載に未同意", "helpers without consent")
+            }
+            Reason::HelperTooLate { .. } => ("支援者が間に合わない", "helpers too late"),
+            Reason::NotEnoughHelpers { .. } => ("支援者の人数不足", "not enough helpers"),
+            Reason::HelpersAtCapacity { .. } => ("支援者が手いっぱい", "helpers at capacity"),
         };
-        lang.pick(ja, en).to_owned()
+        lang.pick(ja, en)
+    }
+
+    /// A short label for a reason code (tables, counts kept by code); "other reason" for a
+    /// code this version does not know (a newer file), never the code itself.
+    pub fn label_of(code: &str, lang: Lang) -> &'static str {
+        match Reason::one_of_each().iter().find(|r| r.code() == code) {
+            Some(r) => r.label(lang),
+            None => lang.pick("その他の理由", "other reason"),
+        }
+    }
+
+    /// One value of every variant (facts zero or empty), in code order: the list behind
+    /// [`Reason::label_of`] and the tests that read every sentence.
+    pub fn one_of_each() -> Vec<Reason> {
+        let all = vec![
+            Reason::NoConsent,
+            Reason::OffNetwork { distance_m: None },
+            Reason::NoSafeRoute {
+                water_min: None,
+                depart_min: 0.0,
+                margin_min: 0.0,
+            },
+            Reason::NoDestination,
+            Reason::DestinationsFull {
+                nearest: String::new(),
+            },
+            Reason::TooSlow {
+                evacuation_secs: 0.0,
+                available_secs: 0.0,
+            },
+            Reason::NoHelperInReach {
+                limit_secs: 0.0,
+                nearest_secs: None,
+                nearest_straight_m: None,
+            },
+            Reason::NobodyAvailable {
+                night: false,
+                in_reach: 0,
+            },
+            Reason::SkillMissing {
+                skill: Skill::Car,
+                in_reach: 0,
+            },
+            Reason::HelpersWithoutConsent { count: 0 },
+            Reason::HelperTooLate {
+                earliest_min: 0.0,
+                latest_min: 0.0,
+            },
+            Reason::NotEnoughHelpers {
+                needed: 0,
+                eligible: 0,
+            },
+            Reason::HelpersAtCapacity {
+                helpers: Vec::new(),
+                free: 0,
+                drivers: false,
+            },
+        ];
+        // A new variant must join the list: this match stops compiling until it is placed.
+        let _exhaustive = |r: &Reason| match r {
+            Reason::NoConsent
+            | Reason::OffNetwork { .. }
+            | Reason::NoSafeRoute { .. }
+            | Reason::NoDestination
+            | Reason::DestinationsFull { .. }
+            | Reason::TooSlow { .. }
+            | Reason::NoHelperInReach { .. }
+            | Reason::NobodyAvailable { .. }
+            | Reason::SkillMissing { .. }
+            | Reason::HelpersWithoutConsent { .. }
+            | Reason::HelperTooLate { .. }
+            | Reason::NotEnoughHelpers { .. }
+            | Reason::HelpersAtCapacity { .. } => (),
+        };
+        all
     }
 
     /// The reason as a sentence naming its facts.
@@ -333,10 +414,10 @@ impl Reason {
                     .into()
             }
             (Reason::DestinationsFull { nearest }, Lang::Ja) => {
-                format!("到達できる避難先（最寄り: {nearest}）はすべて定員に達しています。")
+                format!("到達できる避難先はすべて定員に達しています。最寄りは{nearest}です。")
             }
             (Reason::DestinationsFull { nearest }, Lang::En) => {
-                format!("Every reachable destination (nearest: {nearest}) is full.")
+                format!("Every reachable destination is full; the nearest is {nearest}.")
             }
             (
                 Reason::TooSlow {
@@ -394,46 +475,48 @@ impl Reason {
                 }
                 out
             }
-            (
-                Reason::NobodyAvailable {
-                    night: true,
-                    in_reach,
-                },
-                Lang::Ja,
-            ) => format!("近隣の支援者{in_reach}人はいずれも夜間に対応できません。"),
-            (
-                Reason::NobodyAvailable {
-                    night: true,
-                    in_reach,
-                },
-                Lang::En,
-            ) => format!("None of the {in_reach} helpers in reach is available at night."),
-            (
-                Reason::NobodyAvailable {
-                    night: false,
-                    in_reach,
-                },
-                Lang::Ja,
-            ) => format!("近隣の支援者{in_reach}人はいずれもこの時間帯に対応できません。"),
-            (
-                Reason::NobodyAvailable {
-                    night: false,
-                    in_reach,
-                },
-                Lang::En,
-            ) => format!("None of the {in_reach} helpers in reach is available at this time."),
+            (Reason::NobodyAvailable { night, in_reach }, Lang::Ja) => {
+                let when = if *night { "夜間" } else { "この時間帯" };
+                match in_reach {
+                    0 => format!("{when}に対応できる近隣の支援者がいません。"),
+                    1 => format!("近隣の支援者1人は{when}に対応できません。"),
+                    n => format!("近隣の支援者{n}人はいずれも{when}に対応できません。"),
+                }
+            }
+            (Reason::NobodyAvailable { night, in_reach }, Lang::En) => {
+                let when = if *night { "at night" } else { "at this time" };
+                match in_reach {
+                    0 => format!("No helper in reach is available {when}."),
+                    1 => format!("The only helper in reach is not available {when}."),
+                    n => format!("None of the {n} helpers in reach is available {when}."),
+                }
+            }
             (Reason::SkillMissing { skill, in_reach }, Lang::Ja) => {
-                format!("対応可能な近隣の支援者{in_reach}人に「{skill}」ができる人がいません。")
+                let can = skill_can_ja(*skill);
+                match in_reach {
+                    0 => format!("{can}支援者が近隣にいません。"),
+                    n => format!("対応できる近隣の支援者{n}人のうち、{can}人がいません。"),
+                }
             }
             (Reason::SkillMissing { skill, in_reach }, Lang::En) => {
-                format!("None of the {in_reach} available helpers in reach has the skill: {skill}.")
+                let verb = skill_verb(*skill);
+                match in_reach {
+                    0 => format!("No available helper in reach can {verb}."),
+                    1 => format!("The only available helper in reach cannot {verb}."),
+                    n => format!("None of the {n} available helpers in reach can {verb}."),
+                }
             }
-            (Reason::HelpersWithoutConsent { count }, Lang::Ja) => {
-                format!("近隣の支援者{count}人は計画への氏名記載に同意していません。")
-            }
-            (Reason::HelpersWithoutConsent { count }, Lang::En) => {
-                format!("{count} helpers in reach have not consented to be named in plans.")
-            }
+            (Reason::HelpersWithoutConsent { count }, Lang::Ja) => match count {
+                0 => "計画への氏名記載に同意した近隣の支援者がいません。".into(),
+                n => format!("近隣の支援者{n}人は計画への氏名記載に同意していません。"),
+            },
+            (Reason::HelpersWithoutConsent { count }, Lang::En) => match count {
+                0 => "No helper in reach has consented to be named in plans.".into(),
+                1 => "The only helper in reach has not consented to be named in plans.".into(),
+                n => {
+                    format!("None of the {n} helpers in reach has consented to be named in plans.")
+                }
+            },
             (
                 Reason::HelperTooLate {
                     earliest_min,
@@ -456,11 +539,17 @@ impl Reason {
                 min(*earliest_min * 60.0),
                 (*latest_min).floor().max(0.0) as i64
             ),
-            (Reason::NotEnoughHelpers { needed, eligible }, Lang::Ja) => {
-                format!("支援者が{needed}人必要ですが、条件を満たす支援者は{eligible}人です。")
-            }
+            (Reason::NotEnoughHelpers { needed, eligible }, Lang::Ja) => match eligible {
+                0 => format!("支援者が{needed}人必要ですが、条件を満たす支援者がいません。"),
+                e => format!("支援者が{needed}人必要ですが、条件を満たす支援者は{e}人だけです。"),
+            },
             (Reason::NotEnoughHelpers { needed, eligible }, Lang::En) => {
-                format!("Needs {needed} helpers, but only {eligible} are eligible.")
+                let needs = count_noun(usize::from(*needed), "helper", "helpers");
+                match eligible {
+                    0 => format!("Needs {needs}, but none is eligible."),
+                    1 => format!("Needs {needs}, but only 1 is eligible."),
+                    e => format!("Needs {needs}, but only {e} are eligible."),
+                }
             }
             (
                 Reason::HelpersAtCapacity {
@@ -472,7 +561,15 @@ impl Reason {
             ) => {
                 let list = helpers
                     .iter()
-                    .map(|h| format!("{} → {}", h.id, h.helps.join("・")))
+                    .map(|h| {
+                        if h.helps.is_empty() {
+                            // Busy not with others but with time: the round cannot fit them.
+                            let why = l.pick("時間内に回りきれない", "no time left in their round");
+                            format!("{} → {why}", h.id)
+                        } else {
+                            format!("{} → {}", h.id, h.helps.join(l.pick("・", ", ")))
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(l.pick("、", "; "));
                 match (l, free, drivers) {
@@ -491,11 +588,73 @@ impl Reason {
                     (Lang::Ja, f, false) => format!(
                         "支援者が2人必要ですが、空いている支援者は{f}人だけで、他は手一杯です（{list}）。"
                     ),
+                    (Lang::En, 1, false) => format!(
+                        "Needs two helpers, but only 1 eligible helper is free; the others are busy ({list})."
+                    ),
                     (Lang::En, f, false) => format!(
-                        "Needs two helpers, but only {f} eligible helper is free; the others are busy ({list})."
+                        "Needs more helpers than the {f} eligible ones who are free; the others are busy ({list})."
                     ),
                 }
             }
+        }
+    }
+}
+
+/// `n` and the noun, singular for one: "1 helper", "2 helpers", "0 helpers".
+pub fn count_noun(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// What a helper with `skill` can do, as an English verb phrase ("cannot {verb}").
+pub fn skill_verb(skill: Skill) -> &'static str {
+    match skill {
+        Skill::Car => "drive the person by car",
+        Skill::Wheelchair => "push a wheelchair (no training)",
+        Skill::Stretcher => "carry a stretcher",
+        Skill::Nursing => "give nursing care",
+    }
+}
+
+/// What a helper with `skill` can do, as a Japanese modifier ("{can}人").
+pub fn skill_can_ja(skill: Skill) -> &'static str {
+    match skill {
+        Skill::Car => "車で送迎できる",
+        Skill::Wheelchair => "車いすの介助ができる",
+        Skill::Stretcher => "担架で運べる",
+        Skill::Nursing => "看護・介護ができる",
+    }
+}
+
+/// Reads a skill code, or what earlier versions wrote there (the Japanese label, or
+/// "車両 / has a car").
+pub(crate) fn skill_lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Skill, D::Error> {
+    let s = String::deserialize(d)?;
+    let first = s.split(" / ").next().unwrap_or_default();
+    Skill::parse(first).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "unknown skill, expected one of {}",
+            Skill::expected()
+        ))
+    })
+}
+
+/// Which hand-set choice (`pins.csv`) a warning is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinKind {
+    Helper,
+    Destination,
+}
+
+impl PinKind {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PinKind::Helper => lang.pick("支援者", "helper"),
+            PinKind::Destination => lang.pick("避難先", "destination"),
         }
     }
 }
@@ -520,7 +679,7 @@ pub enum Warning {
     /// A hand-set choice (`pins.csv`) could not be followed.
     /// `kind` is `helper` or `destination`; `id` the pinned volunteer or shelter.
     PinNotFollowed {
-        kind: String,
+        kind: PinKind,
         id: String,
         reason: LocalText,
     },
@@ -572,16 +731,16 @@ impl Warning {
             (Warning::LongWalk { length_m, limit_m }, Lang::Ja) => format!("徒歩での避難距離が{length_m:.0} mあり、目安の{limit_m:.0} mを超えます。"),
             (Warning::LongWalk { length_m, limit_m }, Lang::En) => format!("The walk is {length_m:.0} m, over the recommended {limit_m:.0} m."),
             (Warning::StaleContact { days, last: Some(d) }, Lang::Ja) => format!("直近{days}日間に見守りの記録がありません（最終 {d}）。計画内容を確認してください。"),
-            (Warning::StaleContact { days, last: Some(d) }, Lang::En) => format!("No watch contact in the last {days} days (last {d}); check the plan is still right."),
+            (Warning::StaleContact { days, last: Some(d) }, Lang::En) => format!("No watch contact in the last {} (last {d}); check the plan is still right.", count_noun(*days as usize, "day", "days")),
             (Warning::StaleContact { days, last: None }, Lang::Ja) => format!("直近{days}日間に見守りの記録がありません（記録なし）。"),
-            (Warning::StaleContact { days, last: None }, Lang::En) => format!("No watch contact in the last {days} days (none on record)."),
+            (Warning::StaleContact { days, last: None }, Lang::En) => format!("No watch contact in the last {} (none on record).", count_noun(*days as usize, "day", "days")),
             (Warning::HelperOverAge { helper, age }, Lang::Ja) => format!("支援者 {helper} は{age}歳です（年齢上限を超えるため最終手段として選定）。"),
             (Warning::HelperOverAge { helper, age }, Lang::En) => format!("Helper {helper} is {age} (over the age limit; chosen as a last resort)."),
             (Warning::WelfareFallback, l) => l.pick("直接避難できる福祉避難所に到達できないため、一般の避難所とし、移送を調整します。", "No welfare shelter taking direct evacuation is in reach: a general shelter, with a transfer to arrange.").into(),
-            (Warning::BackupBusy { helper, helps }, Lang::Ja) => format!("予備の支援者 {helper} は既に{}人（{}）を支援しており手いっぱいです。ほかに予備になれる人がいません。", helps.len(), helps.join("、")),
+            (Warning::BackupBusy { helper, helps }, Lang::Ja) => format!("予備の支援者 {helper} は既に{}人を支援しており手いっぱいです（{}）。ほかに予備になれる人がいません。", helps.len(), helps.join("、")),
             (Warning::BackupBusy { helper, helps }, Lang::En) => format!("The backup {helper} already escorts as many people as they can ({}); nobody else could back this person up.", helps.join(", ")),
-            (Warning::PinNotFollowed { kind, id, reason }, Lang::Ja) => format!("手動で指定された{} {id} に従えませんでした: {}", if kind == "helper" { "支援者" } else { "避難先" }, reason.ja),
-            (Warning::PinNotFollowed { kind, id, reason }, Lang::En) => format!("The hand-set {kind} {id} could not be followed: {}", reason.en),
+            (Warning::PinNotFollowed { kind, id, reason }, Lang::Ja) => format!("手動で指定された{} {id} に従えませんでした。{}", kind.label(Lang::Ja), reason.ja),
+            (Warning::PinNotFollowed { kind, id, reason }, Lang::En) => format!("The hand-set {} {id} could not be followed: it {}", kind.label(Lang::En), reason.en),
             (Warning::UnknownCapacity, l) => l.pick("避難先の収容人数が不明です。", "The destination's capacity is unknown.").into(),
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::Ja) => format!("寝室が{bedroom_floor}階にあり、安全な{safe_floor}階以上への移動に介助が必要です。"),
             (Warning::BedroomBelowSafeFloor { bedroom_floor, safe_floor }, Lang::En) => format!("The bedroom is on floor {bedroom_floor}; moving up to floor {safe_floor} or above needs help."),
@@ -603,7 +762,11 @@ fn drill_failed_sentence(
     let mut parts = Vec::new();
     let labels: Vec<&str> = problems
         .iter()
-        .map(|c| crate::model::DrillProblem::parse(c).map_or(c.as_str(), |p| p.label(lang)))
+        .map(|c| {
+            crate::model::DrillProblem::parse(c)
+                .unwrap_or(crate::model::DrillProblem::Other)
+                .label(lang)
+        })
         .collect();
     match lang {
         Lang::Ja => {
@@ -623,7 +786,12 @@ fn drill_failed_sentence(
         Lang::En => {
             parts.push("In a drill the plan did not work.".to_owned());
             if !missing.is_empty() {
-                parts.push(format!("Helper {} did not come.", missing.join(", ")));
+                let who = if missing.len() == 1 {
+                    "Helper"
+                } else {
+                    "Helpers"
+                };
+                parts.push(format!("{who} {} did not come.", missing.join(", ")));
             }
             if let Some(m) = late_by_min {
                 parts.push(format!("Arrival was {m:.0} min beyond the slack."));
@@ -858,6 +1026,76 @@ pub struct Summary {
     pub changed: Option<usize>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub changed_by_reason: BTreeMap<String, usize>,
+}
+
+/// Why a person's primary helpers or destination changed since the previous run (the keys of
+/// `Summary::changed_by_reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanChange {
+    /// What the person must do changed (leave, upstairs, stay home).
+    NeedChanged,
+    /// Covered before, not now.
+    NoLongerCovered,
+    /// Not covered before, covered now.
+    NewlyCovered,
+    /// An earlier helper can no longer come (consent, time of day, skill, too late).
+    HelperCannotCome,
+    /// The earlier destination is no longer usable.
+    DestinationUnusable,
+    /// Still possible, but displaced by a better overall plan.
+    Displaced,
+}
+
+impl PlanChange {
+    pub const ALL: [PlanChange; 6] = [
+        PlanChange::NeedChanged,
+        PlanChange::NoLongerCovered,
+        PlanChange::NewlyCovered,
+        PlanChange::HelperCannotCome,
+        PlanChange::DestinationUnusable,
+        PlanChange::Displaced,
+    ];
+
+    /// Stable code, as in `summary.json`.
+    pub fn code(self) -> &'static str {
+        match self {
+            PlanChange::NeedChanged => "need_changed",
+            PlanChange::NoLongerCovered => "no_longer_covered",
+            PlanChange::NewlyCovered => "newly_covered",
+            PlanChange::HelperCannotCome => "helper_cannot_come",
+            PlanChange::DestinationUnusable => "destination_unusable",
+            PlanChange::Displaced => "displaced",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PlanChange::NeedChanged => lang.pick("避難の方針が変化", "what to do changed"),
+            PlanChange::NoLongerCovered => {
+                lang.pick("支援者が確保できなくなった", "no longer covered")
+            }
+            PlanChange::NewlyCovered => lang.pick("新たに支援者を確保", "newly covered"),
+            PlanChange::HelperCannotCome => {
+                lang.pick("前の支援者が来られない", "earlier helper cannot come")
+            }
+            PlanChange::DestinationUnusable => {
+                lang.pick("前の避難先が使えない", "earlier destination unusable")
+            }
+            PlanChange::Displaced => lang.pick(
+                "全体の最適化で入れ替え",
+                "swapped for a better overall plan",
+            ),
+        }
+    }
+
+    /// The label of a code in `summary.json`; "other" for a code this version does not know.
+    pub fn label_of(code: &str, lang: Lang) -> &'static str {
+        PlanChange::ALL
+            .iter()
+            .find(|c| c.code() == code)
+            .map_or(lang.pick("その他", "other"), |c| c.label(lang))
+    }
 }
 
 /// The choices of an earlier run (`plan --previous DIR`), by person id: kept when still

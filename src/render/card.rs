@@ -160,7 +160,10 @@ pub fn render_card(
                         HelperRole::Primary => l.primary,
                         HelperRole::Backup => l.backup,
                     };
-                    format!("{} {} ({role})", h.name, h.phone)
+                    match lang {
+                        Lang::Ja => format!("{} {}（{role}）", h.name, h.phone),
+                        Lang::En => format!("{} {} ({role})", h.name, h.phone),
+                    }
                 })
                 .chain(plan.family_helper.then(|| l.family_name.to_string()))
                 .collect();

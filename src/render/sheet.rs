@@ -405,9 +405,7 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         },
         priority: plan.priority.band.label(lang).to_string(),
         priority_class: band_class(plan.priority.band),
-        scenario: format!("{}（{}）", plan.hazard.label(lang), plan.scenario)
-            .replace('（', lang.pick("（", " ("))
-            .replace('）', lang.pick("）", ")")),
+        scenario: crate::plan::scenario_title(plan.hazard, &plan.scenario, lang),
         covered: plan.covered,
         reasons: plan.reasons.iter().map(|r| r.sentence(lang)).collect(),
         warnings: plan.warnings.iter().map(|w| w.sentence(lang)).collect(),

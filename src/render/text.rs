@@ -2,8 +2,8 @@
 //! `String`, so the binary only prints them and tests can read them.
 
 use crate::model::{Lang, Map};
-use crate::plan::Counts;
 use crate::plan::engine::{HelperStatus, PlanRun};
+use crate::plan::{Counts, PlanChange, Reason, scenario_name, skill_can_ja, skill_verb};
 use crate::report::{AnnualReport, PlanProgress, ProgressRow};
 use std::fmt::Write;
 
@@ -14,8 +14,8 @@ macro_rules! line {
     };
 }
 
-/// One row of [`plan_table`].
-fn counts_row(label: &str, c: &Counts) -> String {
+/// One row of [`plan_table`], the label padded to `label_w` columns, each count to `col_w`.
+fn counts_row(label: &str, label_w: usize, col_w: usize, c: &Counts) -> String {
     let need = |k: &str| c.by_need.get(k).copied().unwrap_or(0);
     [
         c.people,
@@ -31,7 +31,7 @@ fn counts_row(label: &str, c: &Counts) -> String {
         c.high_priority_uncovered,
     ]
     .iter()
-    .fold(pad(label, 18), |row, n| format!("{row} {n:>7}"))
+    .fold(pad(label, label_w), |row, n| format!("{row} {n:>col_w$}"))
 }
 
 /// The console table of a planning run: counts per district, reasons, helper figures.
@@ -40,12 +40,30 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
     let t = |ja, en| lang.pick(ja, en);
     line!(
         out,
-        "{}: {}  ({} {})",
+        "{}: {}  {}: {}",
         t("想定", "Scenario"),
-        run.summary.scenario,
-        t("作成日", "as of"),
+        scenario_name(&run.summary.scenario, lang),
+        t("作成日", "As of"),
         run.summary.as_of
     );
+    let rows: Vec<(String, &Counts)> = map
+        .districts
+        .iter()
+        .filter_map(|d| {
+            let c = run.summary.by_district.get(&d.code)?;
+            Some((format!("{} {}", d.code, d.name), c))
+        })
+        .chain(std::iter::once((
+            t("合計", "total").to_owned(),
+            &run.summary.total,
+        )))
+        .collect();
+    let label_w = rows
+        .iter()
+        .map(|(l, _)| width(l))
+        .chain(std::iter::once(width(t("地区", "district"))))
+        .max()
+        .unwrap_or(0);
     let heads = [
         t("対象者", "people"),
         t("同意", "consent"),
@@ -59,22 +77,16 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
         t("未確保", "uncov."),
         t("うち高", "high"),
     ];
+    let col_w = heads.iter().map(|h| width(h)).max().unwrap_or(0).max(7);
     line!(
         out,
         "{} {}",
-        pad(t("地区", "district"), 18),
-        heads.map(|h| rpad(h, 7)).join(" ")
+        pad(t("地区", "district"), label_w),
+        heads.map(|h| rpad(h, col_w)).join(" ")
     );
-    for d in &map.districts {
-        if let Some(c) = run.summary.by_district.get(&d.code) {
-            line!(out, "{}", counts_row(&format!("{} {}", d.code, d.name), c));
-        }
+    for (label, c) in &rows {
+        line!(out, "{}", counts_row(label, label_w, col_w, c));
     }
-    line!(
-        out,
-        "{}",
-        counts_row(t("合計", "total"), &run.summary.total)
-    );
     line!(
         out,
         "{}",
@@ -92,8 +104,20 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
             "Uncovered, by reason (people)"
         )
     );
-    for (code, n) in &run.summary.total.by_reason {
-        line!(out, "  {} {n:>6}", pad(code, 26));
+    let mut reasons: Vec<(&str, usize)> = run
+        .summary
+        .total
+        .by_reason
+        .iter()
+        .map(|(code, n)| (Reason::label_of(code, lang), *n))
+        .collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let reason_w = reasons.iter().map(|(l, _)| width(l)).max().unwrap_or(0);
+    for (label, n) in &reasons {
+        line!(out, "  {} {n:>6}", pad(label, reason_w));
+    }
+    if reasons.is_empty() {
+        line!(out, "  {}", t("なし", "none"));
     }
     let sm = &run.summary;
     out.push('\n');
@@ -125,11 +149,11 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
             "{}",
             match lang {
                 Lang::Ja => format!(
-                    "手動指定: {}件に従い、{}件は従えませんでした（plans.json の警告 pin_not_followed）。",
+                    "手動指定: {}件に従い、{}件は従えませんでした（理由は各計画の注意事項に記載）。",
                     sm.pins_followed, sm.pins_not_followed
                 ),
                 Lang::En => format!(
-                    "Pins: {} followed, {} not (warning pin_not_followed in plans.json).",
+                    "Pins: {} followed, {} not (each plan's warnings say why).",
                     sm.pins_followed, sm.pins_not_followed
                 ),
             }
@@ -139,7 +163,7 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
         let why: Vec<String> = sm
             .changed_by_reason
             .iter()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| format!("{} {v}", PlanChange::label_of(k, lang)))
             .collect();
         line!(
             out,
@@ -205,6 +229,12 @@ pub fn explain_text(run: &PlanRun, person: &str, lang: Lang) -> String {
         }
     }
     line!(out, "{}", t("避難先の候補", "Destinations considered"));
+    let name_w = ex
+        .destinations
+        .iter()
+        .map(|d| width(&d.name))
+        .max()
+        .unwrap_or(0);
     for d in &ex.destinations {
         line!(
             out,
@@ -212,21 +242,34 @@ pub fn explain_text(run: &PlanRun, person: &str, lang: Lang) -> String {
             d.id,
             d.evacuation_secs / 60.0,
             t("分", "min"),
-            d.name,
-            d.status
+            pad(&d.name, name_w),
+            d.status.label(lang)
         );
     }
+    if ex.destinations.is_empty() {
+        line!(out, "  {}", t("（なし）", "(none)"));
+    }
     line!(out, "{}", t("支援者の候補", "Helpers considered"));
+    let covered = plan.is_some_and(|p| p.covered);
     for h in &ex.helpers {
-        let status = helper_status_text(&h.status, lang);
+        let status = match &h.status {
+            // Not chosen for someone left uncovered: the reason above says why, not "a better
+            // helper was chosen".
+            HelperStatus::NotChosen { helps } if helps.is_empty() && !covered => t(
+                "候補（選定できず。理由は上記）",
+                "eligible, but not chosen: see the reason above",
+            )
+            .to_owned(),
+            s => helper_status_text(s, lang),
+        };
         let watch = if h.watches_person {
-            t("見守り中", "watches")
+            t("　見守り中", "; watches this person")
         } else {
             ""
         };
         line!(
             out,
-            "  {:<8} {:>6.1} {}  {} {}",
+            "  {:<8} {:>6.1} {}  {}{}",
             h.id,
             h.travel_secs / 60.0,
             t("分", "min"),
@@ -274,8 +317,12 @@ pub fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
         (HelperStatus::Unavailable, l) => l
             .pick("× この時間帯は対応不可", "not available at this time")
             .into(),
-        (HelperStatus::MissingSkill { skill }, Lang::Ja) => format!("× 必要な技能なし（{skill}）"),
-        (HelperStatus::MissingSkill { skill }, Lang::En) => format!("lacks the skill: {skill}"),
+        (HelperStatus::MissingSkill { skill }, Lang::Ja) => {
+            format!("× {}人ではない", skill_can_ja(*skill))
+        }
+        (HelperStatus::MissingSkill { skill }, Lang::En) => {
+            format!("cannot {}", skill_verb(*skill))
+        }
         (HelperStatus::TooLate { arrival_secs }, Lang::Ja) => {
             format!("× 間に合わない（到着は警報から{}分後）", min(*arrival_secs))
         }
@@ -288,17 +335,10 @@ pub fn helper_status_text(s: &HelperStatus, lang: Lang) -> String {
     }
 }
 
-/// Display width, counting East Asian wide characters as two columns.
+/// Display width in terminal columns (East Asian wide characters count two), from the
+/// `unicode-width` crate.
 pub fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| {
-            if (c as u32) >= 0x1100 && !matches!(c as u32, 0xFF61..=0xFF9F) {
-                2
-            } else {
-                1
-            }
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Pads on the right to a display width.
@@ -344,11 +384,17 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
     }
     out.push('\n');
     line!(out, "{}", t("方法別", "By method"));
+    let method_w = r
+        .by_method
+        .keys()
+        .map(|m| width(m.label(lang)))
+        .max()
+        .unwrap_or(0);
     for (m, n) in &r.by_method {
         line!(
             out,
-            "  {:<24} {:>9}  {:>5.1}%",
-            m.label(lang),
+            "  {} {:>9}  {:>5.1}%",
+            pad(m.label(lang), method_w),
             group(*n),
             100.0 * *n as f64 / r.activities.max(1) as f64
         );
@@ -361,11 +407,18 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
         t("コーデ", "coord."),
         t("回数", "activ."),
     ];
+    let name_w = r
+        .by_district
+        .iter()
+        .map(|d| width(&d.name))
+        .chain(std::iter::once(width(t("地区名", "district"))))
+        .max()
+        .unwrap_or(0);
     line!(
         out,
         "{} {} {}",
         pad(t("地区", "code"), 6),
-        pad(t("地区名", "district"), 16),
+        pad(t("地区名", "district"), name_w),
         heads.map(|h| rpad(h, 8)).join(" ")
     );
     for d in &r.by_district {
@@ -373,7 +426,7 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
             out,
             "{} {} {:>8} {:>8} {:>8} {:>8} {:>8}",
             pad(&d.code, 6),
-            pad(&d.name, 16),
+            pad(&d.name, name_w),
             d.watched_people,
             d.helpers,
             d.caretakers,
@@ -409,10 +462,15 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
         out,
         "{}",
         match lang {
-            Lang::Ja => format!("計画の進捗（想定: {}、作成日 {}）", pp.scenario, pp.as_of),
+            Lang::Ja => format!(
+                "計画の進捗　想定: {}　作成日: {}",
+                scenario_name(&pp.scenario, lang),
+                pp.as_of
+            ),
             Lang::En => format!(
-                "Plan progress (scenario: {}, as of {})",
-                pp.scenario, pp.as_of
+                "Plan progress. Scenario: {}; as of {}",
+                scenario_name(&pp.scenario, lang),
+                pp.as_of
             ),
         }
     );
@@ -423,11 +481,18 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
         t("確保", "covered"),
         t("未確保", "uncov."),
     ];
+    let name_w = pp
+        .by_district
+        .iter()
+        .map(|d| width(&d.name))
+        .chain(std::iter::once(width(t("地区名", "district"))))
+        .max()
+        .unwrap_or(0);
     line!(
         out,
         "{} {} {}  {}",
         pad(t("地区", "code"), 6),
-        pad(t("地区名", "district"), 16),
+        pad(t("地区名", "district"), name_w),
         heads.map(|h| rpad(h, 7)).join(" "),
         t("未確保の主な理由", "main reasons uncovered")
     );
@@ -436,7 +501,7 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         v.iter()
             .take(3)
-            .map(|(k, n)| format!("{} {n}", crate::plan::Reason::label_of(k, lang)))
+            .map(|(k, n)| format!("{} {n}", Reason::label_of(k, lang)))
             .collect::<Vec<_>>()
             .join(if lang == Lang::Ja { "、" } else { ", " })
     };
@@ -450,7 +515,7 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
             out,
             "{} {} {:>7} {:>7} {:>7} {:>7} {:>7}  {}",
             pad(code, 6),
-            pad(name, 16),
+            pad(name, name_w),
             d.people,
             d.consented,
             d.need_help,

@@ -50,7 +50,10 @@ impl Arrangement {
         let mut s = match (lang, self.helpers) {
             (_, 0) => lang.pick("同居家族のみ", "family only").to_owned(),
             (Lang::Ja, n) => format!("支援者{n}人（{roles}）"),
-            (Lang::En, n) => format!("{n} helper(s) ({roles})"),
+            (Lang::En, n) => format!(
+                "{} ({roles})",
+                crate::plan::count_noun(usize::from(n), "helper", "helpers")
+            ),
         };
         if self.family && self.helpers > 0 {
             s.push_str(lang.pick("＋同居家族", " + family"));

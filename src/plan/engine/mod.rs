@@ -109,7 +109,8 @@ pub enum HelperStatus {
     NoConsent,
     Unavailable,
     MissingSkill {
-        skill: String,
+        #[serde(deserialize_with = "crate::plan::types::skill_lenient")]
+        skill: Skill,
     },
     /// Cannot arrive in time: setting off once warned, arrives this many seconds after the
     /// alert, later than the plan allows.
@@ -135,8 +136,98 @@ pub struct DestinationCandidate {
     pub id: String,
     pub name: String,
     pub evacuation_secs: f64,
-    /// "chosen", "candidate" (suitable, not chosen) or why it is unsuitable.
-    pub status: String,
+    /// Chosen, a suitable candidate not chosen, or why it is unsuitable.
+    pub status: DestinationStatus,
+}
+
+/// How a destination fared for one person, for `explain` (the code in `explain --json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DestinationStatus {
+    /// The plan's destination.
+    Chosen,
+    /// Suitable and in time, not chosen (farther, or full).
+    Candidate,
+    /// A welfare shelter that takes people only by transfer, not by direct evacuation.
+    TransferOnly,
+    /// Not designated for the scenario's hazard.
+    NotDesignatedForHazard,
+    /// Outdoor site, unusable in rain or winter.
+    OutdoorInRainOrWinter,
+    /// Lies inside an active hazard zone.
+    InsideActiveHazardZone,
+    /// Not barrier-free, and the person uses a wheelchair or is bedridden.
+    NotBarrierFree,
+    /// A welfare shelter, and the person does not need one.
+    WelfareShelterForOthers,
+}
+
+impl DestinationStatus {
+    pub const ALL: [DestinationStatus; 8] = [
+        DestinationStatus::Chosen,
+        DestinationStatus::Candidate,
+        DestinationStatus::TransferOnly,
+        DestinationStatus::NotDesignatedForHazard,
+        DestinationStatus::OutdoorInRainOrWinter,
+        DestinationStatus::InsideActiveHazardZone,
+        DestinationStatus::NotBarrierFree,
+        DestinationStatus::WelfareShelterForOthers,
+    ];
+
+    /// Stable code, as in `explain --json`.
+    pub fn code(self) -> &'static str {
+        match self {
+            DestinationStatus::Chosen => "chosen",
+            DestinationStatus::Candidate => "candidate",
+            DestinationStatus::TransferOnly => "transfer_only",
+            DestinationStatus::NotDesignatedForHazard => "not_designated_for_hazard",
+            DestinationStatus::OutdoorInRainOrWinter => "outdoor_in_rain_or_winter",
+            DestinationStatus::InsideActiveHazardZone => "inside_active_hazard_zone",
+            DestinationStatus::NotBarrierFree => "not_barrier_free",
+            DestinationStatus::WelfareShelterForOthers => "welfare_shelter_for_others",
+        }
+    }
+
+    /// Suitable for the person (chosen or a candidate).
+    pub fn suitable(self) -> bool {
+        matches!(
+            self,
+            DestinationStatus::Chosen | DestinationStatus::Candidate
+        )
+    }
+
+    /// The status as a short phrase (`explain`, and the reason a pin was not followed).
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            DestinationStatus::Chosen => lang.pick("◎ 避難先に選定", "chosen as destination"),
+            DestinationStatus::Candidate => lang.pick(
+                "候補（より適した避難先を選定）",
+                "suitable; a better destination was chosen",
+            ),
+            DestinationStatus::TransferOnly => lang.pick(
+                "× 移送による受け入れのみで、直接避難できない",
+                "takes people by transfer only, not by direct evacuation",
+            ),
+            DestinationStatus::NotDesignatedForHazard => {
+                lang.pick("× この災害種別の指定なし", "not designated for this hazard")
+            }
+            DestinationStatus::OutdoorInRainOrWinter => lang.pick(
+                "× 屋外のため雨天・冬季は使えない",
+                "outdoors, unusable in rain or winter",
+            ),
+            DestinationStatus::InsideActiveHazardZone => lang.pick(
+                "× 想定される災害の区域内にある",
+                "inside an active hazard zone",
+            ),
+            DestinationStatus::NotBarrierFree => {
+                lang.pick("× バリアフリーでない", "not barrier-free")
+            }
+            DestinationStatus::WelfareShelterForOthers => lang.pick(
+                "× 福祉避難所で、この方は対象外",
+                "a welfare shelter, for people who need one",
+            ),
+        }
+    }
 }
 
 /// Everything considered for one person.
@@ -231,7 +322,7 @@ struct ScenarioState {
     /// Each person's main watcher: most contacts in the year, then the latest, then lowest id.
     main_watcher: Vec<Option<VolunteerId>>,
     /// Why each shelter is unusable for this scenario, if it is (independent of the person).
-    shelter_block: Vec<Option<&'static str>>,
+    shelter_block: Vec<Option<DestinationStatus>>,
 }
 
 struct Prep<'a> {
@@ -856,18 +947,18 @@ impl ScenarioState {
             .iter()
             .map(|s| {
                 if s.welfare_access == Some(WelfareAccess::TransferOnly) {
-                    Some("transfer_only")
+                    Some(DestinationStatus::TransferOnly)
                 } else if !s.hazards.contains(scenario.hazard) {
-                    Some("not_designated_for_hazard")
+                    Some(DestinationStatus::NotDesignatedForHazard)
                 } else if scenario.indoor_only() && !s.indoor {
-                    Some("outdoor_in_rain_or_winter")
+                    Some(DestinationStatus::OutdoorInRainOrWinter)
                 } else if cache
                     .hazards
                     .containing(&map.hazards, s.location)
                     .into_iter()
                     .any(|id| scenario.zone_active(map.hazards[id.index()].kind))
                 {
-                    Some("inside_active_hazard_zone")
+                    Some(DestinationStatus::InsideActiveHazardZone)
                 } else {
                     None
                 }
@@ -948,16 +1039,16 @@ impl<'a> Prep<'a> {
     }
 
     /// Why shelter `s` does not suit person `p` in this scenario, or `None` if it does.
-    fn unsuitable(&self, s: ShelterId, p: &Person) -> Option<&'static str> {
+    fn unsuitable(&self, s: ShelterId, p: &Person) -> Option<DestinationStatus> {
         if let Some(b) = self.shelter_block[s.index()] {
             return Some(b);
         }
         let sh = self.map.shelter(s);
         if matches!(p.mobility, Mobility::Wheelchair | Mobility::Bedridden) && !sh.barrier_free {
-            return Some("not_barrier_free");
+            return Some(DestinationStatus::NotBarrierFree);
         }
         if sh.kind == ShelterKind::WelfareShelter && !needs_welfare_shelter(p) {
-            return Some("welfare_shelter_for_others");
+            return Some(DestinationStatus::WelfareShelterForOthers);
         }
         None
     }
@@ -1441,7 +1532,9 @@ fn route_person(prep: &Prep, tree: &mut SearchTree, pid: PersonId) -> Work {
             id: sh.ext_id.clone(),
             name: sh.name.clone(),
             evacuation_secs: secs - depart,
-            status: prep.unsuitable(*sid, p).unwrap_or("candidate").to_owned(),
+            status: prep
+                .unsuitable(*sid, p)
+                .unwrap_or(DestinationStatus::Candidate),
         });
     }
     let suitable: Vec<(ShelterId, f64)> = found
@@ -1590,12 +1683,18 @@ fn assign_destinations(
             if !ok {
                 let why = prep.unsuitable(*s, map.person(w.pid));
                 w.warnings.push(Warning::PinNotFollowed {
-                    kind: "destination".into(),
+                    kind: PinKind::Destination,
                     id: map.shelter(*s).ext_id.clone(),
                     reason: match why {
-                        Some(code) => LocalText {
-                            ja: format!("この想定では使えない避難先です（{code}）。"),
-                            en: format!("not usable in this scenario ({code})."),
+                        Some(status) => LocalText {
+                            ja: format!(
+                                "この想定では使えない避難先です。理由: {}。",
+                                status.label(Lang::Ja).trim_start_matches("× ")
+                            ),
+                            en: format!(
+                                "is not usable in this scenario: {}.",
+                                status.label(Lang::En)
+                            ),
                         },
                         None => LocalText::new(
                             "水が来る前に到達できません。",
@@ -1662,7 +1761,7 @@ fn assign_destinations(
                     .iter_mut()
                     .filter(|d| &d.id == name)
                 {
-                    d.status = "chosen".into();
+                    d.status = DestinationStatus::Chosen;
                 }
             }
             None => w.reasons.push(Reason::DestinationsFull {
@@ -1814,9 +1913,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
             if let Some(s) = skill
                 && !vol.has_skill(s)
             {
-                return Some(HelperStatus::MissingSkill {
-                    skill: s.code().to_owned(),
-                });
+                return Some(HelperStatus::MissingSkill { skill: s });
             }
             skill_ok += 1;
             let arrival = prep.warning_secs + secs;
@@ -1887,7 +1984,7 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
             .find(|c| c.id == vol.ext_id)
             .map(|c| &c.status);
         w.warnings.push(Warning::PinNotFollowed {
-            kind: "helper".into(),
+            kind: PinKind::Helper,
             id: vol.ext_id.clone(),
             reason: match status {
                 Some(HelperStatus::NoConsent) => LocalText::new(
@@ -1899,8 +1996,8 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
                     "is not available at this scenario's time.",
                 ),
                 Some(HelperStatus::MissingSkill { skill }) => LocalText {
-                    ja: format!("必要な技能（{skill}）がありません。"),
-                    en: format!("lacks the skill needed ({skill})."),
+                    ja: format!("必要な技能（{}）がありません。", skill.label_ja()),
+                    en: format!("cannot {}.", crate::plan::types::skill_verb(*skill)),
                 },
                 Some(HelperStatus::TooLate { .. }) => LocalText::new(
                     "水が来る前に本人のもとへ着けません。",
@@ -1975,14 +2072,12 @@ fn find_helpers(prep: &Prep, tree: &mut LatestTree, w: &mut Work, round_nodes: &
             in_reach: consent_ok,
         }
     } else if skill_ok == 0 || (!w.eligible.is_empty() && kept_cars < vehicles) {
-        let skill = if skill_ok == 0 {
-            skill
-        } else {
-            Some(Skill::Car)
+        // With no helper left by the skill filter, a skill was needed (the filter only bars
+        // with one); otherwise too few of the eligible drive.
+        let skill = match skill {
+            Some(s) if skill_ok == 0 => s,
+            _ => Skill::Car,
         };
-        let skill = skill
-            .map(|s| s.label_ja().to_owned() + " / " + s.label_en())
-            .unwrap_or_default();
         Reason::SkillMissing {
             skill,
             in_reach: avail_ok,
@@ -2626,11 +2721,11 @@ fn match_helpers(
             && !primaries.contains(&p)
         {
             w.warnings.push(Warning::PinNotFollowed {
-                kind: "helper".into(),
+                kind: PinKind::Helper,
                 id: map.volunteer(p).ext_id.clone(),
                 reason: LocalText::new(
                     "その支援者の巡回では、ほかの人と合わせて水が来る前に回りきれません。",
-                    "their round cannot include this person and still finish before the water.",
+                    "has a round that cannot include this person and still finish before the water.",
                 ),
             });
         }
@@ -3251,26 +3346,25 @@ fn changes(
             })
         };
         let reason = if c.need.is_some_and(|n| n != p.evacuation_need) {
-            "need_changed"
+            PlanChange::NeedChanged
         } else if c.covered && !p.covered {
-            "no_longer_covered"
+            PlanChange::NoLongerCovered
         } else if !c.covered && p.covered {
-            "newly_covered"
+            PlanChange::NewlyCovered
         } else if before.iter().any(|id| !eligible(id)) {
-            "helper_cannot_come"
+            PlanChange::HelperCannotCome
         } else if dest_before != dest_now
             && !ex.is_some_and(|e| {
-                e.destinations.iter().any(|d| {
-                    Some(d.id.as_str()) == dest_before
-                        && (d.status == "candidate" || d.status == "chosen")
-                })
+                e.destinations
+                    .iter()
+                    .any(|d| Some(d.id.as_str()) == dest_before && d.status.suitable())
             })
         {
-            "destination_unusable"
+            PlanChange::DestinationUnusable
         } else {
-            "displaced"
+            PlanChange::Displaced
         };
-        *by_reason.entry(reason.to_owned()).or_insert(0) += 1;
+        *by_reason.entry(reason.code().to_owned()).or_insert(0) += 1;
     }
     (changed, by_reason)
 }

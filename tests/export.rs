@@ -9,8 +9,8 @@ use mimamori::export::{
 };
 use mimamori::model::{HazardType, Lang, Map};
 use mimamori::network::{GraphParams, RoadGraph};
-use mimamori::plan::{Method, Scenario};
 use mimamori::plan::engine::{PlanParams, PlanRun, plan};
+use mimamori::plan::{Method, Scenario};
 use mimamori::spatial::Frame;
 use mimamori::synth::{Preset, generate};
 use std::collections::BTreeMap;
@@ -100,7 +100,9 @@ fn the_workbook_reads_back_with_its_headers_rows_per_district_and_a_persons_cell
     // Rows per district, counted from the roster.
     let mut want: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &map.people {
-        *want.entry(map.district(p.district).code.as_str()).or_default() += 1;
+        *want
+            .entry(map.district(p.district).code.as_str())
+            .or_default() += 1;
     }
     let headers: Vec<String> = [
         "対象者番号",
@@ -141,7 +143,11 @@ fn the_workbook_reads_back_with_its_headers_rows_per_district_and_a_persons_cell
         .expect("a person with a helper");
     let person = map.person(map.find_person(&plan.person).unwrap());
     let d = &map.district(person.district).code;
-    let rows = sheets.iter().find(|(n, _)| n.starts_with(d.as_str())).unwrap().1;
+    let rows = sheets
+        .iter()
+        .find(|(n, _)| n.starts_with(d.as_str()))
+        .unwrap()
+        .1;
     let row = rows.iter().find(|r| r[0] == plan.person).unwrap();
     assert_eq!(row[col(&t, "name")], person.name);
     assert_eq!(row[col(&t, "kana")], person.kana);
@@ -259,7 +265,11 @@ fn several_scenarios_give_one_set_of_columns_per_hazard() {
         assert!(heads.contains(&h.as_str()), "{h}: {heads:?}");
     }
     let k = col(&t, "method:landslide");
-    for (row, id) in t.districts.iter().flat_map(|d| d.rows.iter().zip(&d.person_ids)) {
+    for (row, id) in t
+        .districts
+        .iter()
+        .flat_map(|d| d.rows.iter().zip(&d.person_ids))
+    {
         let want = rs
             .plans
             .iter()
@@ -281,9 +291,18 @@ fn characters_without_a_shift_jis_code_are_named_by_person_and_column_never_show
     let e = export::to_csv(&t, CsvEncoding::ShiftJis).unwrap_err();
     assert!(matches!(e, ExportError::Unmappable { count: 2, .. }), "{e}");
     let msg = e.to_string();
-    assert!(msg.contains(&format!("person {}, column 氏名", map.people[3].ext_id)), "{msg}");
-    assert!(msg.contains(&format!("person {}, column 住所", map.people[5].ext_id)), "{msg}");
-    assert!(!msg.contains('𠮷') && !msg.contains("太郎") && !msg.contains('💧'), "{msg}");
+    assert!(
+        msg.contains(&format!("person {}, column 氏名", map.people[3].ext_id)),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("person {}, column 住所", map.people[5].ext_id)),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains('𠮷') && !msg.contains("太郎") && !msg.contains('💧'),
+        "{msg}"
+    );
     // UTF-8 takes them.
     assert!(export::to_csv(&t, CsvEncoding::Utf8Bom).is_ok());
 }
@@ -308,7 +327,11 @@ fn an_export_from_the_database_is_audited_without_personal_values() {
         .arg(&out)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let printed = String::from_utf8_lossy(&st.stdout);
     for p in &map.people {
         assert!(!printed.contains(&p.name));

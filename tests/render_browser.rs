@@ -121,7 +121,8 @@ fn fixture_sheets_print_on_at_most_two_a4_pages_with_the_key_facts() {
     let dir = tempfile::tempdir().unwrap();
     // Every item municipal forms add, filled with long values: still two pages.
     let mut full = bedridden_flood(&map);
-    full.family_doctor = "旭川中央内科クリニック 院長 山田太郎 0166-00-1234（夜間休日 0166-00-9999）".into();
+    full.family_doctor =
+        "旭川中央内科クリニック 院長 山田太郎 0166-00-1234（夜間休日 0166-00-9999）".into();
     full.care_manager = "旭川東居宅介護支援事業所 担当 佐藤花子 0166-00-5678".into();
     full.commissioner = "鈴木一郎 0166-00-4321、高橋良子 0166-00-8765".into();
     for h in &mut full.helpers {

@@ -140,9 +140,7 @@ pub fn run(a: ExportArgs) -> Result<()> {
     let bytes = match (a.format, a.encoding) {
         (FormatArg::Xlsx, _) => export::to_xlsx(&table)?,
         (FormatArg::Csv, EncodingArg::Utf8) => export::to_csv(&table, CsvEncoding::Utf8Bom)?,
-        (FormatArg::Csv, EncodingArg::ShiftJis) => {
-            export::to_csv(&table, CsvEncoding::ShiftJis)?
-        }
+        (FormatArg::Csv, EncodingArg::ShiftJis) => export::to_csv(&table, CsvEncoding::ShiftJis)?,
     };
     mimamori::io::write_atomic(&a.out, &bytes)
         .with_context(|| format!("cannot write {}", a.out.display()))?;

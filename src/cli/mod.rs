@@ -615,7 +615,9 @@ fn run_plan(
     tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
     let mut run = run;
     // Without a store, a plan is updated by this run: it is next reviewed a period later.
-    let next = mimamori::store::ReviewPolicy::default().after(as_of).to_string();
+    let next = mimamori::store::ReviewPolicy::default()
+        .after(as_of)
+        .to_string();
     for p in &mut run.plans {
         p.next_review = next.clone();
     }

@@ -171,12 +171,30 @@ pub fn columns(scenarios: &[ScenarioPlans]) -> Vec<ExportColumn> {
             26.0,
         ),
         col("mobility", "移動の状況", "Mobility", R, 10.0),
-        col("needs", "配慮事項（医療機器等）", "Special needs (medical devices)", R, 18.0),
+        col(
+            "needs",
+            "配慮事項（医療機器等）",
+            "Special needs (medical devices)",
+            R,
+            18.0,
+        ),
         col("household", "世帯の状況", "Household", R, 10.0),
         col("contact1", "緊急連絡先1", "Emergency contact 1", R, 26.0),
         col("contact2", "緊急連絡先2", "Emergency contact 2", R, 26.0),
-        col("consent_share", "平常時の名簿情報提供への同意", "Consent to share", R, 10.0),
-        col("consent_plan", "個別避難計画作成への同意", "Consent to a plan", R, 10.0),
+        col(
+            "consent_share",
+            "平常時の名簿情報提供への同意",
+            "Consent to share",
+            R,
+            10.0,
+        ),
+        col(
+            "consent_plan",
+            "個別避難計画作成への同意",
+            "Consent to a plan",
+            R,
+            10.0,
+        ),
         col("family_doctor", "かかりつけ医", "Family doctor", P, 24.0),
         col(
             "care_manager",
@@ -186,14 +204,26 @@ pub fn columns(scenarios: &[ScenarioPlans]) -> Vec<ExportColumn> {
             28.0,
         ),
         col("commissioner", "民生委員", "Welfare commissioner", P, 20.0),
-        col("family_helper", "同居家族の支援", "Family member helps", P, 8.0),
+        col(
+            "family_helper",
+            "同居家族の支援",
+            "Family member helps",
+            P,
+            8.0,
+        ),
     ];
     for (k, ja, en) in [
         ("helper1", "避難支援等実施者1", "Helper 1"),
         ("helper2", "避難支援等実施者2", "Helper 2"),
         ("backup", "予備の支援者", "Backup helper"),
     ] {
-        c.push(col(&format!("{k}_name"), &format!("{ja} 氏名"), &format!("{en} name"), P, 14.0));
+        c.push(col(
+            &format!("{k}_name"),
+            &format!("{ja} 氏名"),
+            &format!("{en} name"),
+            P,
+            14.0,
+        ));
         c.push(col(
             &format!("{k}_address"),
             &format!("{ja} 住所"),
@@ -217,7 +247,12 @@ pub fn columns(scenarios: &[ScenarioPlans]) -> Vec<ExportColumn> {
             ("destination", "避難先", "Destination", 26.0),
             ("method", "避難方法", "Method", 20.0),
             ("leave_by", "避難開始の目安", "When to leave", 26.0),
-            ("uncovered", "支援者が決まらない理由", "Why helpers are missing", 30.0),
+            (
+                "uncovered",
+                "支援者が決まらない理由",
+                "Why helpers are missing",
+                30.0,
+            ),
         ] {
             c.push(col(
                 &format!("{k}:{key}"),

@@ -81,6 +81,7 @@ pub(crate) struct SheetPage<'a> {
 /// Sheet labels of the items municipal forms add (かかりつけ医, 署名, 見直し日 …).
 #[derive(Debug)]
 pub(crate) struct MoreLabels {
+    pub and_dates: &'static str,
     pub helper_address: &'static str,
     pub family_doctor: &'static str,
     pub care_manager: &'static str,
@@ -95,6 +96,7 @@ pub(crate) struct MoreLabels {
 }
 
 const MORE_JA: MoreLabels = MoreLabels {
+    and_dates: "・署名／",
     helper_address: "住所",
     family_doctor: "かかりつけ医",
     care_manager: "ケアマネジャー・相談支援専門員",
@@ -109,6 +111,7 @@ const MORE_JA: MoreLabels = MoreLabels {
 };
 
 const MORE_EN: MoreLabels = MoreLabels {
+    and_dates: ", signature / ",
     helper_address: "Address",
     family_doctor: "Family doctor",
     care_manager: "Care manager or support counsellor",
@@ -671,7 +674,11 @@ mod tests {
             if (gap - ROUTE_HAZARD_BESIDE_M).abs() < 1.0 || (gap > 0.0 && gap < 1.0) {
                 continue;
             }
-            let found = route_hazards(&route(y), &view(vec![square(200.0, 100.0, 200.0)]), Lang::En);
+            let found = route_hazards(
+                &route(y),
+                &view(vec![square(200.0, 100.0, 200.0)]),
+                Lang::En,
+            );
             if gap <= 0.0 {
                 assert!(
                     found.len() == 1 && found[0].contains("through it"),

@@ -234,7 +234,8 @@ fn round_length(max_m: f64) -> f64 {
 fn street_labels(proj: &Proj, view: &MapView, s: &mut String) {
     use std::collections::BTreeMap;
     // name -> (length px, mid x, mid y, angle degrees)
-    let mut best: BTreeMap<&str, (f64, f64, f64, f64)> = BTreeMap::new();
+    type Place = (f64, f64, f64, f64);
+    let mut best: BTreeMap<&str, Place> = BTreeMap::new();
     for r in &view.roads {
         if r.name.is_empty() {
             continue;
@@ -259,7 +260,7 @@ fn street_labels(proj: &Proj, view: &MapView, s: &mut String) {
             }
         }
     }
-    let mut labels: Vec<(&str, (f64, f64, f64, f64))> = best.into_iter().collect();
+    let mut labels: Vec<(&str, Place)> = best.into_iter().collect();
     labels.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(b.0)));
     for (name, (_, x, y, a)) in labels.into_iter().take(MAX_STREET_LABELS) {
         let _ = write!(

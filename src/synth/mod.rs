@@ -300,9 +300,11 @@ pub fn generate(preset: &Preset, seed: u64, shelters: Option<Vec<Shelter>>) -> M
     grid.watch_records(&mut map, &mut root.fork("records"));
     // Each district's 民生委員 as sheets print it: its first volunteer with that role.
     for (i, d) in map.districts.iter_mut().enumerate() {
-        if let Some(v) = map.volunteers.iter().find(|v| {
-            v.district == DistrictId(i as u32) && v.has_role(Role::Commissioner)
-        }) {
+        if let Some(v) = map
+            .volunteers
+            .iter()
+            .find(|v| v.district == DistrictId(i as u32) && v.has_role(Role::Commissioner))
+        {
             d.commissioner = format!("{} {}", v.name, v.phone);
         }
     }

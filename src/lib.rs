@@ -6,6 +6,7 @@
 //! `docs/architecture.md`.
 
 pub mod drill;
+pub mod export;
 pub mod io;
 pub mod model;
 pub mod network;

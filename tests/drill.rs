@@ -52,6 +52,7 @@ fn town(roads: Vec<Road>, shelter: (f64, f64)) -> Map {
             code: "T".into(),
             name: "町".into(),
             boundary: None,
+            commissioner: String::new(),
         }],
         roads,
         shelters: vec![shelter_at("S", shelter.0, shelter.1)],

@@ -74,6 +74,8 @@ fn person_at(id: &str, district: u32, x: f64, y: f64, mobility: Mobility, share:
         daytime_place: String::new(),
         notes: String::new(),
         family_helper: None,
+        family_doctor: String::new(),
+        care_manager: String::new(),
     }
 }
 
@@ -90,6 +92,7 @@ fn helper_at(id: &str, district: u32, x: f64, y: f64) -> Volunteer {
         skills: vec![],
         availability: Availability::ALWAYS,
         consent_named: true,
+        address: String::new(),
     }
 }
 
@@ -115,11 +118,13 @@ fn town_with(seed: u64, n: usize, capacity: u8) -> Map {
                 code: "A".into(),
                 name: "A町".into(),
                 boundary: None,
+                commissioner: String::new(),
             },
             District {
                 code: "B".into(),
                 name: "B町".into(),
                 boundary: None,
+                commissioner: String::new(),
             },
         ],
         roads: grid_roads(9),

@@ -65,6 +65,7 @@ fn town() -> Map {
             code: "T".into(),
             name: "町".into(),
             boundary: None,
+            commissioner: String::new(),
         }],
         roads: grid_roads(6),
         shelters: vec![shelter_at("S", 500.0, 500.0, 1000)],

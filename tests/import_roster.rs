@@ -13,6 +13,7 @@ fn folder() -> tempfile::TempDir {
         code: c.into(),
         name: format!("{c}地区"),
         boundary: None,
+        commissioner: String::new(),
     });
     std::fs::write(
         d.path().join(mapdir::DISTRICTS),

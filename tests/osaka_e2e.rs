@@ -47,6 +47,7 @@ fn plans_on_osaka_abeno_follow_real_streets() {
             code: "A01".into(),
             name: "阿倍野".into(),
             boundary: None,
+            commissioner: String::new(),
         }],
         roads: roads.clone(),
         ..Map::default()
@@ -85,6 +86,8 @@ fn plans_on_osaka_abeno_follow_real_streets() {
             daytime_place: String::new(),
             notes: String::new(),
             family_helper: None,
+            family_doctor: String::new(),
+            care_manager: String::new(),
         });
     }
     for i in 0..120 {
@@ -100,6 +103,7 @@ fn plans_on_osaka_abeno_follow_real_streets() {
             skills: vec![Skill::Wheelchair, Skill::Car],
             availability: Availability::ALWAYS,
             consent_named: true,
+            address: String::new(),
         });
     }
     for i in 0..8 {

@@ -54,6 +54,7 @@ fn town(roads: Vec<Road>) -> Map {
             code: "T".into(),
             name: "町".into(),
             boundary: None,
+            commissioner: String::new(),
         }],
         roads,
         ..Map::default()

@@ -119,10 +119,20 @@ fn fixture_sheets_print_on_at_most_two_a4_pages_with_the_key_facts() {
     let Some(chrome) = chromium() else { return };
     let map = sample_map();
     let dir = tempfile::tempdir().unwrap();
+    // Every item municipal forms add, filled with values of the synthetic roster's length.
+    let mut full = bedridden_flood(&map);
+    full.family_doctor = "旭川中央内科クリニック 0166-00-1234".into();
+    full.care_manager = "東光居宅介護支援事業所 佐藤花子 0166-00-5678".into();
+    full.commissioner = "鈴木一郎 0166-00-4321".into();
+    for h in &mut full.helpers {
+        h.address = "北海道旭川市東光12条3丁目4番5号".into();
+    }
     for (i, (plan, lang)) in [
         (bedridden_flood(&map), Lang::Ja),
         (wheelchair_winter(&map), Lang::Ja),
         (bedridden_flood(&map), Lang::En),
+        (full.clone(), Lang::Ja),
+        (full.clone(), Lang::En),
     ]
     .into_iter()
     .enumerate()
@@ -138,7 +148,7 @@ fn fixture_sheets_print_on_at_most_two_a4_pages_with_the_key_facts() {
         );
         assert!(
             (1..=2).contains(&pages),
-            "{} pages for {}",
+            "{} pages for {} (case {i}, {lang:?})",
             pages,
             plan.person
         );
@@ -152,6 +162,16 @@ fn fixture_sheets_print_on_at_most_two_a4_pages_with_the_key_facts() {
             squash(&plan.destination.as_ref().unwrap().name),
             squash(&plan.helpers[0].name),
             squash(lang.pick("避難先", "Destination")),
+            squash(lang.pick("署名", "Signature")),
+            squash(lang.pick("次回見直し日", "Next review")),
+            squash(lang.pick("かかりつけ医", "Family doctor")),
+            squash(&plan.next_review),
+            // The first word: table cells may wrap and be read out of order.
+            plan.family_doctor
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_owned(),
         ] {
             assert!(
                 text.contains(&needle),

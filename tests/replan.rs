@@ -39,6 +39,7 @@ fn town(rng: &mut Rng) -> Map {
             code: format!("D{d}"),
             name: format!("地区{d}"),
             boundary: None,
+            commissioner: String::new(),
         });
         m.roads.extend(grid(d, 6));
         m.shelters.push(Shelter {

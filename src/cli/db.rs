@@ -49,7 +49,7 @@ pub enum DbCmd {
 }
 
 /// Now, in Japan (JST, UTC+9): the store records it in UTC.
-fn now() -> time::OffsetDateTime {
+pub(super) fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9))
 }
 

@@ -18,6 +18,7 @@ use std::time::Instant;
 
 mod db;
 mod drill;
+mod export;
 mod import;
 mod recruit;
 mod screenshot;
@@ -206,6 +207,9 @@ enum Cmd {
     Recruit(recruit::RecruitArgs),
     /// Simulate a district disaster drill: who answers, who arrives before the water, single points of failure.
     Drill(drill::DrillArgs),
+    /// The register and its plans as the municipality's Excel workbook (a worksheet per
+    /// district) or CSV file: one row per person, plan columns only with consent to a plan.
+    Export(export::ExportArgs),
     /// Share good practice across districts: anonymised bundles, comparison, suggestions.
     Share {
         #[command(subcommand)]
@@ -281,6 +285,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Cmd::Serve(args) => serve::run_serve(args)?,
         Cmd::Recruit(args) => recruit::run(args)?,
         Cmd::Drill(args) => drill::run(args)?,
+        Cmd::Export(args) => export::run(args)?,
         Cmd::Share { cmd } => share::run(cmd)?,
         Cmd::Generate {
             preset,
@@ -633,6 +638,14 @@ fn run_plan(
     )?;
     bar.finish_and_clear();
     tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
+    let mut run = run;
+    // Without a store, a plan is updated by this run: it is next reviewed a period later.
+    let next = mimamori::store::ReviewPolicy::default()
+        .after(as_of)
+        .to_string();
+    for p in &mut run.plans {
+        p.next_review = next.clone();
+    }
     Ok((map, run))
 }
 

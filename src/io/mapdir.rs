@@ -62,6 +62,16 @@ pub const PEOPLE_COLUMNS: &[Column] = &[
     opt("daytime_place", &["日中の居場所"]),
     opt("notes", &["備考"]),
     opt("family_helper", &["同居家族の支援", "家族の支援"]),
+    opt("family_doctor", &["かかりつけ医"]),
+    opt(
+        "care_manager",
+        &[
+            "ケアマネジャー",
+            "ケアマネージャー",
+            "相談支援専門員",
+            "担当ケアマネジャー",
+        ],
+    ),
 ];
 
 pub const PIN_COLUMNS: &[Column] = &[
@@ -84,6 +94,7 @@ pub const VOLUNTEER_COLUMNS: &[Column] = &[
     opt("skills", &["技能", "できること"]),
     opt("availability", &["対応可能時間帯"]),
     req("consent_named", &["計画への記載同意", "氏名掲載同意"]),
+    opt("address", &["住所"]),
 ];
 
 pub const WATCH_COLUMNS: &[Column] = &[
@@ -488,6 +499,7 @@ pub fn districts_from(path: &Path, fs: &[RawFeature], errs: &mut DataErrors) -> 
             code,
             name: prop_text(f, "name"),
             boundary,
+            commissioner: prop_text(f, "commissioner"),
         });
     }
     out
@@ -1020,6 +1032,8 @@ pub fn people_from(
             daytime_place: r.text("daytime_place"),
             notes: r.text("notes"),
             family_helper,
+            family_doctor: r.text("family_doctor"),
+            care_manager: r.text("care_manager"),
         });
     }
     out
@@ -1153,6 +1167,7 @@ pub fn volunteers_from(
             skills,
             availability,
             consent_named,
+            address: r.text("address"),
         });
     }
     out
@@ -1384,7 +1399,11 @@ pub fn districts_geojson(districts: &[District]) -> Vec<u8> {
                 let geometry = d.boundary.as_ref().map_or(Value::Null, multipolygon_json);
                 feature(
                     &d.code,
-                    props(json!({"code": d.code, "name": d.name})),
+                    props(if d.commissioner.is_empty() {
+                        json!({"code": d.code, "name": d.name})
+                    } else {
+                        json!({"code": d.code, "name": d.name, "commissioner": d.commissioner})
+                    }),
                     geometry,
                 )
             })
@@ -1455,6 +1474,8 @@ pub fn people_csv(map: &Map) -> Vec<u8> {
                 p.daytime_place.clone(),
                 p.notes.clone(),
                 p.family_helper.map(availability_code).unwrap_or_default(),
+                p.family_doctor.clone(),
+                p.care_manager.clone(),
             ]
         }),
     )
@@ -1477,6 +1498,7 @@ pub fn volunteers_csv(map: &Map) -> Vec<u8> {
                 join_codes(&v.skills, |s| s.code().into()),
                 availability_code(v.availability),
                 v.consent_named.to_string(),
+                v.address.clone(),
             ]
         }),
     )

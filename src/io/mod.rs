@@ -53,6 +53,9 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "contact2_phone",
     "daytime_place",
     "notes",
+    "family_doctor",
+    "care_manager",
+    "commissioner",
     "concern",
     // Drill results (`drill record`): free text about what happened to the person.
     "note",

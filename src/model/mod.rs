@@ -300,6 +300,11 @@ pub struct District {
     pub name: String,
     /// Boundary, if known (`districts.geojson`).
     pub boundary: Option<geo::MultiPolygon<f64>>,
+    /// The district's welfare commissioner(s) (民生委員) as printed on plan sheets: name(s)
+    /// and contact, free text (`districts.geojson` property `commissioner`); empty: unknown,
+    /// the sheet leaves a line to fill in by hand.
+    #[serde(default)]
+    pub commissioner: String,
 }
 
 /// An emergency contact (緊急連絡先).
@@ -363,6 +368,13 @@ pub struct Person {
     /// helper whenever at home; neighbours are drafted for the rest.
     #[serde(default)]
     pub family_helper: Option<Availability>,
+    /// Family doctor (かかりつけ医): name and contact, free text; empty: unknown.
+    #[serde(default)]
+    pub family_doctor: String,
+    /// Care manager (ケアマネジャー) or disability support counsellor (相談支援専門員): name
+    /// and contact, free text; empty: unknown.
+    #[serde(default)]
+    pub care_manager: String,
 }
 
 impl Person {
@@ -391,6 +403,10 @@ pub struct Volunteer {
     pub home: LonLat,
     pub name: String,
     pub phone: String,
+    /// Home address (住所): the law names it among the helper's details on a plan
+    /// (災害対策基本法 49条の14 ③); empty: not on the roster.
+    #[serde(default)]
+    pub address: String,
     pub birth_year: i32,
     pub roles: Vec<Role>,
     /// How many people the volunteer can escort in a disaster.

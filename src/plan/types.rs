@@ -814,6 +814,10 @@ pub struct PlanHelper {
     pub role: HelperRole,
     pub name: String,
     pub phone: String,
+    /// Home address (災害対策基本法 49条の14 ③ names it among the helper's details); empty
+    /// when the roster has none.
+    #[serde(default)]
+    pub address: String,
     pub age: i32,
     pub home: LonLat,
     /// Travel time from the helper's home to the person, seconds.
@@ -884,6 +888,15 @@ pub struct Plan {
     pub contacts: Vec<Contact>,
     pub daytime_place: String,
     pub notes: String,
+    /// Family doctor (かかりつけ医), roster column `family_doctor`; empty: unknown.
+    #[serde(default)]
+    pub family_doctor: String,
+    /// Care manager or 相談支援専門員, roster column `care_manager`; empty: unknown.
+    #[serde(default)]
+    pub care_manager: String,
+    /// The district's welfare commissioner (民生委員), `districts.geojson` `commissioner`.
+    #[serde(default)]
+    pub commissioner: String,
     // The plan.
     /// The person's main watcher (most watch contacts in the last 12 months), if any: the
     /// helper the matching prefers.
@@ -940,6 +953,14 @@ pub struct Plan {
     pub warnings: Vec<Warning>,
     /// Date drafted (`as_of` of the run), ISO 8601.
     pub drafted: String,
+    /// Date last updated, ISO 8601: the run's as-of date, or the store's last status change
+    /// where known; empty: unknown (the sheet leaves a line).
+    #[serde(default)]
+    pub updated: String,
+    /// Next review date, ISO 8601 (`ReviewPolicy`: the update date plus the review period);
+    /// empty: none set.
+    #[serde(default)]
+    pub next_review: String,
     /// Scenario the plan was drafted for.
     pub scenario: String,
     pub hazard: HazardType,

@@ -443,6 +443,7 @@ pub fn with_helpers(
                 weekend_night: weekend && night,
             },
             consent_named: true,
+            address: String::new(),
         });
     }
     m

@@ -8,7 +8,7 @@ use super::labels::{Labels, labels};
 use super::svg::{MapMarks, Mark, route_map_svg};
 use super::view::MapView;
 use super::{after_alert_text, length_text, minutes_text};
-use crate::model::{Household, Lang, Mobility, Sex, ShelterKind, Structure};
+use crate::model::{Household, Lang, LonLat, Mobility, Sex, ShelterKind, Structure};
 use crate::plan::{HelperRole, Plan};
 use askama::Template;
 
@@ -36,6 +36,7 @@ pub(crate) struct ContactRow {
 pub(crate) struct HelperRow {
     pub role: &'static str,
     pub name: String,
+    pub address: String,
     pub phone: String,
     pub age: String,
     pub travel: String,
@@ -70,6 +71,149 @@ pub(crate) struct SheetPage<'a> {
     pub things_to_take: Vec<String>,
     pub consent_rows: Vec<Row>,
     pub drafted: &'a str,
+    pub m: &'static MoreLabels,
+    /// Family doctor, care manager, welfare commissioner: (label, value; empty: a blank line).
+    pub care_rows: Vec<Row>,
+    pub updated: &'a str,
+    pub next_review: &'a str,
+}
+
+/// Sheet labels of the items municipal forms add (かかりつけ医, 署名, 見直し日 …).
+#[derive(Debug)]
+pub(crate) struct MoreLabels {
+    pub and_dates: &'static str,
+    pub helper_address: &'static str,
+    pub family_doctor: &'static str,
+    pub care_manager: &'static str,
+    pub commissioner: &'static str,
+    pub route_hazards: &'static str,
+    pub no_route_hazards: &'static str,
+    pub signature: &'static str,
+    pub signer: &'static str,
+    pub consent_date: &'static str,
+    pub date_blank: &'static str,
+    pub next_review: &'static str,
+}
+
+const MORE_JA: MoreLabels = MoreLabels {
+    and_dates: "・署名／",
+    helper_address: "住所",
+    family_doctor: "かかりつけ医",
+    care_manager: "ケアマネジャー・相談支援専門員",
+    commissioner: "地区の民生委員",
+    route_hazards: "経路上の危険箇所",
+    no_route_hazards: "地図上の危険区域は通りません",
+    signature: "署名",
+    signer: "本人・代理人（続柄）",
+    consent_date: "同意日",
+    date_blank: "　　　　年　　月　　日",
+    next_review: "次回見直し日",
+};
+
+const MORE_EN: MoreLabels = MoreLabels {
+    and_dates: ", signature / ",
+    helper_address: "Address",
+    family_doctor: "Family doctor",
+    care_manager: "Care manager or support counsellor",
+    commissioner: "District welfare commissioner",
+    route_hazards: "Hazards on the route",
+    no_route_hazards: "The route crosses no hazard zone on the map",
+    signature: "Signature",
+    signer: "Person or proxy (relation)",
+    consent_date: "Date of consent",
+    date_blank: "____ / ____ / ____",
+    next_review: "Next review",
+};
+
+fn more_labels(lang: Lang) -> &'static MoreLabels {
+    match lang {
+        Lang::Ja => &MORE_JA,
+        Lang::En => &MORE_EN,
+    }
+}
+
+/// How close a route may pass a hazard zone for the sheet to name the zone, metres: about a
+/// street's width plus a house plot (stated, not a planning figure: the zone is in sight of
+/// the helper). Zones the route enters are named as crossed.
+pub const ROUTE_HAZARD_BESIDE_M: f64 = 30.0;
+
+/// The hazard zones of `view` that `route` crosses or passes within
+/// [`ROUTE_HAZARD_BESIDE_M`], as sheet lines (kind, depth band, source; crossed or beside),
+/// each zone description once, crossed first.
+pub(crate) fn route_hazards(route: &[LonLat], view: &MapView, lang: Lang) -> Vec<String> {
+    use geo::{Distance, Euclidean, Intersects, LineString, Polygon};
+    let Some(o) = route.first() else {
+        return Vec::new();
+    };
+    // A local plane in metres around the start (equirectangular; routes are a few km).
+    let kx = 111_320.0 * o.lat.to_radians().cos();
+    let ky = 110_574.0;
+    let xy = |lon: f64, lat: f64| ((lon - o.lon) * kx, (lat - o.lat) * ky);
+    let line: LineString<f64> = route.iter().map(|p| xy(p.lon, p.lat)).collect();
+    if line.0.len() < 2 {
+        return Vec::new();
+    }
+    // One line per zone kind and source: crossed if any part is, with the deepest band.
+    type Key<'a> = (crate::model::HazardKind, &'a str);
+    let mut found: std::collections::BTreeMap<Key, (bool, Option<crate::model::DepthRank>)> =
+        Default::default();
+    for h in &view.hazards {
+        let mut crosses = false;
+        let mut near = false;
+        for poly in &h.geometry {
+            let ring = |r: &LineString<f64>| -> LineString<f64> {
+                r.0.iter().map(|c| xy(c.x, c.y)).collect()
+            };
+            let p = Polygon::new(
+                ring(poly.exterior()),
+                poly.interiors().iter().map(ring).collect(),
+            );
+            if line.intersects(&p) {
+                crosses = true;
+            } else if Euclidean.distance(&line, &p) <= ROUTE_HAZARD_BESIDE_M {
+                near = true;
+            }
+        }
+        if !(crosses || near) {
+            continue;
+        }
+        let e = found
+            .entry((h.kind, h.source.as_str()))
+            .or_insert((false, None));
+        e.0 |= crosses;
+        if h.depth_rank > e.1 {
+            e.1 = h.depth_rank;
+        }
+    }
+    let mut lines: Vec<(bool, String)> = found
+        .into_iter()
+        .map(|((kind, source), (crosses, depth))| {
+            let kind = kind.label(lang);
+            let mut what = match (depth, lang) {
+                (Some(d), Lang::Ja) => format!("{kind}（最大{}", d.label()),
+                (Some(d), Lang::En) => format!("{kind} (up to {}", d.label()),
+                (None, Lang::Ja) => format!("{kind}（"),
+                (None, Lang::En) => format!("{kind} ("),
+            };
+            if !source.is_empty() {
+                if depth.is_some() {
+                    what.push_str(lang.pick("、", ", "));
+                }
+                what.push_str(source);
+            }
+            what.push_str(lang.pick("）", ")"));
+            let what = what.replace("（）", "").replace(" ()", "");
+            let how = match (crosses, lang) {
+                (true, Lang::Ja) => "を通る",
+                (false, Lang::Ja) => "の脇を通る",
+                (true, Lang::En) => ": the route runs through it",
+                (false, Lang::En) => ": the route runs beside it",
+            };
+            (!crosses, format!("{what}{how}"))
+        })
+        .collect();
+    lines.sort();
+    lines.into_iter().map(|(_, t)| t).collect()
 }
 
 /// How to assist, from the mobility (a first draft the coordinator confirms with the person).
@@ -230,6 +374,7 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
                 HelperRole::Backup => l.backup,
             },
             name: h.name.clone(),
+            address: h.address.clone(),
             phone: h.phone.clone(),
             age: format!("{}", h.age),
             travel: minutes_text(h.travel_secs, lang),
@@ -242,6 +387,7 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
             HelperRow {
                 role: l.family,
                 name: l.family_name.to_string(),
+                address: String::new(),
                 phone: String::new(),
                 age: String::new(),
                 travel: String::new(),
@@ -256,6 +402,7 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
             HelperRow {
                 role: l.primary,
                 name: l.not_found.to_string(),
+                address: String::new(),
                 phone: String::new(),
                 age: String::new(),
                 travel: String::new(),
@@ -267,6 +414,7 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         helpers.push(HelperRow {
             role: l.backup,
             name: l.not_found.to_string(),
+            address: String::new(),
             phone: String::new(),
             age: String::new(),
             travel: String::new(),
@@ -303,6 +451,24 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         ],
         (None, false) => vec![row(l.destination, l.no_destination)],
     };
+    let m = more_labels(lang);
+    let mut route_rows = route_rows;
+    if !stays && plan.route.len() > 1 {
+        let found = route_hazards(&plan.route, map_view, lang);
+        route_rows.push(row(
+            m.route_hazards,
+            if found.is_empty() {
+                m.no_route_hazards.to_owned()
+            } else {
+                found.join(lang.pick("、", "; "))
+            },
+        ));
+    }
+    let care_rows = vec![
+        row(m.family_doctor, plan.family_doctor.clone()),
+        row(m.care_manager, plan.care_manager.clone()),
+        row(m.commissioner, plan.commissioner.clone()),
+    ];
     let mut marks = MapMarks {
         id_prefix: "map",
         homes: vec![Mark::at(plan.home)],
@@ -436,7 +602,94 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
             .collect(),
         consent_rows,
         drafted: &plan.drafted,
+        m,
+        care_rows,
+        updated: &plan.updated,
+        next_review: &plan.next_review,
     };
     page.render()
         .expect("rendering a sheet into a String cannot fail")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HazardKind;
+    use crate::render::view::ViewHazard;
+    use crate::rng::Rng;
+
+    /// A square zone `side_m` wide whose south-west corner is at (`x0_m`, `y0_m`) metres from
+    /// the origin (142.3, 43.7).
+    fn square(x0_m: f64, y0_m: f64, side_m: f64) -> ViewHazard {
+        let (kx, ky) = (111_320.0 * 43.7f64.to_radians().cos(), 110_574.0);
+        let ll = |x: f64, y: f64| (142.3 + x / kx, 43.7 + y / ky);
+        let ring = vec![
+            ll(x0_m, y0_m),
+            ll(x0_m + side_m, y0_m),
+            ll(x0_m + side_m, y0_m + side_m),
+            ll(x0_m, y0_m + side_m),
+            ll(x0_m, y0_m),
+        ];
+        ViewHazard {
+            kind: HazardKind::Landslide,
+            depth_rank: None,
+            source: "Z".into(),
+            geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring.into(), vec![])]),
+        }
+    }
+
+    fn view(h: Vec<ViewHazard>) -> MapView {
+        MapView {
+            min: LonLat::new(142.0, 43.0),
+            max: LonLat::new(143.0, 44.0),
+            roads: vec![],
+            hazards: h,
+        }
+    }
+
+    /// A straight east-west route at `y_m` metres north of the origin, 0 to 1000 m east.
+    fn route(y_m: f64) -> Vec<LonLat> {
+        let ky = 110_574.0;
+        let kx = 111_320.0 * 43.7f64.to_radians().cos();
+        (0..=10)
+            .map(|i| LonLat::new(142.3 + (i as f64 * 100.0) / kx, 43.7 + y_m / ky))
+            .collect()
+    }
+
+    #[test]
+    fn zones_on_the_route_are_named_as_crossed_or_beside_by_their_distance() {
+        // The zone spans y 100..300 m. Random gaps against the plain rule: inside → crossed,
+        // within 30 m → beside, farther → not named (gaps kept away from the boundary by 1 m,
+        // the projection's error over a kilometre).
+        let mut rng = Rng::new(16);
+        for _ in 0..300 {
+            let y = rng.range_f64(-200.0, 600.0);
+            let gap = if (100.0..=300.0).contains(&y) {
+                0.0
+            } else {
+                (100.0 - y).max(y - 300.0)
+            };
+            if (gap - ROUTE_HAZARD_BESIDE_M).abs() < 1.0 || (gap > 0.0 && gap < 1.0) {
+                continue;
+            }
+            let found = route_hazards(
+                &route(y),
+                &view(vec![square(200.0, 100.0, 200.0)]),
+                Lang::En,
+            );
+            if gap <= 0.0 {
+                assert!(
+                    found.len() == 1 && found[0].contains("through it"),
+                    "{y}: {found:?}"
+                );
+            } else if gap <= ROUTE_HAZARD_BESIDE_M {
+                assert!(
+                    found.len() == 1 && found[0].contains("beside it"),
+                    "{y}: {found:?}"
+                );
+            } else {
+                assert!(found.is_empty(), "{y}: {found:?}");
+            }
+        }
+    }
 }

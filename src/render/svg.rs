@@ -228,6 +228,52 @@ fn round_length(max_m: f64) -> f64 {
 /// Draws the route map of `view` with `marks`, labels in `lang`. The result is one `<svg>`
 /// element with a viewBox 1000 units wide (the map area is `MAP_W` x `MAP_H`, the
 /// legend strip under it one row per 36 units) that scales to its container's width.
+/// Street names on the map (OSM `name`): each name once, at the middle of its longest drawn
+/// segment, along the street, at most [`MAX_STREET_LABELS`] (longest first), so the map still
+/// reads in print.
+fn street_labels(proj: &Proj, view: &MapView, s: &mut String) {
+    use std::collections::BTreeMap;
+    // name -> (length px, mid x, mid y, angle degrees)
+    type Place = (f64, f64, f64, f64);
+    let mut best: BTreeMap<&str, Place> = BTreeMap::new();
+    for r in &view.roads {
+        if r.name.is_empty() {
+            continue;
+        }
+        for seg in r.coords.windows(2) {
+            let (x0, y0) = proj.xy(seg[0]);
+            let (x1, y1) = proj.xy(seg[1]);
+            let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+            if !(0.0..=MAP_W).contains(&mx) || !(0.0..=MAP_H).contains(&my) {
+                continue;
+            }
+            let len = (x1 - x0).hypot(y1 - y0);
+            let mut angle = (y1 - y0).atan2(x1 - x0).to_degrees();
+            if angle > 90.0 {
+                angle -= 180.0;
+            } else if angle < -90.0 {
+                angle += 180.0;
+            }
+            let e = best.entry(r.name.as_str()).or_insert((0.0, mx, my, angle));
+            if len > e.0 {
+                *e = (len, mx, my, angle);
+            }
+        }
+    }
+    let mut labels: Vec<(&str, Place)> = best.into_iter().collect();
+    labels.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(b.0)));
+    for (name, (_, x, y, a)) in labels.into_iter().take(MAX_STREET_LABELS) {
+        let _ = write!(
+            s,
+            r##"<text transform="translate({x:.1} {y:.1}) rotate({a:.0})" y="5" text-anchor="middle" font-size="15" fill="#333" stroke="#fff" stroke-width="4" paint-order="stroke" class="street">{}</text>"##,
+            esc(name)
+        );
+    }
+}
+
+/// Street names drawn on one map, at most.
+const MAX_STREET_LABELS: usize = 8;
+
 pub fn route_map_svg(view: &MapView, marks: &MapMarks, lang: Lang) -> String {
     let proj = Proj::new(view);
     let p = esc(marks.id_prefix);
@@ -327,6 +373,8 @@ pub fn route_map_svg(view: &MapView, marks: &MapMarks, lang: Lang) -> String {
             );
         }
     }
+
+    street_labels(&proj, view, &mut s);
 
     // Helper routes (dashed), then evacuation routes (bold, cased, arrow at the end).
     for r in &marks.helper_routes {

@@ -21,6 +21,8 @@ const MIN_WIDTH_M: f64 = 400.0;
 pub struct ViewRoad {
     pub coords: Vec<LonLat>,
     pub class: RoadClass,
+    /// Street name (OSM `name`; 条・丁目 streets in the synthetic city), empty if none.
+    pub name: String,
 }
 
 /// One hazard zone of a view.
@@ -28,6 +30,8 @@ pub struct ViewRoad {
 pub struct ViewHazard {
     pub kind: HazardKind,
     pub depth_rank: Option<DepthRank>,
+    /// The zone's source (river, map), to name it on the sheet.
+    pub source: String,
     pub geometry: geo::MultiPolygon<f64>,
 }
 
@@ -156,6 +160,7 @@ fn cut<'a>(
                 view_roads.push(ViewRoad {
                     coords: std::mem::take(&mut run),
                     class: r.class,
+                    name: r.name.clone(),
                 });
             }
         }
@@ -163,6 +168,7 @@ fn cut<'a>(
             view_roads.push(ViewRoad {
                 coords: run,
                 class: r.class,
+                name: r.name.clone(),
             });
         }
     }
@@ -176,6 +182,7 @@ fn cut<'a>(
             (!clipped.0.is_empty()).then_some(ViewHazard {
                 kind: h.kind,
                 depth_rank: h.depth_rank,
+                source: h.source.clone(),
                 geometry: clipped,
             })
         })

@@ -276,6 +276,7 @@ impl Store {
         for (d, full) in map.districts.iter_mut().zip(districts) {
             if d.code == full.code {
                 d.boundary = full.boundary;
+                d.commissioner = full.commissioner;
             }
         }
         map.roads = mapdir::roads_from(Path::new(mapdir::ROADS), &layer(mapdir::ROADS)?, &mut errs);
@@ -315,6 +316,7 @@ impl Store {
                     code: r.get(0)?,
                     name: r.get(1)?,
                     boundary: None,
+                    commissioner: String::new(),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

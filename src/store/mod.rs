@@ -285,6 +285,11 @@ impl Default for ReviewPolicy {
 }
 
 impl ReviewPolicy {
+    /// The review date of a plan updated on `updated`.
+    pub fn after(&self, updated: Date) -> Date {
+        updated + time::Duration::days(i64::from(self.period_days))
+    }
+
     /// The review date for a plan in `status` changed at `now` (none for a plan not started).
     pub fn due(&self, status: PlanStatus, now: OffsetDateTime) -> Option<Date> {
         (status != PlanStatus::NotStarted)

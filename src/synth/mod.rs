@@ -298,6 +298,16 @@ pub fn generate(preset: &Preset, seed: u64, shelters: Option<Vec<Shelter>>) -> M
     };
     grid.roster(&mut map, &mut root.fork("roster"));
     grid.watch_records(&mut map, &mut root.fork("records"));
+    // Each district's 民生委員 as sheets print it: its first volunteer with that role.
+    for (i, d) in map.districts.iter_mut().enumerate() {
+        if let Some(v) = map
+            .volunteers
+            .iter()
+            .find(|v| v.district == DistrictId(i as u32) && v.has_role(Role::Commissioner))
+        {
+            d.commissioner = format!("{} {}", v.name, v.phone);
+        }
+    }
     map
 }
 
@@ -345,6 +355,7 @@ impl Grid<'_> {
                     code: format!("D{:02}", i + 1),
                     name,
                     boundary: Some(self.polygon(&ring)),
+                    commissioner: String::new(),
                 }
             })
             .collect()
@@ -397,6 +408,13 @@ impl Grid<'_> {
                     Oneway::No
                 };
                 let has_bridge = arterial && line % p.bridge_every == 0;
+                // Arterials carry street names for the sheets' maps: east-west ones are 条通,
+                // north-south ones 丁目通, numbered from the south-west corner.
+                let name = match (arterial, horizontal) {
+                    (false, _) => String::new(),
+                    (true, true) => format!("{}条通", line / p.arterial_every + 1),
+                    (true, false) => format!("{}丁目通", line / p.arterial_every + 1),
+                };
                 let mut piece: Vec<LonLat> = Vec::new();
                 let mut piece_bridge = false;
                 let mut k = 0;
@@ -418,7 +436,7 @@ impl Grid<'_> {
                             tunnel: false,
                             oneway,
                             wheelchair: None,
-                            name: String::new(),
+                            name: name.clone(),
                         });
                         *k += 1;
                     }
@@ -925,6 +943,47 @@ impl Grid<'_> {
             Household::ElderlyCouple if family_rng.chance(0.25) => Some(Availability::ALWAYS),
             _ => None,
         };
+        // Family doctor and care manager: separate streams too (added later, like the above).
+        let mut care_rng = rng.fork("care_contacts");
+        let family_doctor = if care_rng.chance(0.8) {
+            format!(
+                "{}{} {}",
+                care_rng.pick(names::SURNAMES).0,
+                care_rng.pick(names::CLINICS),
+                Self::phone(&mut care_rng, false)
+            )
+        } else {
+            String::new()
+        };
+        let care_level = reasons.iter().any(|r| {
+            matches!(
+                r,
+                SupportReason::CareLevel(_) | SupportReason::SupportLevel(_)
+            )
+        });
+        let disability = reasons.iter().any(|r| {
+            matches!(
+                r,
+                SupportReason::PhysicalDisability(_)
+                    | SupportReason::IntellectualDisability
+                    | SupportReason::MentalDisability(_)
+            )
+        });
+        let care_manager = if (care_level || disability) && care_rng.chance(0.9) {
+            let (cname, _) = self.name(&mut care_rng, Sex::Female);
+            let office = if care_level {
+                "居宅介護支援事業所"
+            } else {
+                "相談支援事業所"
+            };
+            format!(
+                "{}{office} {cname} {}",
+                self.area(district),
+                Self::phone(&mut care_rng, false)
+            )
+        } else {
+            String::new()
+        };
         let notes = match mobility {
             Mobility::Bedridden => "介護ベッド使用。移動は担架または車両。",
             Mobility::Wheelchair => "車いすは折りたたみ式。",
@@ -959,6 +1018,8 @@ impl Grid<'_> {
             daytime_place,
             notes: notes.into(),
             family_helper,
+            family_doctor,
+            care_manager,
         }
     }
 
@@ -1017,10 +1078,13 @@ impl Grid<'_> {
                 weekend_night: true,
             },
         };
+        // A separate stream: adding the address changed no other field of the city.
+        let address = self.address(district, x.max(0.0), y, &mut rng.fork("volunteer_address"));
         Volunteer {
             ext_id: format!("V{:05}", index + 1),
             district,
             home: self.plane.ll(x, y),
+            address,
             name,
             phone: {
                 let mobile = rng.chance(0.6);

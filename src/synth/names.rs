@@ -148,6 +148,15 @@ pub const RELATIONS: &[&str] = &[
 ];
 
 /// Day-time places for people who go out.
+/// Clinic name endings for family doctors (かかりつけ医), after a surname.
+pub const CLINICS: &[&str] = &[
+    "内科クリニック",
+    "医院",
+    "内科医院",
+    "整形外科",
+    "クリニック",
+];
+
 pub const DAYTIME_PLACES: &[&str] = &[
     "デイサービス（週3回）",
     "通所リハビリ（週2回）",

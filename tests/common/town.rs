@@ -82,6 +82,8 @@ pub fn person_in(district: u32, id: &str, x: f64, y: f64, mobility: Mobility) ->
         daytime_place: String::new(),
         notes: String::new(),
         family_helper: None,
+        family_doctor: String::new(),
+        care_manager: String::new(),
     }
 }
 
@@ -99,6 +101,7 @@ pub fn helper_in(district: u32, id: &str, x: f64, y: f64, skills: &[Skill]) -> V
         skills: skills.to_vec(),
         availability: Availability::ALWAYS,
         consent_named: true,
+        address: String::new(),
     }
 }
 
@@ -127,6 +130,7 @@ pub fn town_of(codes: &[&str], roads: Vec<Road>) -> Map {
                 code: (*c).into(),
                 name: (*c).into(),
                 boundary: None,
+                commissioner: String::new(),
             })
             .collect(),
         roads,

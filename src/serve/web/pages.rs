@@ -380,7 +380,7 @@ pub fn dashboard(
     }
     let mut by_reason: Vec<(String, usize)> = by_reason
         .into_iter()
-        .map(|(code, n)| (Reason::label_of(&code, s.lang), n))
+        .map(|(code, n)| (Reason::label_of(&code, s.lang).to_owned(), n))
         .collect();
     by_reason.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let status_bars = bars(
@@ -571,7 +571,7 @@ pub fn map(
             .into_iter()
             .map(|c| Opt {
                 value: c.to_owned(),
-                label: Reason::label_of(c, s.lang),
+                label: Reason::label_of(c, s.lang).to_owned(),
             })
             .collect(),
         rows,
@@ -883,7 +883,7 @@ pub fn plan(
             page.dest_options = ex
                 .destinations
                 .iter()
-                .filter(|d| d.status == "chosen" || d.status == "candidate")
+                .filter(|d| d.status.suitable())
                 .map(|d| Opt {
                     value: d.id.clone(),
                     label: format!(

@@ -401,10 +401,10 @@ pub fn fix_text(reason: &Reason, lang: Lang) -> String {
         }
         .into(),
         (Reason::SkillMissing { skill, .. }, Lang::Ja) => {
-            format!("「{skill}」ができる支援者を探す。")
+            format!("{}支援者を探す。", crate::plan::skill_can_ja(*skill))
         }
         (Reason::SkillMissing { skill, .. }, Lang::En) => {
-            format!("Find a helper with the skill \"{skill}\".")
+            format!("Find a helper who can {}.", crate::plan::skill_verb(*skill))
         }
         (Reason::HelpersWithoutConsent { count }, Lang::Ja) => {
             format!("近くの支援者{count}人に、計画への記載の同意をお願いする。")

@@ -527,12 +527,7 @@ async fn map_json(
             None => None,
         };
         let Some(engine) = engine else {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_engine",
-                "この構成では地図を表示できません（地図が読み込まれていません）。",
-                "The map is not available here (no map is loaded).",
-            ));
+            return Err(no_engine());
         };
         let (mut layers, placed) = map::district_layers(
             engine.planner.map(),

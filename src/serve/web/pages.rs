@@ -229,6 +229,18 @@ pub struct PersonLine {
     pub priority: String,
 }
 
+impl PersonLine {
+    fn new(p: &PersonSummary, lang: Lang) -> Self {
+        PersonLine {
+            id: p.id.clone(),
+            href: format!("/people/{}", path_segment(&p.id)),
+            district: p.district.clone(),
+            status: status_label(&p.status, lang),
+            priority: band_label(p.priority.as_deref(), lang),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "web/people.html")]
 struct PeoplePage {
@@ -239,16 +251,7 @@ struct PeoplePage {
 /// A helper's people (only those the API lets them see).
 pub fn helper_home(s: &Session, list: &[PersonSummary]) -> Response {
     let t = texts(s.lang);
-    let rows = list
-        .iter()
-        .map(|p| PersonLine {
-            id: p.id.clone(),
-            href: format!("/people/{}", path_segment(&p.id)),
-            district: p.district.clone(),
-            status: status_label(&p.status, s.lang),
-            priority: band_label(p.priority.as_deref(), s.lang),
-        })
-        .collect();
+    let rows = list.iter().map(|p| PersonLine::new(p, s.lang)).collect();
     let page = PeoplePage {
         c: Chrome::new(Some(s), s.lang, t.people, false),
         rows,
@@ -538,13 +541,7 @@ pub fn map(
     let rows = people
         .iter()
         .filter(|p| reason.is_none() || with_reason(&p.id))
-        .map(|p| PersonLine {
-            id: p.id.clone(),
-            href: format!("/people/{}", path_segment(&p.id)),
-            district: p.district.clone(),
-            status: status_label(&p.status, s.lang),
-            priority: band_label(p.priority.as_deref(), s.lang),
-        })
+        .map(|p| PersonLine::new(p, s.lang))
         .collect();
     let base = format!("/districts/{}/map", path_segment(code));
     let page = MapPage {

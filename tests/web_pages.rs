@@ -1052,3 +1052,41 @@ async fn the_map_draws_one_persons_route_and_helper_routes_as_planned() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_printed_sheet_shows_the_stored_update_and_review_dates() {
+    let fx = setup();
+    let id = planned_in(&fx, "D01")[0].to_owned();
+    let uri = format!("/people/{id}/sheet");
+    // A status change two days later, at 20:00 UTC: already the next day in Japan.
+    let at = NOW + time::Duration::days(2) + time::Duration::hours(10);
+    let japan_day = "2026-12-04";
+    let before = fx.get("coordinator", &uri).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(!before.body.contains(japan_day));
+    let mut store = fx.store();
+    store
+        .set_status(
+            &id,
+            PlanStatus::Drafting,
+            "",
+            at,
+            "test",
+            &mimamori::store::ReviewPolicy::default(),
+        )
+        .unwrap();
+    let due = store
+        .status(&id)
+        .unwrap()
+        .review_due
+        .expect("a review date");
+    let after = fx.get("coordinator", &uri).await;
+    assert!(
+        after.body.contains(japan_day),
+        "updated on the day in Japan"
+    );
+    assert!(
+        after.body.contains(&due.to_string()),
+        "the stored review date"
+    );
+}

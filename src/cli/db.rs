@@ -48,6 +48,15 @@ pub enum DbCmd {
     },
 }
 
+/// Opens the database file `db`, which must exist (`Store::open` would create a missing file,
+/// and a mistyped path must not).
+pub(super) fn open_existing(db: &std::path::Path) -> Result<Store> {
+    if !db.is_file() {
+        anyhow::bail!("{}: no such database file", db.display());
+    }
+    Ok(Store::open(db)?)
+}
+
 /// Now, in Japan (JST, UTC+9): the store records it in UTC.
 pub(super) fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9))
@@ -129,10 +138,7 @@ pub fn run(cmd: DbCmd) -> Result<()> {
             }
         }
         DbCmd::Export { db, out, user } => {
-            if !db.exists() {
-                anyhow::bail!("{}: no such database file", db.display());
-            }
-            let mut store = Store::open(&db)?;
+            let mut store = open_existing(&db)?;
             store
                 .export_map(&out, now(), &user, "db export")
                 .with_context(|| format!("cannot export to {}", out.display()))?;

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use mimamori::export::{self, CsvEncoding, ExportContext, PlanState, ScenarioPlans};
 use mimamori::model::Lang;
 use mimamori::plan::engine::plan;
-use mimamori::store::{AuditEntry, Store};
+use mimamori::store::AuditEntry;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -73,13 +73,7 @@ pub fn run(a: ExportArgs) -> Result<()> {
         bail!("--encoding applies to --format csv only (a workbook has no text encoding)");
     }
     let mut store = match &a.db {
-        Some(db) => {
-            // Store::open would create a missing file: a mistyped path must not.
-            if !db.is_file() {
-                bail!("{}: no such database file", db.display());
-            }
-            Some(Store::open(db)?)
-        }
+        Some(db) => Some(super::db::open_existing(db)?),
         None => None,
     };
     let (map, as_of) = match (&a.map, &store) {

@@ -623,7 +623,7 @@ fn run_plan(
     );
     bar.set_message("routing");
     let t = Instant::now();
-    let run = plan_with_progress(
+    let mut run = plan_with_progress(
         &map,
         &g,
         &scenario,
@@ -638,7 +638,6 @@ fn run_plan(
     )?;
     bar.finish_and_clear();
     tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
-    let mut run = run;
     // Without a store, a plan is updated by this run: it is next reviewed a period later.
     let next = mimamori::store::ReviewPolicy::default()
         .after(as_of)

@@ -56,14 +56,11 @@ pub fn run_user(cmd: UserCmd) -> Result<()> {
             volunteer,
             db,
         } => {
-            if !db.exists() {
-                bail!("{}: no such database file", db.display());
-            }
+            let mut store = super::db::open_existing(&db)?;
             let role = UserRole::parse(&role)?;
             if role == UserRole::Coordinator && district.is_none() {
                 bail!("a coordinator needs --district CODE");
             }
-            let mut store = Store::open(&db)?;
             let token = store.new_token()?;
             let user = store.add_user(
                 &NewUser {

@@ -210,11 +210,7 @@ fn status_counts(
     m: &Map,
     district: &str,
 ) -> Result<std::collections::BTreeMap<String, usize>> {
-    // Store::open would create a missing file: a mistyped path must not.
-    if !db.is_file() {
-        bail!("{}: no such database file", db.display());
-    }
-    let store = mimamori::store::Store::open(db)?;
+    let store = super::db::open_existing(db)?;
     let stored: std::collections::BTreeSet<String> = store.person_ids()?.into_iter().collect();
     let mut counts = std::collections::BTreeMap::new();
     for p in m

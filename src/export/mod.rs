@@ -20,6 +20,7 @@ use time::Date;
 
 /// What can go wrong while encoding an export.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExportError {
     /// Cells holding characters Shift_JIS cannot represent (the values are not shown: they are
     /// personal data). `cells` lists `(person id, column header)`, at most [`MAX_REPORTED`].
@@ -34,8 +35,8 @@ pub enum ExportError {
     },
     #[error("cannot build the workbook: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
-    #[error("cannot write CSV: {0}")]
-    Csv(String),
+    #[error("cannot write CSV")]
+    Csv(#[from] csv::Error),
 }
 
 /// Unmappable cells named in one error, at most.
@@ -436,9 +437,9 @@ pub fn build(
             let state = ctx.states.get(&p.ext_id);
             let as_of = ctx.as_of;
             let updated = state.and_then(|s| s.updated).or(as_of);
-            let review = state.and_then(|s| s.review_due).or_else(|| {
-                updated.map(|u| u + time::Duration::days(i64::from(ctx.review.period_days)))
-            });
+            let review = state
+                .and_then(|s| s.review_due)
+                .or_else(|| updated.map(|u| ctx.review.after(u)));
             row.extend([
                 state
                     .map(|s| {
@@ -545,16 +546,15 @@ pub fn to_csv(table: &ExportTable, encoding: CsvEncoding) -> Result<Vec<u8>, Exp
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let err = |e: csv::Error| ExportError::Csv(e.to_string());
-    w.write_record(table.headers()).map_err(err)?;
+    w.write_record(table.headers())?;
     for d in &table.districts {
         for row in &d.rows {
-            w.write_record(row).map_err(err)?;
+            w.write_record(row)?;
         }
     }
     let bytes = w
         .into_inner()
-        .map_err(|e| ExportError::Csv(e.to_string()))?;
+        .map_err(|e| csv::Error::from(e.into_error()))?;
     let text = String::from_utf8(bytes).expect("CSV of UTF-8 strings is UTF-8");
     match encoding {
         CsvEncoding::Utf8Bom => {

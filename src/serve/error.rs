@@ -75,6 +75,15 @@ impl ApiError {
             "Not found.",
         )
     }
+    /// Sheets, maps and drills need the map held in memory; this service has none.
+    pub fn no_engine() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_engine",
+            "この構成では使えません（地図が読み込まれていません）。",
+            "Not available here (no map is loaded).",
+        )
+    }
     pub fn bad_request(ja: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", ja, en)
     }

@@ -497,19 +497,14 @@ pub(super) async fn sheet_html(
         let (stored, acc) = plan_in_scope(&store, user, id)?;
         // The route map is drawn from the map the engine holds.
         let Some(engine) = engine else {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "no_engine",
-                "この構成では計画書を表示できません（地図が読み込まれていません）。",
-                "Sheets are not available here (no map is loaded).",
-            ));
+            return Err(ApiError::no_engine());
         };
         let index = crate::render::MapIndex::new(engine.planner.map());
         let view = index.view(
             &crate::render::plan_points(&stored.plan),
             crate::render::MAP_MARGIN_M,
         );
-        let html = crate::render::render_sheet(&stored.plan, &view, lang);
+        let html = crate::render::render_sheet(&stored.for_sheet(), &view, lang);
         (html, PlanView::from((&stored, &acc)))
     };
     audit_read(state, user, &view, why, now).await?;

@@ -28,6 +28,21 @@ pub struct StoredPlan {
     pub pin: Option<Pin>,
 }
 
+impl StoredPlan {
+    /// The plan as its printed sheet shows it: updated on the day of the last status change
+    /// (in Japan) and due for review on the stored date, where the store knows them.
+    pub fn for_sheet(&self) -> Plan {
+        let mut plan = self.plan.clone();
+        if let Some(t) = self.status.changed_at {
+            plan.updated = t.to_offset(time::macros::offset!(+9)).date().to_string();
+        }
+        if let Some(d) = self.status.review_due {
+            plan.next_review = d.to_string();
+        }
+        plan
+    }
+}
+
 /// What a user may see of one person's plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Access {

@@ -292,8 +292,7 @@ impl ReviewPolicy {
 
     /// The review date for a plan in `status` changed at `now` (none for a plan not started).
     pub fn due(&self, status: PlanStatus, now: OffsetDateTime) -> Option<Date> {
-        (status != PlanStatus::NotStarted)
-            .then(|| now.date() + time::Duration::days(i64::from(self.period_days)))
+        (status != PlanStatus::NotStarted).then(|| self.after(now.date()))
     }
 }
 

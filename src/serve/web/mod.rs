@@ -527,7 +527,7 @@ async fn map_json(
             None => None,
         };
         let Some(engine) = engine else {
-            return Err(no_engine());
+            return Err(ApiError::no_engine());
         };
         let (mut layers, placed) = map::district_layers(
             engine.planner.map(),
@@ -593,7 +593,7 @@ async fn run_drill(
     runs: u32,
 ) -> Result<crate::drill::DrillReport, ApiError> {
     let Some(engine) = state.engine.clone() else {
-        return Err(no_engine());
+        return Err(ApiError::no_engine());
     };
     let district = district.to_owned();
     tokio::task::spawn_blocking(move || {
@@ -622,15 +622,6 @@ async fn run_drill(
     })
     .await
     .map_err(|_| ApiError::internal())?
-}
-
-fn no_engine() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "no_engine",
-        "この構成では使えません（地図が読み込まれていません）。",
-        "Not available here (no map is loaded).",
-    )
 }
 
 async fn drill_page(
@@ -692,7 +683,7 @@ async fn compare_page(State(state): State<AppState>, s: Session) -> Response {
         return error_page(e, s.lang, Some(&s));
     }
     let Some(engine) = state.engine.clone() else {
-        return error_page(no_engine(), s.lang, Some(&s));
+        return error_page(ApiError::no_engine(), s.lang, Some(&s));
     };
     let lang = s.lang;
     let built = tokio::task::spawn_blocking(move || {

@@ -33,6 +33,7 @@ pub(crate) struct ContactRow {
 }
 
 /// A helper row.
+#[derive(Default)]
 pub(crate) struct HelperRow {
     pub role: &'static str,
     pub name: String,
@@ -41,6 +42,17 @@ pub(crate) struct HelperRow {
     pub age: String,
     pub travel: String,
     pub watches: &'static str,
+}
+
+impl HelperRow {
+    /// A row with only a role and a text in the name column (family, "not found").
+    fn placeholder(role: &'static str, text: &str) -> Self {
+        HelperRow {
+            role,
+            name: text.to_owned(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Template)]
@@ -145,10 +157,12 @@ pub(crate) fn route_hazards(route: &[LonLat], view: &MapView, lang: Lang) -> Vec
     let Some(o) = route.first() else {
         return Vec::new();
     };
-    // A local plane in metres around the start (equirectangular; routes are a few km).
-    let kx = 111_320.0 * o.lat.to_radians().cos();
-    let ky = 110_574.0;
-    let xy = |lon: f64, lat: f64| ((lon - o.lon) * kx, (lat - o.lat) * ky);
+    // The crate's local plane in metres around the start (routes are a few km).
+    let frame = crate::spatial::Frame::new(*o);
+    let xy = |lon: f64, lat: f64| {
+        let [x, y] = frame.to_xy(LonLat::new(lon, lat));
+        (x, y)
+    };
     let line: LineString<f64> = route.iter().map(|p| xy(p.lon, p.lat)).collect();
     if line.0.len() < 2 {
         return Vec::new();
@@ -382,44 +396,14 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         })
         .collect();
     if plan.family_helper {
-        helpers.insert(
-            0,
-            HelperRow {
-                role: l.family,
-                name: l.family_name.to_string(),
-                address: String::new(),
-                phone: String::new(),
-                age: String::new(),
-                travel: String::new(),
-                watches: "",
-            },
-        );
+        helpers.insert(0, HelperRow::placeholder(l.family, l.family_name));
     }
     let primaries = plan.primary_helpers().count() + usize::from(plan.family_helper);
     for _ in primaries..usize::from(plan.helpers_needed.max(1)) {
-        helpers.insert(
-            primaries,
-            HelperRow {
-                role: l.primary,
-                name: l.not_found.to_string(),
-                address: String::new(),
-                phone: String::new(),
-                age: String::new(),
-                travel: String::new(),
-                watches: "",
-            },
-        );
+        helpers.insert(primaries, HelperRow::placeholder(l.primary, l.not_found));
     }
     if plan.backup_helper().is_none() {
-        helpers.push(HelperRow {
-            role: l.backup,
-            name: l.not_found.to_string(),
-            address: String::new(),
-            phone: String::new(),
-            age: String::new(),
-            travel: String::new(),
-            watches: "",
-        });
+        helpers.push(HelperRow::placeholder(l.backup, l.not_found));
     }
     let stays = matches!(
         plan.method,
@@ -621,8 +605,10 @@ mod tests {
     /// A square zone `side_m` wide whose south-west corner is at (`x0_m`, `y0_m`) metres from
     /// the origin (142.3, 43.7).
     fn square(x0_m: f64, y0_m: f64, side_m: f64) -> ViewHazard {
-        let (kx, ky) = (111_320.0 * 43.7f64.to_radians().cos(), 110_574.0);
-        let ll = |x: f64, y: f64| (142.3 + x / kx, 43.7 + y / ky);
+        let ll = |x: f64, y: f64| {
+            let p = origin().to_lonlat([x, y]);
+            (p.lon, p.lat)
+        };
         let ring = vec![
             ll(x0_m, y0_m),
             ll(x0_m + side_m, y0_m),
@@ -649,11 +635,14 @@ mod tests {
 
     /// A straight east-west route at `y_m` metres north of the origin, 0 to 1000 m east.
     fn route(y_m: f64) -> Vec<LonLat> {
-        let ky = 110_574.0;
-        let kx = 111_320.0 * 43.7f64.to_radians().cos();
         (0..=10)
-            .map(|i| LonLat::new(142.3 + (i as f64 * 100.0) / kx, 43.7 + y_m / ky))
+            .map(|i| origin().to_lonlat([i as f64 * 100.0, y_m]))
             .collect()
+    }
+
+    /// Metres east and north of (142.3, 43.7) in the crate's local plane.
+    fn origin() -> crate::spatial::Frame {
+        crate::spatial::Frame::new(LonLat::new(142.3, 43.7))
     }
 
     #[test]

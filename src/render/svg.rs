@@ -225,9 +225,6 @@ fn round_length(max_m: f64) -> f64 {
     best
 }
 
-/// Draws the route map of `view` with `marks`, labels in `lang`. The result is one `<svg>`
-/// element with a viewBox 1000 units wide (the map area is `MAP_W` x `MAP_H`, the
-/// legend strip under it one row per 36 units) that scales to its container's width.
 /// Street names on the map (OSM `name`): each name once, at the middle of its longest drawn
 /// segment, along the street, at most [`MAX_STREET_LABELS`] (longest first), so the map still
 /// reads in print.
@@ -274,6 +271,9 @@ fn street_labels(proj: &Proj, view: &MapView, s: &mut String) {
 /// Street names drawn on one map, at most.
 const MAX_STREET_LABELS: usize = 8;
 
+/// Draws the route map of `view` with `marks`, labels in `lang`. The result is one `<svg>`
+/// element with a viewBox 1000 units wide (the map area is `MAP_W` x `MAP_H`, the
+/// legend strip under it one row per 36 units) that scales to its container's width.
 pub fn route_map_svg(view: &MapView, marks: &MapMarks, lang: Lang) -> String {
     let proj = Proj::new(view);
     let p = esc(marks.id_prefix);

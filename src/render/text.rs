@@ -58,12 +58,11 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
             &run.summary.total,
         )))
         .collect();
-    let label_w = rows
-        .iter()
-        .map(|(l, _)| width(l))
-        .chain(std::iter::once(width(t("地区", "district"))))
-        .max()
-        .unwrap_or(0);
+    let label_w = widest(
+        rows.iter()
+            .map(|(l, _)| l.as_str())
+            .chain([t("地区", "district")]),
+    );
     let heads = [
         t("対象者", "people"),
         t("同意", "consent"),
@@ -77,7 +76,7 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
         t("未確保", "uncov."),
         t("うち高", "high"),
     ];
-    let col_w = heads.iter().map(|h| width(h)).max().unwrap_or(0).max(7);
+    let col_w = widest(heads).max(7);
     line!(
         out,
         "{} {}",
@@ -112,7 +111,7 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
         .map(|(code, n)| (Reason::label_of(code, lang), *n))
         .collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let reason_w = reasons.iter().map(|(l, _)| width(l)).max().unwrap_or(0);
+    let reason_w = widest(reasons.iter().map(|(l, _)| *l));
     for (label, n) in &reasons {
         line!(out, "  {} {n:>6}", pad(label, reason_w));
     }
@@ -229,12 +228,7 @@ pub fn explain_text(run: &PlanRun, person: &str, lang: Lang) -> String {
         }
     }
     line!(out, "{}", t("避難先の候補", "Destinations considered"));
-    let name_w = ex
-        .destinations
-        .iter()
-        .map(|d| width(&d.name))
-        .max()
-        .unwrap_or(0);
+    let name_w = widest(ex.destinations.iter().map(|d| d.name.as_str()));
     for d in &ex.destinations {
         line!(
             out,
@@ -341,6 +335,11 @@ pub fn width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
+/// The display width of the widest of `texts` (0 for none): a column's width.
+pub fn widest<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
+    texts.into_iter().map(width).max().unwrap_or(0)
+}
+
 /// Pads on the right to a display width.
 pub fn pad(s: &str, w: usize) -> String {
     format!("{s}{}", " ".repeat(w.saturating_sub(width(s))))
@@ -384,12 +383,7 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
     }
     out.push('\n');
     line!(out, "{}", t("方法別", "By method"));
-    let method_w = r
-        .by_method
-        .keys()
-        .map(|m| width(m.label(lang)))
-        .max()
-        .unwrap_or(0);
+    let method_w = widest(r.by_method.keys().map(|m| m.label(lang)));
     for (m, n) in &r.by_method {
         line!(
             out,
@@ -407,13 +401,12 @@ pub fn annual_table(r: &AnnualReport, lang: Lang) -> String {
         t("コーデ", "coord."),
         t("回数", "activ."),
     ];
-    let name_w = r
-        .by_district
-        .iter()
-        .map(|d| width(&d.name))
-        .chain(std::iter::once(width(t("地区名", "district"))))
-        .max()
-        .unwrap_or(0);
+    let name_w = widest(
+        r.by_district
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain([t("地区名", "district")]),
+    );
     line!(
         out,
         "{} {} {}",
@@ -481,13 +474,12 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
         t("確保", "covered"),
         t("未確保", "uncov."),
     ];
-    let name_w = pp
-        .by_district
-        .iter()
-        .map(|d| width(&d.name))
-        .chain(std::iter::once(width(t("地区名", "district"))))
-        .max()
-        .unwrap_or(0);
+    let name_w = widest(
+        pp.by_district
+            .iter()
+            .map(|d| d.name.as_str())
+            .chain([t("地区名", "district")]),
+    );
     line!(
         out,
         "{} {} {}  {}",

@@ -146,19 +146,37 @@ impl AppState {
     }
     /// Appends `entry` to the audit log; returns once it is committed.
     async fn audit(&self, entry: AuditEntry, at: OffsetDateTime) -> Result<(), ApiError> {
+        self.audit_all(vec![entry], at).await
+    }
+    /// Appends every entry to the audit log (one commit for all of them); returns once they
+    /// are committed.
+    async fn audit_all(
+        &self,
+        entries: Vec<AuditEntry>,
+        at: OffsetDateTime,
+    ) -> Result<(), ApiError> {
         match &self.audit {
             AuditSink::Shared => {
-                self.store()?.append_audit(&entry, at)?;
+                let batch: Vec<(&AuditEntry, OffsetDateTime)> =
+                    entries.iter().map(|e| (e, at)).collect();
+                self.store()?.append_audit_batch(&batch)?;
                 Ok(())
             }
             AuditSink::Group(tx) => {
-                let (done, committed) = tokio::sync::oneshot::channel();
-                tx.send(AuditJob { entry, at, done })
-                    .map_err(|_| ApiError::internal())?;
-                match committed.await {
-                    Ok(true) => Ok(()),
-                    _ => Err(ApiError::internal()),
+                // Queue them all first, so the writer commits them together.
+                let mut waiting = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    let (done, committed) = tokio::sync::oneshot::channel();
+                    tx.send(AuditJob { entry, at, done })
+                        .map_err(|_| ApiError::internal())?;
+                    waiting.push(committed);
                 }
+                for committed in waiting {
+                    if committed.await != Ok(true) {
+                        return Err(ApiError::internal());
+                    }
+                }
+                Ok(())
             }
         }
     }

@@ -439,9 +439,11 @@ async fn uncovered_page(
         Err(e) => return error_page(e, s.lang, Some(&s)),
     };
     // The explanations name priority factors (need, household): their reads are audited like
-    // a plan's, one row per person, committed before the page is sent.
-    for r in rows.iter().filter(|r| !r.explanation.is_empty()) {
-        let entry = crate::store::AuditEntry {
+    // a plan's, one row per person, committed (together) before the page is sent.
+    let entries = rows
+        .iter()
+        .filter(|r| !r.explanation.is_empty())
+        .map(|r| crate::store::AuditEntry {
             user: s.user.name.clone(),
             person_id: Some(r.id.clone()),
             fields: pages::EXPLAIN_FIELDS
@@ -449,10 +451,10 @@ async fn uncovered_page(
                 .map(|f| (*f).to_owned())
                 .collect(),
             reason: format!("GET /districts/{code}/uncovered"),
-        };
-        if let Err(e) = state.audit(entry, now).await {
-            return error_page(e, s.lang, Some(&s));
-        }
+        })
+        .collect();
+    if let Err(e) = state.audit_all(entries, now).await {
+        return error_page(e, s.lang, Some(&s));
     }
     pages::uncovered(&s, &code, &rows)
 }
@@ -557,17 +559,19 @@ async fn map_json(
     {
         return e.into_response();
     }
-    // Home points are personal: one audit row per person placed, before the answer.
-    for id in placed {
-        let entry = crate::store::AuditEntry {
+    // Home points are personal: one audit row per person placed, committed (together) before
+    // the answer.
+    let entries = placed
+        .into_iter()
+        .map(|id| crate::store::AuditEntry {
             user: s.user.name.clone(),
             person_id: Some(id),
             fields: vec!["home".to_owned()],
             reason: format!("GET /districts/{code}/map.json"),
-        };
-        if let Err(e) = state.audit(entry, now).await {
-            return e.into_response();
-        }
+        })
+        .collect();
+    if let Err(e) = state.audit_all(entries, now).await {
+        return e.into_response();
     }
     axum::Json(layers).into_response()
 }

@@ -736,10 +736,6 @@ struct PlanPage {
     fields: Vec<(String, String)>,
 }
 
-fn minutes_text(secs: f64, t: &Texts) -> String {
-    format!("{} {}", (secs / 60.0).ceil() as i64, t.minutes)
-}
-
 /// The plan page: for full access every editable part and the sheet (in a frame, so every
 /// field of the sheet shows as printed); for a helper the helper fields of the API's view.
 pub fn plan(
@@ -839,7 +835,7 @@ pub fn plan(
             },
             id: h.id.clone(),
             name: h.name.clone(),
-            travel: minutes_text(h.travel_secs, t),
+            travel: crate::render::minutes_text(h.travel_secs, lang),
         })
         .collect();
     page.destination = p
@@ -872,7 +868,7 @@ pub fn plan(
                     label: format!(
                         "{} — {} — {}",
                         h.id,
-                        minutes_text(h.travel_secs, t),
+                        crate::render::minutes_text(h.travel_secs, lang),
                         crate::render::text::helper_status_text(&h.status, lang)
                     ),
                 })
@@ -887,7 +883,7 @@ pub fn plan(
                         "{} {} — {}",
                         d.id,
                         d.name,
-                        minutes_text(d.evacuation_secs, t)
+                        crate::render::minutes_text(d.evacuation_secs, lang)
                     ),
                 })
                 .collect();

@@ -259,6 +259,18 @@ async fn leaflet_image(Path(file): Path<String>) -> Response {
 
 /// An API error as a page: 401 → sign in, 404 → the one not-found page (a missing id and a
 /// person outside one's scope look the same), 403 → not allowed, others → the message.
+/// A printable page (sheet, comparison) with its own inline styles allowed by `SHEET_CSP`.
+fn sheet_response(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, SHEET_CSP),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 fn error_page(e: ApiError, lang: Lang, s: Option<&Session>) -> Response {
     if e.status == StatusCode::UNAUTHORIZED {
         return to_signin();
@@ -723,14 +735,7 @@ async fn compare_page(State(state): State<AppState>, s: Session) -> Response {
     .map_err(|_| ApiError::internal())
     .and_then(|r| r);
     match built {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CONTENT_SECURITY_POLICY, SHEET_CSP),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => sheet_response(body),
         Err(e) => error_page(e, s.lang, Some(&s)),
     }
 }
@@ -917,14 +922,7 @@ async fn sheet_page(State(state): State<AppState>, s: Session, Path(id): Path<St
     )
     .await
     {
-        Ok(body) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CONTENT_SECURITY_POLICY, SHEET_CSP),
-            ],
-            body,
-        )
-            .into_response(),
+        Ok(body) => sheet_response(body),
         Err(e) => error_page(e, s.lang, Some(&s)),
     }
 }

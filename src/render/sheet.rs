@@ -88,6 +88,19 @@ pub(crate) struct SheetPage<'a> {
     pub care_rows: Vec<Row>,
     pub updated: &'a str,
     pub next_review: &'a str,
+    /// The first scenario's title on a multi-hazard sheet, empty on a one-scenario sheet.
+    pub first_title: String,
+    /// The other scenarios' blocks (empty: a one-scenario sheet).
+    pub extra: Vec<ExtraHazard>,
+    pub helpers_note: &'static str,
+}
+
+/// One more hazard scenario's block on a multi-hazard sheet.
+pub(crate) struct ExtraHazard {
+    pub title: String,
+    pub route_rows: Vec<Row>,
+    pub map_svg: String,
+    pub method_rows: Vec<Row>,
 }
 
 /// Sheet labels of the items municipal forms add (かかりつけ医, 署名, 見直し日 …).
@@ -105,6 +118,7 @@ pub(crate) struct MoreLabels {
     pub consent_date: &'static str,
     pub date_blank: &'static str,
     pub next_review: &'static str,
+    pub helpers_first_scenario: &'static str,
 }
 
 const MORE_JA: MoreLabels = MoreLabels {
@@ -120,6 +134,7 @@ const MORE_JA: MoreLabels = MoreLabels {
     consent_date: "同意日",
     date_blank: "　　　　年　　月　　日",
     next_review: "次回見直し日",
+    helpers_first_scenario: "支援者は最初の災害（7）の計画で選んだ人です。ほかの災害でも同じ支援者が支援します。",
 };
 
 const MORE_EN: MoreLabels = MoreLabels {
@@ -135,6 +150,7 @@ const MORE_EN: MoreLabels = MoreLabels {
     consent_date: "Date of consent",
     date_blank: "____ / ____ / ____",
     next_review: "Next review",
+    helpers_first_scenario: "Helpers were chosen in the plan for the first hazard (7); they help in the other hazards too.",
 };
 
 fn more_labels(lang: Lang) -> &'static MoreLabels {
@@ -288,11 +304,204 @@ pub(crate) fn band_class(b: crate::plan::Band) -> &'static str {
     }
 }
 
+/// One hazard scenario's part of a sheet: destination rows, route map and method rows.
+struct HazardBlock {
+    route_rows: Vec<Row>,
+    map_svg: String,
+    method_rows: Vec<Row>,
+}
+
+/// The destination, route map (ids prefixed `id_prefix`) and method rows of `plan`; the
+/// helpers' homes and ways are drawn only with `draw_helpers` (the first scenario's helpers
+/// serve every hazard on a multi-hazard sheet).
+fn hazard_block(
+    plan: &Plan,
+    map_view: &MapView,
+    lang: Lang,
+    id_prefix: &str,
+    draw_helpers: bool,
+) -> HazardBlock {
+    let l = labels(lang);
+    let stays = matches!(
+        plan.method,
+        crate::plan::Method::StayUpstairs | crate::plan::Method::StayHome
+    );
+    let route_rows = match (&plan.destination, stays) {
+        (_, true) if plan.method == crate::plan::Method::StayHome => {
+            vec![row(l.destination, l.stay_home)]
+        }
+        (_, true) => vec![row(l.destination, l.stay_put)],
+        (Some(d), false) => vec![
+            row(
+                l.destination,
+                match lang {
+                    Lang::Ja => format!("{}（{}）", d.name, shelter_kind(&d.kind, lang)),
+                    Lang::En => format!("{} ({})", d.name, shelter_kind(&d.kind, lang)),
+                },
+            ),
+            row(l.address, d.address.clone()),
+            row(
+                l.route_length,
+                format!(
+                    "{}{}{}",
+                    length_text(plan.route_length_m),
+                    lang.pick("・", ", "),
+                    minutes_text(plan.evacuation_secs, lang)
+                ),
+            ),
+        ],
+        (None, false) => vec![row(l.destination, l.no_destination)],
+    };
+    let m = more_labels(lang);
+    let mut route_rows = route_rows;
+    if !stays && plan.route.len() > 1 {
+        let found = route_hazards(&plan.route, map_view, lang);
+        route_rows.push(row(
+            m.route_hazards,
+            if found.is_empty() {
+                m.no_route_hazards.to_owned()
+            } else {
+                found.join(lang.pick("、", "; "))
+            },
+        ));
+    }
+    let mut marks = MapMarks {
+        id_prefix,
+        homes: vec![Mark::at(plan.home)],
+        ..Default::default()
+    };
+    if let Some(d) = &plan.destination {
+        marks.destinations.push(Mark::at(d.location));
+    }
+    if !stays && plan.route.len() > 1 {
+        marks.routes.push(&plan.route);
+    }
+    for h in plan.helpers.iter().filter(|_| draw_helpers) {
+        let tag = match h.role {
+            HelperRole::Primary => String::new(),
+            HelperRole::Backup => lang.pick("予備", "backup").to_string(),
+        };
+        marks.helper_homes.push(Mark { at: h.home, tag });
+        if h.role == HelperRole::Primary && h.route.len() > 1 {
+            marks.helper_routes.push(&h.route);
+        }
+    }
+    let map_svg = route_map_svg(map_view, &marks, lang);
+    let alert_at = plan.alert_at.as_deref();
+    // What to do and how, in one row: the need, the means of moving, and why.
+    let mut method_rows = vec![
+        row(
+            l.evacuation_need,
+            match lang {
+                Lang::Ja => format!(
+                    "{}・{}：{}",
+                    plan.evacuation_need.label(lang),
+                    plan.method.label(lang),
+                    plan.need_reason.get(lang)
+                ),
+                Lang::En => format!(
+                    "{}, {}: {}",
+                    plan.evacuation_need.label(lang),
+                    plan.method.label(lang),
+                    plan.need_reason.get(lang)
+                ),
+            },
+        ),
+        row(
+            l.start_when,
+            format!(
+                "{}{}{}: {}",
+                if plan.start_when.get(lang).is_empty() {
+                    l.start_default
+                } else {
+                    plan.start_when.get(lang)
+                },
+                lang.pick("／", " / "),
+                l.preparation,
+                minutes_text(plan.preparation_secs, lang)
+            ),
+        ),
+    ];
+    // When: one row with the latest departure (or time to be upstairs), the time to spare and
+    // when the water comes, so the sheet stays within two pages.
+    if let Some(b) = plan.leave_by_min {
+        let label = if plan.method == crate::plan::Method::StayUpstairs {
+            l.be_up_by
+        } else {
+            l.leave_by
+        };
+        let sep = lang.pick("／", " / ");
+        let mut text = after_alert_text(b, alert_at, lang);
+        if let Some(s) = plan.slack_min {
+            text = format!("{text}{sep}{}: {}", l.slack, minutes_text(s * 60.0, lang));
+        }
+        if let Some(w) = plan.water_arrives_min {
+            text = format!(
+                "{text}{sep}{}: {}",
+                l.water_arrives,
+                after_alert_text(w, alert_at, lang)
+            );
+        }
+        method_rows.push(row(label, text));
+    }
+    HazardBlock {
+        route_rows,
+        map_svg,
+        method_rows,
+    }
+}
+
 /// Renders the plan sheet of `plan` with its route map cut from `map_view`, labels in `lang`.
 /// One self-contained HTML page (inline CSS and SVG), A4 portrait, one or two pages in print.
 /// Deterministic: the only date on the page is `plan.drafted`.
 pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
+    render_sheet_multi(plan, map_view, &[], lang)
+}
+
+/// Renders one sheet for one person across several hazard scenarios: `plan` (the first
+/// scenario) gives the shared items (person, helpers, contacts, consent, dates) and the first
+/// destination section; each of `others` (the same person planned under another scenario, with
+/// its own map view) adds a compact block with its scenario title, destination, route map,
+/// method and leave-by time. The sheet says that the helpers are the first scenario's. With no
+/// `others` the page is byte for byte that of [`render_sheet`]. Panics if a plan in `others`
+/// is of another person (a caller's bug, not user data).
+pub fn render_sheet_multi(
+    plan: &Plan,
+    map_view: &MapView,
+    others: &[(&Plan, &MapView)],
+    lang: Lang,
+) -> String {
+    const PREFIXES: [&str; 8] = [
+        "map1", "map2", "map3", "map4", "map5", "map6", "map7", "map8",
+    ];
     let l = labels(lang);
+    let m = more_labels(lang);
+    let title_of = |p: &Plan| crate::plan::scenario_title(p.hazard, &p.scenario, lang);
+    let extra: Vec<ExtraHazard> = others
+        .iter()
+        .enumerate()
+        .map(|(i, (other, view))| {
+            assert_eq!(other.person, plan.person, "a sheet is one person's");
+            let prefix = PREFIXES.get(i).copied().unwrap_or("mapx");
+            let b = hazard_block(other, view, lang, prefix, false);
+            ExtraHazard {
+                title: title_of(other),
+                route_rows: b.route_rows,
+                map_svg: b.map_svg,
+                method_rows: b.method_rows,
+            }
+        })
+        .collect();
+    let first_title = if extra.is_empty() {
+        String::new()
+    } else {
+        title_of(plan)
+    };
+    let mut scenario = title_of(plan);
+    for e in &extra {
+        scenario.push_str(lang.pick("／", " / "));
+        scenario.push_str(&e.title);
+    }
     let yes_no = |b: bool| if b { l.yes } else { l.no };
     let sex = code_label(&plan.sex, Sex::parse, Sex::label, lang);
     let age = match lang {
@@ -405,133 +614,16 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
     if plan.backup_helper().is_none() {
         helpers.push(HelperRow::placeholder(l.backup, l.not_found));
     }
-    let stays = matches!(
-        plan.method,
-        crate::plan::Method::StayUpstairs | crate::plan::Method::StayHome
-    );
-    let route_rows = match (&plan.destination, stays) {
-        (_, true) if plan.method == crate::plan::Method::StayHome => {
-            vec![row(l.destination, l.stay_home)]
-        }
-        (_, true) => vec![row(l.destination, l.stay_put)],
-        (Some(d), false) => vec![
-            row(
-                l.destination,
-                match lang {
-                    Lang::Ja => format!("{}（{}）", d.name, shelter_kind(&d.kind, lang)),
-                    Lang::En => format!("{} ({})", d.name, shelter_kind(&d.kind, lang)),
-                },
-            ),
-            row(l.address, d.address.clone()),
-            row(
-                l.route_length,
-                format!(
-                    "{}{}{}",
-                    length_text(plan.route_length_m),
-                    lang.pick("・", ", "),
-                    minutes_text(plan.evacuation_secs, lang)
-                ),
-            ),
-        ],
-        (None, false) => vec![row(l.destination, l.no_destination)],
-    };
-    let m = more_labels(lang);
-    let mut route_rows = route_rows;
-    if !stays && plan.route.len() > 1 {
-        let found = route_hazards(&plan.route, map_view, lang);
-        route_rows.push(row(
-            m.route_hazards,
-            if found.is_empty() {
-                m.no_route_hazards.to_owned()
-            } else {
-                found.join(lang.pick("、", "; "))
-            },
-        ));
-    }
     let care_rows = vec![
         row(m.family_doctor, plan.family_doctor.clone()),
         row(m.care_manager, plan.care_manager.clone()),
         row(m.commissioner, plan.commissioner.clone()),
     ];
-    let mut marks = MapMarks {
-        id_prefix: "map",
-        homes: vec![Mark::at(plan.home)],
-        ..Default::default()
-    };
-    if let Some(d) = &plan.destination {
-        marks.destinations.push(Mark::at(d.location));
-    }
-    if !stays && plan.route.len() > 1 {
-        marks.routes.push(&plan.route);
-    }
-    for h in &plan.helpers {
-        let tag = match h.role {
-            HelperRole::Primary => String::new(),
-            HelperRole::Backup => lang.pick("予備", "backup").to_string(),
-        };
-        marks.helper_homes.push(Mark { at: h.home, tag });
-        if h.role == HelperRole::Primary && h.route.len() > 1 {
-            marks.helper_routes.push(&h.route);
-        }
-    }
-    let map_svg = route_map_svg(map_view, &marks, lang);
-    let alert_at = plan.alert_at.as_deref();
-    // What to do and how, in one row: the need, the means of moving, and why.
-    let mut method_rows = vec![
-        row(
-            l.evacuation_need,
-            match lang {
-                Lang::Ja => format!(
-                    "{}・{}：{}",
-                    plan.evacuation_need.label(lang),
-                    plan.method.label(lang),
-                    plan.need_reason.get(lang)
-                ),
-                Lang::En => format!(
-                    "{}, {}: {}",
-                    plan.evacuation_need.label(lang),
-                    plan.method.label(lang),
-                    plan.need_reason.get(lang)
-                ),
-            },
-        ),
-        row(
-            l.start_when,
-            format!(
-                "{}{}{}: {}",
-                if plan.start_when.get(lang).is_empty() {
-                    l.start_default
-                } else {
-                    plan.start_when.get(lang)
-                },
-                lang.pick("／", " / "),
-                l.preparation,
-                minutes_text(plan.preparation_secs, lang)
-            ),
-        ),
-    ];
-    // When: one row with the latest departure (or time to be upstairs), the time to spare and
-    // when the water comes, so the sheet stays within two pages.
-    if let Some(b) = plan.leave_by_min {
-        let label = if plan.method == crate::plan::Method::StayUpstairs {
-            l.be_up_by
-        } else {
-            l.leave_by
-        };
-        let sep = lang.pick("／", " / ");
-        let mut text = after_alert_text(b, alert_at, lang);
-        if let Some(s) = plan.slack_min {
-            text = format!("{text}{sep}{}: {}", l.slack, minutes_text(s * 60.0, lang));
-        }
-        if let Some(w) = plan.water_arrives_min {
-            text = format!(
-                "{text}{sep}{}: {}",
-                l.water_arrives,
-                after_alert_text(w, alert_at, lang)
-            );
-        }
-        method_rows.push(row(label, text));
-    }
+    let HazardBlock {
+        route_rows,
+        map_svg,
+        method_rows,
+    } = hazard_block(plan, map_view, lang, "map", true);
     let consent_rows = vec![
         row(l.consent_plan, yes_no(plan.consent_plan)),
         row(l.consent_share, yes_no(plan.consent_share)),
@@ -555,7 +647,10 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
         },
         priority: plan.priority.band.label(lang).to_string(),
         priority_class: band_class(plan.priority.band),
-        scenario: crate::plan::scenario_title(plan.hazard, &plan.scenario, lang),
+        scenario,
+        first_title,
+        extra,
+        helpers_note: m.helpers_first_scenario,
         covered: plan.covered,
         reasons: plan.reasons.iter().map(|r| r.sentence(lang)).collect(),
         warnings: plan.warnings.iter().map(|w| w.sentence(lang)).collect(),

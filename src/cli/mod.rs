@@ -151,9 +151,11 @@ enum Cmd {
     Sheets {
         /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
-        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
+        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood. Repeat
+        /// for one sheet per person across hazards (a block per scenario; helpers, cards and
+        /// index from the first).
         #[arg(long, value_name = "FILE")]
-        scenario: Option<PathBuf>,
+        scenario: Vec<PathBuf>,
         /// Output folder (index.html, sheets/, cards/, png/); replaced whole, so sheets of people
         /// no longer planned disappear.
         #[arg(long, value_name = "FOLDER", default_value = "out/sheets")]
@@ -427,7 +429,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             let (m, mut run) = run_plan(
                 &map,
-                scenario.as_deref(),
+                scenario.first().map(PathBuf::as_path),
                 as_of.as_deref(),
                 params.as_deref(),
                 None,
@@ -441,10 +443,24 @@ pub fn run(cli: Cli) -> Result<()> {
                 run.plans.retain(|p| &p.district == code);
                 run.uncovered.retain(|u| &u.district == code);
             }
+            // Further hazards: the same people planned under each other scenario alone.
+            let mut others = Vec::new();
+            for s in scenario.iter().skip(1) {
+                let (_, r) = run_plan(
+                    &map,
+                    Some(s),
+                    as_of.as_deref(),
+                    params.as_deref(),
+                    None,
+                    true,
+                )?;
+                others.push(r.plans);
+            }
             let (set, stats) = sheets::stage_sheets(
                 &out,
                 &m,
                 &run.plans,
+                &others,
                 &run.uncovered,
                 lang.into(),
                 person.as_deref(),

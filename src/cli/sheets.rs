@@ -62,7 +62,7 @@ pub fn write_sheets(
     only_person: Option<&str>,
     disaster: bool,
 ) -> Result<SheetStats> {
-    let (set, stats) = stage_sheets(out, map, plans, uncovered, lang, only_person, disaster)?;
+    let (set, stats) = stage_sheets(out, map, plans, &[], uncovered, lang, only_person, disaster)?;
     set.commit()
         .with_context(|| format!("cannot write {}", out.display()))?;
     Ok(stats)
@@ -74,10 +74,16 @@ pub fn write_sheets(
 /// already in `out` whose person or helper is still in a consented plan; other pages and all
 /// old screenshots are dropped (the index lists everyone). Helper cards leave out the details
 /// of people without consent to sharing unless `disaster` ([`render::render_card`]).
+///
+/// `others` are the plans of further hazard scenarios (`--scenario` given more than once): a
+/// person's sheet gets a block per scenario in which they have a plan
+/// ([`render::render_sheet_multi`]); cards and the index come from `plans` (the first scenario).
+#[allow(clippy::too_many_arguments)]
 pub fn stage_sheets(
     out: &Path,
     map: &Map,
     plans: &[Plan],
+    others: &[Vec<Plan>],
     uncovered: &[Uncovered],
     lang: Lang,
     only_person: Option<&str>,
@@ -139,7 +145,16 @@ pub fn stage_sheets(
     let mut sheets = 0;
     for plan in &chosen {
         let view = index.view(&render::plan_points(plan), MAP_MARGIN_M);
-        let html = render::render_sheet(plan, &view, lang);
+        let theirs: Vec<&Plan> = others
+            .iter()
+            .filter_map(|run| run.iter().find(|p| p.person == plan.person))
+            .collect();
+        let views: Vec<_> = theirs
+            .iter()
+            .map(|p| index.view(&render::plan_points(p), MAP_MARGIN_M))
+            .collect();
+        let pairs: Vec<(&Plan, &render::MapView)> = theirs.iter().copied().zip(&views).collect();
+        let html = render::render_sheet_multi(plan, &view, &pairs, lang);
         write(
             format!("sheets/{}.html", render::file_stem(&plan.person)),
             html,

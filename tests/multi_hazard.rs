@@ -77,6 +77,7 @@ fn two_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alone()
             "one sheet per person, not one per scenario"
         );
         let mut differing = 0;
+        let mut other_helpers = 0;
         for p in consented {
             let html = std::fs::read_to_string(
                 out.join("sheets")
@@ -101,17 +102,48 @@ fn two_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alone()
                     assert!(html.contains(&escaped(&d)), "{}: no {d:?}", p.person);
                 }
             }
-            // The second block comes after the first, and names the landslide destination.
-            let block = html.split("7-2").nth(1).expect("a second hazard block");
-            if let Some(d) = destination(q) {
-                assert!(
-                    block.contains(&escaped(&d)),
-                    "{}: {d:?} not in block 7-2",
-                    p.person
-                );
+            // The table's second column (cells `h2`) names the landslide destination; the first
+            // column (`h1`) the flood's.
+            let column = |n: usize| -> String {
+                let tag = format!("<td class=\"h{n}\">");
+                html.split(&tag)
+                    .skip(1)
+                    .map(|c| c.split("</td>").next().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            let (first, block) = (column(1), column(2));
+            assert!(!block.is_empty() && column(3).is_empty(), "{}", p.person);
+            for (plan, cells) in [(p, &first), (q, &block)] {
+                if let Some(d) = destination(plan) {
+                    assert!(cells.contains(&escaped(&d)), "{}: {d:?}", p.person);
+                }
             }
             if destination(p) != destination(q) {
                 differing += 1;
+            }
+            // Column 2 says whether its helpers are section 6's, naming them when not.
+            let primaries = |x: &Plan| {
+                let mut v: Vec<String> = x.primary_helpers().map(|h| h.id.clone()).collect();
+                v.sort();
+                (x.family_helper, v)
+            };
+            if primaries(p) == primaries(q) {
+                assert!(
+                    block.contains(lang.pick("6と同じ", "as in 6")),
+                    "{}",
+                    p.person
+                );
+            } else {
+                other_helpers += 1;
+                assert!(
+                    block.contains(lang.pick("6と異なります", "not as in 6")),
+                    "{}",
+                    p.person
+                );
+                for h in q.primary_helpers() {
+                    assert!(block.contains(&escaped(&h.name)), "{}", p.person);
+                }
             }
             // The helpers are the first scenario's, and the sheet says so.
             assert!(html.contains(lang.pick("最初の災害", "first hazard")));
@@ -124,6 +156,7 @@ fn two_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alone()
             differing > 0,
             "every destination is the same in both scenarios"
         );
+        eprintln!("{lang:?}: {differing} destinations and {other_helpers} helper sets differ");
     }
 }
 
@@ -137,7 +170,10 @@ fn one_scenario_sheet_is_unchanged_by_the_multi_hazard_renderer() {
             let view = index.view(&render::plan_points(p), MAP_MARGIN_M);
             let one = render::render_sheet(p, &view, lang);
             assert_eq!(one, render::render_sheet_multi(p, &view, &[], lang));
-            assert!(!one.contains("7-2") && !one.contains(lang.pick("最初の災害", "first hazard")));
+            assert!(
+                !one.contains("class=\"h1\"")
+                    && !one.contains(lang.pick("最初の災害", "first hazard"))
+            );
         }
     }
 }

@@ -9,7 +9,7 @@ use super::svg::{MapMarks, Mark, route_map_svg};
 use super::view::MapView;
 use super::{after_alert_text, length_text, minutes_text};
 use crate::model::{Household, Lang, LonLat, Mobility, Sex, ShelterKind, Structure};
-use crate::plan::{HelperRole, Plan};
+use crate::plan::{EvacuationNeed, HelperRole, Method, Plan};
 use askama::Template;
 
 /// One row of a label / value table.
@@ -88,19 +88,61 @@ pub(crate) struct SheetPage<'a> {
     pub care_rows: Vec<Row>,
     pub updated: &'a str,
     pub next_review: &'a str,
-    /// The first scenario's title on a multi-hazard sheet, empty on a one-scenario sheet.
-    pub first_title: String,
-    /// The other scenarios' blocks (empty: a one-scenario sheet).
-    pub extra: Vec<ExtraHazard>,
+    /// Sections 7 and 8 side by side for every hazard (empty: a one-scenario sheet, which has
+    /// `route_rows`, `map_svg` and `method_rows` instead).
+    pub hazards: HazardTable,
     pub helpers_note: &'static str,
 }
 
-/// One more hazard scenario's block on a multi-hazard sheet.
-pub(crate) struct ExtraHazard {
-    pub title: String,
-    pub route_rows: Vec<Row>,
-    pub map_svg: String,
-    pub method_rows: Vec<Row>,
+/// Sections 7 and 8 of a multi-hazard sheet, one column per scenario as municipal forms list
+/// 洪水 / 土砂災害 / 地震 side by side.
+#[derive(Default)]
+pub(crate) struct HazardTable {
+    pub titles: Vec<String>,
+    /// Each label once, in order of first appearance; a cell is "—" where a scenario has no
+    /// such row (no route when staying home, say).
+    pub rows: Vec<HazardRow>,
+    /// (scenario title, route map SVG), in column order.
+    pub maps: Vec<(String, String)>,
+}
+
+pub(crate) struct HazardRow {
+    pub label: &'static str,
+    pub cells: Vec<String>,
+}
+
+impl HazardTable {
+    /// Builds the table from each scenario's (title, rows, map).
+    fn new(columns: Vec<(String, Vec<Row>, String)>) -> Self {
+        let mut labels: Vec<&'static str> = Vec::new();
+        for (_, rows, _) in &columns {
+            for r in rows {
+                if !labels.contains(&r.label) {
+                    labels.push(r.label);
+                }
+            }
+        }
+        let rows = labels
+            .into_iter()
+            .map(|label| HazardRow {
+                label,
+                cells: columns
+                    .iter()
+                    .map(|(_, rows, _)| {
+                        rows.iter()
+                            .find(|r| r.label == label)
+                            .map_or_else(|| "—".to_string(), |r| r.value.clone())
+                    })
+                    .collect(),
+            })
+            .collect();
+        let titles = columns.iter().map(|(t, _, _)| t.clone()).collect();
+        let maps = columns.into_iter().map(|(t, _, svg)| (t, svg)).collect();
+        HazardTable { titles, rows, maps }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.titles.is_empty()
+    }
 }
 
 /// Sheet labels of the items municipal forms add (かかりつけ医, 署名, 見直し日 …).
@@ -119,6 +161,11 @@ pub(crate) struct MoreLabels {
     pub date_blank: &'static str,
     pub next_review: &'static str,
     pub helpers_first_scenario: &'static str,
+    pub helpers_same: &'static str,
+    pub helpers_differ: &'static str,
+    pub by_hazard: &'static str,
+    pub by_hazard_no: &'static str,
+    pub and_sep: &'static str,
 }
 
 const MORE_JA: MoreLabels = MoreLabels {
@@ -134,7 +181,12 @@ const MORE_JA: MoreLabels = MoreLabels {
     consent_date: "同意日",
     date_blank: "　　　　年　　月　　日",
     next_review: "次回見直し日",
-    helpers_first_scenario: "支援者は最初の災害（7）の計画で選んだ人です。ほかの災害でも同じ支援者が支援します。",
+    helpers_first_scenario: "6の支援者は、7・8の表の最初の災害の計画で選んだ人です。災害によって異なる場合は、表の「避難支援等実施者」の行に書いています。",
+    helpers_same: "6と同じ",
+    helpers_differ: "この災害では6と異なります",
+    by_hazard: "（災害別）",
+    by_hazard_no: "7・8",
+    and_sep: "、",
 };
 
 const MORE_EN: MoreLabels = MoreLabels {
@@ -150,7 +202,12 @@ const MORE_EN: MoreLabels = MoreLabels {
     consent_date: "Date of consent",
     date_blank: "____ / ____ / ____",
     next_review: "Next review",
-    helpers_first_scenario: "Helpers were chosen in the plan for the first hazard (7); they help in the other hazards too.",
+    helpers_first_scenario: "The helpers in 6 are those of the first hazard in table 7–8; where another hazard needs other helpers, the table's Helpers row says so.",
+    helpers_same: "as in 6",
+    helpers_differ: "not as in 6 for this hazard",
+    by_hazard: " (by hazard)",
+    by_hazard_no: "7–8",
+    and_sep: "; ",
 };
 
 fn more_labels(lang: Lang) -> &'static MoreLabels {
@@ -304,6 +361,24 @@ pub(crate) fn band_class(b: crate::plan::Band) -> &'static str {
     }
 }
 
+/// What the person does and how, without saying it twice: "leave home, on foot with a helper",
+/// but "stay at home" rather than "stay at home, stay at home" when the method only repeats the
+/// need (staying home, in a facility, upstairs).
+fn need_and_method(need: EvacuationNeed, method: Method, lang: Lang) -> String {
+    match (need, method) {
+        (EvacuationNeed::Upstairs, Method::StayUpstairs) => method.label(lang).to_owned(),
+        (EvacuationNeed::StayHome | EvacuationNeed::Facility, Method::StayHome) => {
+            need.label(lang).to_owned()
+        }
+        _ => format!(
+            "{}{}{}",
+            need.label(lang),
+            lang.pick("・", ", "),
+            method.label(lang)
+        ),
+    }
+}
+
 /// One hazard scenario's part of a sheet: destination rows, route map and method rows.
 struct HazardBlock {
     route_rows: Vec<Row>,
@@ -322,12 +397,9 @@ fn hazard_block(
     draw_helpers: bool,
 ) -> HazardBlock {
     let l = labels(lang);
-    let stays = matches!(
-        plan.method,
-        crate::plan::Method::StayUpstairs | crate::plan::Method::StayHome
-    );
+    let stays = matches!(plan.method, Method::StayUpstairs | Method::StayHome);
     let route_rows = match (&plan.destination, stays) {
-        (_, true) if plan.method == crate::plan::Method::StayHome => {
+        (_, true) if plan.method == Method::StayHome => {
             vec![row(l.destination, l.stay_home)]
         }
         (_, true) => vec![row(l.destination, l.stay_put)],
@@ -392,20 +464,12 @@ fn hazard_block(
     let mut method_rows = vec![
         row(
             l.evacuation_need,
-            match lang {
-                Lang::Ja => format!(
-                    "{}・{}：{}",
-                    plan.evacuation_need.label(lang),
-                    plan.method.label(lang),
-                    plan.need_reason.get(lang)
-                ),
-                Lang::En => format!(
-                    "{}, {}: {}",
-                    plan.evacuation_need.label(lang),
-                    plan.method.label(lang),
-                    plan.need_reason.get(lang)
-                ),
-            },
+            format!(
+                "{}{}{}",
+                need_and_method(plan.evacuation_need, plan.method, lang),
+                lang.pick("：", ": "),
+                plan.need_reason.get(lang)
+            ),
         ),
         row(
             l.start_when,
@@ -425,7 +489,7 @@ fn hazard_block(
     // When: one row with the latest departure (or time to be upstairs), the time to spare and
     // when the water comes, so the sheet stays within two pages.
     if let Some(b) = plan.leave_by_min {
-        let label = if plan.method == crate::plan::Method::StayUpstairs {
+        let label = if plan.method == Method::StayUpstairs {
             l.be_up_by
         } else {
             l.leave_by
@@ -451,6 +515,35 @@ fn hazard_block(
     }
 }
 
+/// Who helps in `other` (the same person under another hazard) next to the sheet's section 6,
+/// which lists the helpers of `first`: "as in 6" when the household member and primary helpers
+/// are the same people, else the names of `other`'s primary helpers (or "not found") and that
+/// they differ.
+fn helpers_in(first: &Plan, other: &Plan, lang: Lang) -> String {
+    let l = labels(lang);
+    let m = more_labels(lang);
+    let ids = |p: &Plan| -> (bool, Vec<String>) {
+        let mut v: Vec<String> = p.primary_helpers().map(|h| h.id.clone()).collect();
+        v.sort();
+        (p.family_helper, v)
+    };
+    if ids(first) == ids(other) {
+        return m.helpers_same.to_string();
+    }
+    let mut names: Vec<String> = Vec::new();
+    if other.family_helper {
+        names.push(l.family_name.to_string());
+    }
+    names.extend(other.primary_helpers().map(|h| h.name.clone()));
+    if names.is_empty() {
+        names.push(l.not_found.to_string());
+    }
+    match lang {
+        Lang::Ja => format!("{}（{}）", names.join("、"), m.helpers_differ),
+        Lang::En => format!("{} ({})", names.join(", "), m.helpers_differ),
+    }
+}
+
 /// Renders the plan sheet of `plan` with its route map cut from `map_view`, labels in `lang`.
 /// One self-contained HTML page (inline CSS and SVG), A4 portrait, one or two pages in print.
 /// Deterministic: the only date on the page is `plan.drafted`.
@@ -459,49 +552,41 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
 }
 
 /// Renders one sheet for one person across several hazard scenarios: `plan` (the first
-/// scenario) gives the shared items (person, helpers, contacts, consent, dates) and the first
-/// destination section; each of `others` (the same person planned under another scenario, with
-/// its own map view) adds a compact block with its scenario title, destination, route map,
-/// method and leave-by time. The sheet says that the helpers are the first scenario's. With no
-/// `others` the page is byte for byte that of [`render_sheet`]. Panics if a plan in `others`
-/// is of another person (a caller's bug, not user data).
+/// scenario) gives the shared items (person, helpers, contacts, consent, dates); sections 7
+/// and 8 become one table with a column per scenario (`plan`, then each of `others`: the same
+/// person planned under another scenario, with its own map view): destination, route and its
+/// hazards, who helps (section 6's helpers or, where that scenario chose others, their names),
+/// need and method, when to leave, then a route map per scenario. With no `others` the page is
+/// byte for byte that of [`render_sheet`]. Panics if a plan in `others` is of another person
+/// (a caller's bug, not user data).
 pub fn render_sheet_multi(
     plan: &Plan,
     map_view: &MapView,
     others: &[(&Plan, &MapView)],
     lang: Lang,
 ) -> String {
-    const PREFIXES: [&str; 8] = [
-        "map1", "map2", "map3", "map4", "map5", "map6", "map7", "map8",
-    ];
     let l = labels(lang);
     let m = more_labels(lang);
     let title_of = |p: &Plan| crate::plan::scenario_title(p.hazard, &p.scenario, lang);
-    let extra: Vec<ExtraHazard> = others
-        .iter()
-        .enumerate()
-        .map(|(i, (other, view))| {
-            assert_eq!(other.person, plan.person, "a sheet is one person's");
-            let prefix = PREFIXES.get(i).copied().unwrap_or("mapx");
-            let b = hazard_block(other, view, lang, prefix, false);
-            ExtraHazard {
-                title: title_of(other),
-                route_rows: b.route_rows,
-                map_svg: b.map_svg,
-                method_rows: b.method_rows,
-            }
-        })
-        .collect();
-    let first_title = if extra.is_empty() {
-        String::new()
-    } else {
-        title_of(plan)
-    };
-    let mut scenario = title_of(plan);
-    for e in &extra {
-        scenario.push_str(lang.pick("／", " / "));
-        scenario.push_str(&e.title);
+    // The header names the hazards (the table heads give each scenario's title), or the
+    // titles when two scenarios are of one hazard.
+    let mut hazard_kinds = vec![plan.hazard];
+    for (other, _) in others {
+        assert_eq!(other.person, plan.person, "a sheet is one person's");
+        hazard_kinds.push(other.hazard);
     }
+    let scenario = if others.is_empty() {
+        title_of(plan)
+    } else if (1..hazard_kinds.len()).all(|i| !hazard_kinds[..i].contains(&hazard_kinds[i])) {
+        let labels: Vec<&str> = hazard_kinds.iter().map(|h| h.label(lang)).collect();
+        labels.join(lang.pick("／", " / "))
+    } else {
+        let titles: Vec<String> = std::iter::once(plan)
+            .chain(others.iter().map(|(p, _)| *p))
+            .map(title_of)
+            .collect();
+        titles.join(lang.pick("／", " / "))
+    };
     let yes_no = |b: bool| if b { l.yes } else { l.no };
     let sex = code_label(&plan.sex, Sex::parse, Sex::label, lang);
     let age = match lang {
@@ -619,11 +704,34 @@ pub fn render_sheet_multi(
         row(m.care_manager, plan.care_manager.clone()),
         row(m.commissioner, plan.commissioner.clone()),
     ];
-    let HazardBlock {
-        route_rows,
-        map_svg,
-        method_rows,
-    } = hazard_block(plan, map_view, lang, "map", true);
+    let first = hazard_block(plan, map_view, lang, "map", true);
+    let (route_rows, map_svg, method_rows, hazards) = if others.is_empty() {
+        let HazardBlock {
+            route_rows,
+            map_svg,
+            method_rows,
+        } = first;
+        (route_rows, map_svg, method_rows, HazardTable::default())
+    } else {
+        // One column per scenario: destination, route, who helps, need, when.
+        let column = |p: &Plan, b: HazardBlock, helpers: String| {
+            let mut rows = b.route_rows;
+            rows.push(row(l.s_helpers, helpers));
+            rows.extend(b.method_rows);
+            (title_of(p), rows, b.map_svg)
+        };
+        let mut columns = vec![column(plan, first, m.helpers_same.to_string())];
+        for (i, (other, view)) in others.iter().enumerate() {
+            let b = hazard_block(other, view, lang, &format!("map{}", i + 1), false);
+            columns.push(column(other, b, helpers_in(plan, other, lang)));
+        }
+        (
+            Vec::new(),
+            String::new(),
+            Vec::new(),
+            HazardTable::new(columns),
+        )
+    };
     let consent_rows = vec![
         row(l.consent_plan, yes_no(plan.consent_plan)),
         row(l.consent_share, yes_no(plan.consent_share)),
@@ -648,8 +756,7 @@ pub fn render_sheet_multi(
         priority: plan.priority.band.label(lang).to_string(),
         priority_class: band_class(plan.priority.band),
         scenario,
-        first_title,
-        extra,
+        hazards,
         helpers_note: m.helpers_first_scenario,
         covered: plan.covered,
         reasons: plan.reasons.iter().map(|r| r.sentence(lang)).collect(),
@@ -696,6 +803,41 @@ mod tests {
     use crate::model::HazardKind;
     use crate::render::view::ViewHazard;
     use crate::rng::Rng;
+
+    #[test]
+    fn need_and_method_never_says_the_same_thing_twice() {
+        let methods = [
+            Method::Walk,
+            Method::Wheelchair,
+            Method::Car,
+            Method::StayUpstairs,
+            Method::StayHome,
+        ];
+        for lang in [Lang::Ja, Lang::En] {
+            for need in EvacuationNeed::ALL {
+                for method in methods {
+                    let text = need_and_method(need, method, lang);
+                    // Every part names what the person does, and no part repeats or contains another.
+                    assert!(
+                        text.contains(need.label(lang)) || text.contains(method.label(lang)),
+                        "{text}"
+                    );
+                    let parts: Vec<&str> = if text == method.label(lang) || text == need.label(lang)
+                    {
+                        vec![&text]
+                    } else {
+                        vec![need.label(lang), method.label(lang)]
+                    };
+                    for (i, a) in parts.iter().enumerate() {
+                        for b in &parts[i + 1..] {
+                            let (a, b) = (a.to_lowercase(), b.to_lowercase());
+                            assert!(!a.contains(&b) && !b.contains(&a), "{text}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// A square zone `side_m` wide whose south-west corner is at (`x0_m`, `y0_m`) metres from
     /// the origin (142.3, 43.7).

@@ -85,9 +85,11 @@ enum Cmd {
     Plan {
         /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
-        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood.
+        /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood. Repeat
+        /// to plan each hazard alone: one subfolder per scenario (named by the file) and
+        /// hazards.csv, who does what in each.
         #[arg(long, value_name = "FILE")]
-        scenario: Option<PathBuf>,
+        scenario: Vec<PathBuf>,
         /// Output folder for plans.json, plans.geojson, uncovered.csv, summary.json; replaced
         /// whole.
         #[arg(long, value_name = "FOLDER", default_value = "out/plan")]
@@ -350,13 +352,26 @@ pub fn run(cli: Cli) -> Result<()> {
             drill_results,
             alert_at,
         } => {
+            if scenario.len() > 1 {
+                return plan_hazards(
+                    &map,
+                    &scenario,
+                    &out,
+                    as_of.as_deref(),
+                    dump_matching.as_deref(),
+                    previous.as_deref(),
+                    params.as_deref(),
+                    (drill_results.as_deref(), alert_at.as_deref()),
+                    lang.into(),
+                );
+            }
             let previous = previous
                 .map(|d| plan_out::read_previous(&d))
                 .transpose()
                 .map_err(anyhow::Error::from)?;
             let (m, mut run) = run_plan(
                 &map,
-                scenario.as_deref(),
+                scenario.first().map(PathBuf::as_path),
                 as_of.as_deref(),
                 params.as_deref(),
                 previous.as_ref(),
@@ -427,34 +442,22 @@ pub fn run(cli: Cli) -> Result<()> {
             drill_results,
             alert_at,
         } => {
-            let (m, mut run) = run_plan(
-                &map,
-                scenario.first().map(PathBuf::as_path),
-                as_of.as_deref(),
-                params.as_deref(),
-                None,
-                true,
-            )?;
-            drill_warnings(&m, &mut run, drill_results.as_deref(), alert_at.as_deref())?;
+            // Each hazard planned alone; the first gives helpers, cards and the index, the
+            // others a column each on the sheets.
+            let files: Vec<&Path> = scenario.iter().map(PathBuf::as_path).collect();
+            let (m, mut runs) =
+                run_plans(&map, &files, as_of.as_deref(), params.as_deref(), &[], true)?;
+            for run in &mut runs {
+                drill_warnings(&m, run, drill_results.as_deref(), alert_at.as_deref())?;
+            }
+            let mut run = runs.remove(0);
+            let others: Vec<_> = runs.into_iter().map(|r| r.plans).collect();
             if let Some(code) = &district {
                 if m.find_district(code).is_none() {
                     bail!("no district with code {code:?} in {}", map.display());
                 }
                 run.plans.retain(|p| &p.district == code);
                 run.uncovered.retain(|u| &u.district == code);
-            }
-            // Further hazards: the same people planned under each other scenario alone.
-            let mut others = Vec::new();
-            for s in scenario.iter().skip(1) {
-                let (_, r) = run_plan(
-                    &map,
-                    Some(s),
-                    as_of.as_deref(),
-                    params.as_deref(),
-                    None,
-                    true,
-                )?;
-                others.push(r.plans);
             }
             let (set, stats) = sheets::stage_sheets(
                 &out,
@@ -617,6 +620,75 @@ fn drill_warnings(
     Ok(())
 }
 
+/// `plan` with several `--scenario`s: each hazard planned alone into its own subfolder of
+/// `out` (named by the scenario file), plus `hazards.csv`; the console shows each scenario's
+/// table and, per further hazard, how many people another hazard gives other helpers or none.
+#[allow(clippy::too_many_arguments)]
+fn plan_hazards(
+    map: &Path,
+    scenarios: &[PathBuf],
+    out: &Path,
+    as_of: Option<&str>,
+    dump_matching: Option<&Path>,
+    previous: Option<&Path>,
+    params: Option<&Path>,
+    (drill_results, alert_at): (Option<&Path>, Option<&str>),
+    lang: Lang,
+) -> Result<()> {
+    if dump_matching.is_some() {
+        bail!("--dump-matching takes one --scenario: dump each scenario's matching on its own");
+    }
+    let mut names: Vec<String> = Vec::new();
+    for f in scenarios {
+        let name = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .with_context(|| format!("{} is not a scenario file name", f.display()))?;
+        if names.contains(&name) {
+            bail!(
+                "two --scenario files are named {name:?}: each scenario's plans go to a folder of its file's name, so rename one"
+            );
+        }
+        names.push(name);
+    }
+    // An earlier several-scenario output: each scenario keeps its own earlier plans.
+    let mut earlier = Vec::new();
+    if let Some(dir) = previous {
+        for name in &names {
+            let sub = dir.join(name);
+            earlier.push(if sub.is_dir() {
+                Some(plan_out::read_previous(&sub).map_err(anyhow::Error::from)?)
+            } else {
+                None
+            });
+        }
+        if earlier.iter().all(Option::is_none) {
+            bail!(
+                "--previous {} has no folder for any of the scenarios ({}): give the folder of an earlier `plan` with the same --scenario files",
+                dir.display(),
+                names.join(", ")
+            );
+        }
+    }
+    let earlier_refs: Vec<_> = earlier.iter().map(Option::as_ref).collect();
+    let files: Vec<&Path> = scenarios.iter().map(PathBuf::as_path).collect();
+    let (m, mut runs) = run_plans(map, &files, as_of, params, &earlier_refs, true)?;
+    for run in &mut runs {
+        drill_warnings(&m, run, drill_results, alert_at)?;
+    }
+    let named: Vec<(&str, &PlanRun)> = names.iter().map(String::as_str).zip(&runs).collect();
+    plan_out::write_runs(out, &named).with_context(|| format!("cannot write {}", out.display()))?;
+    for (name, run) in &named {
+        println!("── {name}");
+        print!("{}", text::plan_table(&m, run, lang));
+        println!();
+    }
+    print!("{}", text::hazards_table(&named, lang));
+    println!("→ {}", out.display());
+    Ok(())
+}
+
 fn run_plan(
     dir: &Path,
     scenario: Option<&Path>,
@@ -625,43 +697,69 @@ fn run_plan(
     previous: Option<&mimamori::plan::Previous>,
     progress: bool,
 ) -> Result<(Map, PlanRun)> {
+    let scenarios: Vec<&Path> = scenario.into_iter().collect();
+    let (map, mut runs) = run_plans(dir, &scenarios, as_of, params, &[previous], progress)?;
+    Ok((map, runs.remove(0)))
+}
+
+/// Loads the map and builds its road graph once, then plans each of `scenarios` alone (none:
+/// the default scenario), with the `previous` run at the same position where there is one.
+fn run_plans(
+    dir: &Path,
+    scenarios: &[&Path],
+    as_of: Option<&str>,
+    params: Option<&Path>,
+    previous: &[Option<&mimamori::plan::Previous>],
+    progress: bool,
+) -> Result<(Map, Vec<PlanRun>)> {
     let params = read_params(params)?;
     let (map, as_of) = load_at(dir, as_of)?;
-    let scenario = read_scenario_or_default(scenario)?;
-    let g = build_graph(&map)?;
-    let bar = if progress {
-        ProgressBar::new(map.people.len() as u64)
+    let scenarios: Vec<Scenario> = if scenarios.is_empty() {
+        vec![Scenario::default()]
     } else {
-        ProgressBar::hidden()
+        scenarios
+            .iter()
+            .map(|f| plan_out::read_scenario(f).map_err(anyhow::Error::from))
+            .collect::<Result<_>>()?
     };
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").expect("valid template"),
-    );
-    bar.set_message("routing");
-    let t = Instant::now();
-    let mut run = plan_with_progress(
-        &map,
-        &g,
-        &scenario,
-        &params,
-        as_of,
-        previous,
-        &mut |done, _| {
-            if done.is_multiple_of(64) {
-                bar.set_position(done as u64);
-            }
-        },
-    )?;
-    bar.finish_and_clear();
-    tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
+    let g = build_graph(&map)?;
     // Without a store, a plan is updated by this run: it is next reviewed a period later.
     let next = mimamori::store::ReviewPolicy::default()
         .after(as_of)
         .to_string();
-    for p in &mut run.plans {
-        p.next_review = next.clone();
+    let mut runs = Vec::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let bar = if progress {
+            ProgressBar::new(map.people.len() as u64)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}").expect("valid template"),
+        );
+        bar.set_message("routing");
+        let t = Instant::now();
+        let mut run = plan_with_progress(
+            &map,
+            &g,
+            scenario,
+            &params,
+            as_of,
+            previous.get(i).copied().flatten(),
+            &mut |done, _| {
+                if done.is_multiple_of(64) {
+                    bar.set_position(done as u64);
+                }
+            },
+        )?;
+        bar.finish_and_clear();
+        tracing::info!(ms = t.elapsed().as_millis() as u64, "planned");
+        for p in &mut run.plans {
+            p.next_review = next.clone();
+        }
+        runs.push(run);
     }
-    Ok((map, run))
+    Ok((map, runs))
 }
 
 #[cfg(test)]

@@ -216,7 +216,10 @@ pub const RUN_FILES: [&str; 4] = [
 /// before the manifest; any name since).
 pub const PLAN_OUTPUT: OutputKind = OutputKind {
     command: "plan",
-    known: |rel| RUN_FILES.contains(&rel) || rel == "matching.json",
+    known: |rel| {
+        let file = rel.split_once('/').map_or(rel, |(_, f)| f);
+        RUN_FILES.contains(&file) || rel == "matching.json" || rel == "hazards.csv"
+    },
     manifest: true,
 };
 
@@ -249,6 +252,119 @@ pub fn write_run_with(
     for (name, bytes) in extra {
         set.write(name, bytes)?;
     }
+    set.commit()
+}
+
+/// The code a value serialises to (`"stay_upstairs"`), for CSV cells.
+fn code_of<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `hazards.csv` of a several-scenario `plan`: one row per person (sorted by id) with, for
+/// each scenario (`name` as the column prefix, the first scenario first), what they do, where
+/// to, when to leave by, who helps, whether those are the first scenario's helpers (empty when
+/// the person needs no help to move there), and why nobody helps. People with no plan in a
+/// scenario (no consent) have its cells empty except the reason.
+pub fn hazards_csv(runs: &[(&str, &PlanRun)]) -> Vec<u8> {
+    use std::collections::{BTreeMap, BTreeSet};
+    const COLUMNS: [&str; 7] = [
+        "need",
+        "method",
+        "destination",
+        "leave_by_min",
+        "helpers",
+        "helpers_as_first",
+        "uncovered",
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = vec!["person".to_owned(), "district".to_owned()];
+    for (name, _) in runs {
+        head.extend(COLUMNS.iter().map(|c| format!("{name}:{c}")));
+    }
+    w.write_record(&head).expect("writing to memory");
+    let plans: Vec<BTreeMap<&str, &Plan>> = runs
+        .iter()
+        .map(|(_, r)| r.plans.iter().map(|p| (p.person.as_str(), p)).collect())
+        .collect();
+    let uncovered: Vec<BTreeMap<&str, String>> = runs
+        .iter()
+        .map(|(_, r)| {
+            r.uncovered
+                .iter()
+                .map(|u| {
+                    let codes: Vec<&str> = u.reasons.iter().map(|r| r.code()).collect();
+                    (u.person.as_str(), codes.join(" "))
+                })
+                .collect()
+        })
+        .collect();
+    let mut people: BTreeMap<&str, &str> = BTreeMap::new();
+    for (_, r) in runs {
+        for p in &r.plans {
+            people.insert(&p.person, &p.district);
+        }
+        for u in &r.uncovered {
+            people.insert(&u.person, &u.district);
+        }
+    }
+    for (person, district) in people {
+        let mut row = vec![person.to_owned(), district.to_owned()];
+        let first = plans.first().and_then(|m| m.get(person));
+        for (i, by_person) in plans.iter().enumerate() {
+            let reason = uncovered[i].get(person).cloned().unwrap_or_default();
+            match by_person.get(person) {
+                Some(p) => {
+                    let helpers: BTreeSet<&str> =
+                        p.primary_helpers().map(|h| h.id.as_str()).collect();
+                    let mut who: Vec<&str> = Vec::new();
+                    if p.family_helper {
+                        who.push("household");
+                    }
+                    who.extend(helpers);
+                    row.extend([
+                        code_of(&p.evacuation_need),
+                        code_of(&p.method),
+                        p.destination
+                            .as_ref()
+                            .filter(|_| p.route.len() > 1)
+                            .map(|d| d.id.clone())
+                            .unwrap_or_default(),
+                        p.leave_by_min
+                            .map(|m| format!("{}", m.floor()))
+                            .unwrap_or_default(),
+                        who.join(" "),
+                        match first {
+                            _ if !p.needs_help => String::new(),
+                            Some(f) if f.same_helpers(p) => "yes".to_owned(),
+                            _ => "no".to_owned(),
+                        },
+                        reason,
+                    ]);
+                }
+                None => {
+                    row.extend((0..COLUMNS.len() - 1).map(|_| String::new()));
+                    row.push(reason);
+                }
+            }
+        }
+        w.write_record(&row).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// Replaces the folder `dir` with one subfolder per scenario (`name/plans.json` … as
+/// [`write_run`] writes them) and `hazards.csv` ([`hazards_csv`]): all of them or none.
+pub fn write_runs(dir: &Path, runs: &[(&str, &PlanRun)]) -> Result<(), OutputError> {
+    let set = Staged::replace(dir, &PLAN_OUTPUT)?;
+    for (name, run) in runs {
+        for (file, bytes) in run_files(run) {
+            set.write(format!("{name}/{file}"), &bytes)?;
+        }
+    }
+    set.write("hazards.csv", &hazards_csv(runs))?;
     set.commit()
 }
 

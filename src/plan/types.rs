@@ -975,6 +975,16 @@ impl Plan {
     pub fn backup_helper(&self) -> Option<&PlanHelper> {
         self.helpers.iter().find(|h| h.role == HelperRole::Backup)
     }
+    /// Whether `other` (the same person under another hazard, say) is helped by the same
+    /// people: the household member or not, and the same primary helpers in any order.
+    pub fn same_helpers(&self, other: &Plan) -> bool {
+        fn ids(p: &Plan) -> (bool, Vec<&str>) {
+            let mut v: Vec<&str> = p.primary_helpers().map(|h| h.id.as_str()).collect();
+            v.sort_unstable();
+            (p.family_helper, v)
+        }
+        ids(self) == ids(other)
+    }
 }
 
 /// A person without a plan or without the helpers they need, for `uncovered.csv`.

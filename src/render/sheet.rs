@@ -163,6 +163,7 @@ pub(crate) struct MoreLabels {
     pub helpers_first_scenario: &'static str,
     pub helpers_same: &'static str,
     pub helpers_differ: &'static str,
+    pub helpers_not_needed: &'static str,
     pub by_hazard: &'static str,
     pub by_hazard_no: &'static str,
     pub and_sep: &'static str,
@@ -184,6 +185,7 @@ const MORE_JA: MoreLabels = MoreLabels {
     helpers_first_scenario: "6の支援者は、7・8の表の最初の災害の計画で選んだ人です。災害によって異なる場合は、表の「避難支援等実施者」の行に書いています。",
     helpers_same: "6と同じ",
     helpers_differ: "この災害では6と異なります",
+    helpers_not_needed: "この災害では移動の支援は不要",
     by_hazard: "（災害別）",
     by_hazard_no: "7・8",
     and_sep: "、",
@@ -205,6 +207,7 @@ const MORE_EN: MoreLabels = MoreLabels {
     helpers_first_scenario: "The helpers in 6 are those of the first hazard in table 7–8; where another hazard needs other helpers, the table's Helpers row says so.",
     helpers_same: "as in 6",
     helpers_differ: "not as in 6 for this hazard",
+    helpers_not_needed: "no help to move needed in this hazard",
     by_hazard: " (by hazard)",
     by_hazard_no: "7–8",
     and_sep: "; ",
@@ -516,18 +519,16 @@ fn hazard_block(
 }
 
 /// Who helps in `other` (the same person under another hazard) next to the sheet's section 6,
-/// which lists the helpers of `first`: "as in 6" when the household member and primary helpers
-/// are the same people, else the names of `other`'s primary helpers (or "not found") and that
-/// they differ.
+/// which lists the helpers of `first`: nobody needed when `other` needs no help to move, "as in
+/// 6" when the household member and primary helpers are the same people, else the names of
+/// `other`'s primary helpers (or "not found") and that they differ.
 fn helpers_in(first: &Plan, other: &Plan, lang: Lang) -> String {
     let l = labels(lang);
     let m = more_labels(lang);
-    let ids = |p: &Plan| -> (bool, Vec<String>) {
-        let mut v: Vec<String> = p.primary_helpers().map(|h| h.id.clone()).collect();
-        v.sort();
-        (p.family_helper, v)
-    };
-    if ids(first) == ids(other) {
+    if !other.needs_help {
+        return m.helpers_not_needed.to_string();
+    }
+    if first.same_helpers(other) {
         return m.helpers_same.to_string();
     }
     let mut names: Vec<String> = Vec::new();

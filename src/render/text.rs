@@ -547,3 +547,63 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
     }
     out
 }
+
+/// The console summary of a several-scenario `plan`: for each further scenario (`runs` in
+/// order, named by their files), the people who need a helper there, and how many of them the
+/// first scenario's helpers serve, other helpers, or nobody.
+pub fn hazards_table(runs: &[(&str, &PlanRun)], lang: Lang) -> String {
+    let mut out = String::new();
+    let Some(((first_name, first), rest)) = runs.split_first() else {
+        return out;
+    };
+    let by_person: std::collections::BTreeMap<&str, &crate::plan::Plan> =
+        first.plans.iter().map(|p| (p.person.as_str(), p)).collect();
+    line!(
+        out,
+        "{}",
+        match lang {
+            Lang::Ja => format!("災害をまたいだ比較（1つ目: {first_name}）"),
+            Lang::En => format!("Across hazards (first: {first_name})"),
+        }
+    );
+    let name_w = widest(rest.iter().map(|(n, _)| *n));
+    for (name, run) in rest {
+        let (mut same, mut other, mut none) = (0, 0, 0);
+        for p in run.plans.iter().filter(|p| p.needs_help) {
+            if !p.covered {
+                none += 1;
+            } else if by_person
+                .get(p.person.as_str())
+                .is_some_and(|f| f.same_helpers(p))
+            {
+                same += 1;
+            } else {
+                other += 1;
+            }
+        }
+        let need = same + other + none;
+        line!(
+            out,
+            "  {} {}",
+            pad(name, name_w),
+            match lang {
+                Lang::Ja => format!(
+                    "要支援 {need}人：1つ目と同じ支援者 {same}人、別の支援者 {other}人、支援者なし {none}人"
+                ),
+                Lang::En => format!(
+                    "{} need a helper: the first hazard's helpers for {same}, other helpers for {other}, none for {none}",
+                    crate::plan::count_noun(need, "person", "people")
+                ),
+            }
+        );
+    }
+    line!(
+        out,
+        "{}",
+        lang.pick(
+            "一人ずつは hazards.csv（helpers_as_first 列）に。",
+            "Person by person: hazards.csv (column helpers_as_first)."
+        )
+    );
+    out
+}

@@ -154,8 +154,8 @@ enum Cmd {
         /// Map folder (map.toml, roads.geojson, people.csv, ...).
         map: PathBuf,
         /// Scenario file (TOML, see scenarios/*.toml); default: a daytime river flood. Repeat
-        /// for one sheet per person across hazards (a block per scenario; helpers, cards and
-        /// index from the first).
+        /// for one sheet per person across hazards (a column per scenario in sections 7-8;
+        /// helpers, cards and index from the first).
         #[arg(long, value_name = "FILE")]
         scenario: Vec<PathBuf>,
         /// Output folder (index.html, sheets/, cards/, png/); replaced whole, so sheets of people

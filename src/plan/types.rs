@@ -265,7 +265,10 @@ impl Reason {
     /// A short label for a reason code (tables, counts kept by code); "other reason" for a
     /// code this version does not know (a newer file), never the code itself.
     pub fn label_of(code: &str, lang: Lang) -> &'static str {
-        match Reason::one_of_each().iter().find(|r| r.code() == code) {
+        // Built once: tables call this per row.
+        static ALL: std::sync::LazyLock<Vec<Reason>> =
+            std::sync::LazyLock::new(Reason::one_of_each);
+        match ALL.iter().find(|r| r.code() == code) {
             Some(r) => r.label(lang),
             None => lang.pick("その他の理由", "other reason"),
         }

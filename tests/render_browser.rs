@@ -14,7 +14,7 @@ mod sheets_cmd;
 use common::browser::Printer;
 use common::*;
 use mimamori::model::{Lang, Map};
-use mimamori::plan::Plan;
+use mimamori::plan::{Plan, PlanRun};
 use mimamori::render::{self, MAP_MARGIN_M, MapIndex, MapView};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -452,7 +452,7 @@ fn every_sample_district_sheet_prints_on_at_most_two_a4_pages() {
 }
 
 /// The sample district planned under `scenario` (a file in scenarios/; None: the default).
-fn plan_alone(map: &Map, scenario: Option<&str>) -> mimamori::plan::PlanRun {
+fn plan_alone(map: &Map, scenario: Option<&str>) -> PlanRun {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let graph = mimamori::network::RoadGraph::build(
         &map.roads,
@@ -480,10 +480,14 @@ struct MultiSheet {
     destinations: Vec<String>,
 }
 
-/// Every consented person's sheet with a block per scenario (the first scenario's plans;
+/// The sample district planned under each of `scenarios`.
+fn plan_each(map: &Map, scenarios: &[&str]) -> Vec<PlanRun> {
+    scenarios.iter().map(|s| plan_alone(map, Some(s))).collect()
+}
+
+/// Every consented person's sheet with a block per run (the first run's plans;
 /// the others' plans of that person, as `sheets --scenario A --scenario B` renders them).
-fn multi_hazard_sheets(map: &Map, scenarios: &[&str], lang: Lang) -> Vec<MultiSheet> {
-    let runs: Vec<_> = scenarios.iter().map(|s| plan_alone(map, Some(s))).collect();
+fn multi_hazard_sheets(map: &Map, runs: &[PlanRun], lang: Lang) -> Vec<MultiSheet> {
     let index = MapIndex::new(map);
     let view = |p: &Plan| index.view(&render::plan_points(p), MAP_MARGIN_M);
     // Where the person leaves home: the destination the sheet names.
@@ -525,11 +529,12 @@ fn multi_hazard_sheets_print_on_two_pages(scenarios: &[&str]) {
         return;
     };
     let map = sample_map();
+    let runs = plan_each(&map, scenarios);
     let tmp = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut named = 0;
     for lang in [Lang::Ja, Lang::En] {
-        for sheet in multi_hazard_sheets(&map, scenarios, lang) {
+        for sheet in multi_hazard_sheets(&map, &runs, lang) {
             let html = tmp.path().join(format!("{}-{lang:?}.html", sheet.person));
             let pdf = html.with_extension("pdf");
             std::fs::write(&html, &sheet.html).unwrap();
@@ -594,6 +599,7 @@ fn print_paths_agree_on_page_counts() {
     let map = sample_map();
     let tmp = tempfile::tempdir().unwrap();
     let one = plan_alone(&map, None);
+    let two = plan_each(&map, &["flood-daytime.toml", "landslide-heavy-rain.toml"]);
     let mut htmls = Vec::new();
     for lang in [Lang::Ja, Lang::En] {
         for p in &one.plans {
@@ -601,11 +607,7 @@ fn print_paths_agree_on_page_counts() {
             std::fs::write(&html, sheet_html(&map, p, lang)).unwrap();
             htmls.push(html);
         }
-        for sheet in multi_hazard_sheets(
-            &map,
-            &["flood-daytime.toml", "landslide-heavy-rain.toml"],
-            lang,
-        ) {
+        for sheet in multi_hazard_sheets(&map, &two, lang) {
             let html = tmp
                 .path()
                 .join(format!("two-{}-{lang:?}.html", sheet.person));

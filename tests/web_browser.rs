@@ -16,10 +16,13 @@
 //! `MIMAMORI_SKIP_BROWSER=1` is set. Screenshots of the dashboard and the plan page go to
 //! `$MIMAMORI_SHOTS` (default `target/web-shots/`).
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
-use fantoccini::{ClientBuilder, Locator};
+use common::browser::{browser, capabilities, session, start_driver};
+use fantoccini::Locator;
 use mimamori::io::mapdir::load_map_at;
 use mimamori::plan::engine::{Change, HelperStatus};
 use mimamori::plan::{PlanParams, Scenario};
@@ -30,7 +33,6 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
@@ -38,80 +40,6 @@ use time::macros::datetime;
 use tower::ServiceExt;
 
 const NOW: OffsetDateTime = datetime!(2026-12-01 10:00 UTC);
-
-/// Chromium and chromedriver, or None when browser tests are explicitly skipped.
-fn browser() -> Option<(PathBuf, PathBuf)> {
-    // Debian's /usr/bin/chromium is a wrapper that adds Google API keys and remote extensions
-    // (which call Google services in the background): the binary itself is used when present.
-    let chrome = [
-        "/usr/lib/chromium/chromium",
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    match (chrome, driver) {
-        (Some(c), Some(d)) => Some((c, d)),
-        _ if std::env::var("MIMAMORI_SKIP_BROWSER").as_deref() == Ok("1") => {
-            eprintln!(
-                "chromium or chromedriver not found; skipped because MIMAMORI_SKIP_BROWSER=1"
-            );
-            None
-        }
-        _ => panic!(
-            "chromium and chromedriver not found: install them (apt-get install chromium \
-             chromium-driver) or set MIMAMORI_SKIP_BROWSER=1 to skip browser tests"
-        ),
-    }
-}
-
-/// chromedriver on a free port, killed (by its own pid) when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_driver(path: &Path) -> Driver {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_DEFAULT_CLIENT_ID")
-        .env_remove("GOOGLE_DEFAULT_CLIENT_SECRET")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Driver { child, port }
-}
 
 /// A forward proxy that records the target of every request and passes on only those to
 /// `allowed` (host:port); anything else is answered 403. One request per connection.
@@ -390,34 +318,20 @@ async fn the_coordinator_fixes_a_plan_in_a_real_browser() {
     let proxy = start_proxy(addr.to_string(), requests.clone());
     let driver = start_driver(&driver_path);
     let profile = dir.path().join("profile");
-    let caps: serde_json::Map<String, Value> = serde_json::from_value(serde_json::json!({
-        "browserName": "chrome",
-        "goog:loggingPrefs": {"performance": "ALL"},
-        "goog:chromeOptions": {
-            "binary": chrome,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-default-apps", "--disable-extensions",
-                "--disable-client-side-phishing-detection", "--disable-domain-reliability",
-                "--disable-breakpad", "--metrics-recording-only", "--no-pings",
-                "--no-service-autorun", "--password-store=basic", "--dns-prefetch-disable",
-                "--disable-component-extensions-with-background-pages",
-                "--disable-search-engine-choice-screen",
-                "--disable-features=Translate,OptimizationHints,MediaRouter,AutofillServerCommunication,NetworkTimeServiceQuerying,PreconnectToSearch,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
-                "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.display()),
-                format!("--proxy-server=http://127.0.0.1:{proxy}"),
-                "--proxy-bypass-list=<-loopback>",
-            ]
-        }
-    }))
-    .unwrap();
-    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a WebDriver session");
+    let mut caps = capabilities(
+        &chrome,
+        &[
+            "--window-size=1280,1000".into(),
+            format!("--user-data-dir={}", profile.display()),
+            format!("--proxy-server=http://127.0.0.1:{proxy}"),
+            "--proxy-bypass-list=<-loopback>".into(),
+        ],
+    );
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"performance": "ALL"}),
+    );
+    let c = session(&driver, caps).await;
     let base = format!("http://{addr}");
     let shots = shots_dir();
     std::fs::create_dir_all(&shots).unwrap();

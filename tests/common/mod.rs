@@ -2,6 +2,7 @@
 //! `Plan` is written elsewhere; these fixtures only need to look like its output).
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod town;
 
 use mimamori::io::mapdir::load_map;

@@ -55,6 +55,9 @@ pub struct AnnualReport {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanProgress {
     pub scenario: String,
+    /// The scenario's English name, when its file gives one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub scenario_en: String,
     pub as_of: String,
     pub by_district: Vec<ProgressRow>,
     pub total: ProgressRow,
@@ -97,6 +100,7 @@ pub fn plan_progress(
     };
     PlanProgress {
         scenario: run.summary.scenario.clone(),
+        scenario_en: run.summary.scenario_en.clone(),
         as_of: run.summary.as_of.clone(),
         by_district: map
             .districts

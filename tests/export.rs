@@ -51,6 +51,7 @@ fn table(map: &Map, runs: &[(&Scenario, &PlanRun)], lang: Lang) -> ExportTable {
         .map(|(s, r)| ScenarioPlans {
             hazard: s.hazard,
             scenario: &s.name,
+            scenario_en: &s.name_en,
             plans: &r.plans,
         })
         .collect();

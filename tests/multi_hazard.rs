@@ -105,7 +105,12 @@ fn several_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alo
             if let Some(d) = destination(p) {
                 assert!(first.contains(&escaped(&d)), "{}: {d:?}", p.person);
             }
-            assert!(html.contains(&escaped(&scenario_title(p.hazard, &p.scenario, lang))));
+            assert!(html.contains(&escaped(&scenario_title(
+                p.hazard,
+                &p.scenario,
+                &p.scenario_en,
+                lang
+            ))));
             for (k, run) in others.iter().enumerate() {
                 let q = run
                     .plans
@@ -113,7 +118,12 @@ fn several_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alo
                     .find(|q| q.person == p.person)
                     .expect("the same roster plans the same people");
                 let cells = column(&html, k + 2);
-                assert!(html.contains(&escaped(&scenario_title(q.hazard, &q.scenario, lang))));
+                assert!(html.contains(&escaped(&scenario_title(
+                    q.hazard,
+                    &q.scenario,
+                    &q.scenario_en,
+                    lang
+                ))));
                 if let Some(d) = destination(q) {
                     assert!(cells.contains(&escaped(&d)), "{}: {d:?}", p.person);
                 }

@@ -636,7 +636,7 @@ fn scenario_titles_never_nest_brackets() {
             "",
         ] {
             for h in [HazardType::Flood, HazardType::Landslide] {
-                let t = scenario_title(h, name, lang);
+                let t = scenario_title(h, name, "", lang);
                 let mut p = problems(&t, lang);
                 // A scenario's own name is data, in whatever language its file uses.
                 if lang == Lang::En && name != DEFAULT_SCENARIO_NAME {
@@ -651,13 +651,37 @@ fn scenario_titles_never_nest_brackets() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(
-        scenario_title(HazardType::Flood, DEFAULT_SCENARIO_NAME, Lang::Ja),
+        scenario_title(HazardType::Flood, DEFAULT_SCENARIO_NAME, "", Lang::Ja),
         DEFAULT_SCENARIO_NAME
     );
     assert_eq!(
-        scenario_title(HazardType::Flood, "石狩川", Lang::Ja),
+        scenario_title(HazardType::Flood, "石狩川", "", Lang::Ja),
         "洪水（石狩川）"
     );
+}
+
+/// Every bundled scenario file names itself in English too, so English output (sheets, tables,
+/// exports) carries no Japanese scenario name; Japanese output keeps the Japanese name.
+#[test]
+fn bundled_scenarios_have_english_titles() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4);
+    for f in files {
+        let s = mimamori::io::plan_out::read_scenario(&f).unwrap();
+        assert!(!s.name_en.is_empty(), "{}: no name_en", f.display());
+        let en = scenario_title(s.hazard, &s.name, &s.name_en, Lang::En);
+        let p = problems(&en, Lang::En);
+        assert!(p.is_empty(), "{}: {en}: {p:?}", f.display());
+        let ja = scenario_title(s.hazard, &s.name, &s.name_en, Lang::Ja);
+        assert!(ja.contains(&s.name), "{}: {ja}", f.display());
+        assert!(problems(&ja, Lang::Ja).is_empty(), "{}: {ja}", f.display());
+    }
 }
 
 #[test]

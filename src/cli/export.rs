@@ -107,6 +107,7 @@ pub fn run(a: ExportArgs) -> Result<()> {
         .map(|(s, r)| ScenarioPlans {
             hazard: s.hazard,
             scenario: &s.name,
+            scenario_en: &s.name_en,
             plans: &r.plans,
         })
         .collect();

@@ -12,7 +12,7 @@
 //! to a plan (`consent_plan`), and left empty for everyone else, whatever the plans hold.
 
 use crate::model::{HazardType, Lang, Map, Person};
-use crate::plan::{HelperRole, Method, Plan};
+use crate::plan::{HelperRole, Method, Plan, scenario_name};
 use crate::render::after_alert_text;
 use crate::store::{PlanStatus, ReviewPolicy};
 use std::collections::BTreeMap;
@@ -46,8 +46,10 @@ pub const MAX_REPORTED: usize = 20;
 #[derive(Clone, Copy, Debug)]
 pub struct ScenarioPlans<'a> {
     pub hazard: HazardType,
-    /// The scenario's name (distinguishes two scenarios of one hazard).
+    /// The scenario's name (distinguishes two scenarios of one hazard), and its English name
+    /// when the file gives one.
     pub scenario: &'a str,
+    pub scenario_en: &'a str,
     pub plans: &'a [Plan],
 }
 
@@ -144,7 +146,7 @@ fn hazard_tag(s: &ScenarioPlans, all: &[ScenarioPlans], lang: Lang) -> String {
     match (shared, lang) {
         (false, _) => h.to_owned(),
         (true, Lang::Ja) => format!("{h}・{}", s.scenario),
-        (true, Lang::En) => format!("{h}, {}", s.scenario),
+        (true, Lang::En) => format!("{h}, {}", scenario_name(s.scenario, s.scenario_en, lang)),
     }
 }
 

@@ -36,6 +36,9 @@ pub enum Season {
 pub struct Scenario {
     /// Short name shown on plans, e.g. "洪水・昼間".
     pub name: String,
+    /// The name in English, shown instead of `name` in English output; empty: `name`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
     /// Which of the eight GSI hazard types; destinations must be designated for it.
     pub hazard: HazardType,
     /// Hazard zone kinds that are active. Empty: every kind belonging to `hazard`.
@@ -119,10 +122,11 @@ pub struct DrillEvent {
 /// The name of the default scenario (planning without a scenario file).
 pub const DEFAULT_SCENARIO_NAME: &str = "既定（洪水・昼間）";
 
-/// A scenario's name for display: the default scenario's name in the reader's language; any
-/// other name as its file gives it.
-pub fn scenario_name(name: &str, lang: Lang) -> &str {
+/// A scenario's name for display: in English its `name_en` when the file gives one, the
+/// default scenario's name in the reader's language, else the name as its file gives it.
+pub fn scenario_name<'a>(name: &'a str, name_en: &'a str, lang: Lang) -> &'a str {
     match lang {
+        Lang::En if !name_en.is_empty() => name_en,
         Lang::En if name == DEFAULT_SCENARIO_NAME => "default (river flood by day)",
         _ => name,
     }
@@ -131,8 +135,8 @@ pub fn scenario_name(name: &str, lang: Lang) -> &str {
 /// The hazard and the scenario's name in one short text without nested brackets: the name
 /// alone when it already names the hazard, else "洪水（name）", or "洪水: name" when the name
 /// holds brackets itself.
-pub fn scenario_title(hazard: HazardType, name: &str, lang: Lang) -> String {
-    let name = scenario_name(name, lang);
+pub fn scenario_title(hazard: HazardType, name: &str, name_en: &str, lang: Lang) -> String {
+    let name = scenario_name(name, name_en, lang);
     let h = hazard.label(lang);
     let bracketed = name.chars().any(|c| "（）()「」『』【】[]".contains(c));
     if name.is_empty() {
@@ -153,6 +157,7 @@ impl Default for Scenario {
     fn default() -> Self {
         Scenario {
             name: DEFAULT_SCENARIO_NAME.into(),
+            name_en: String::new(),
             hazard: HazardType::Flood,
             active_zones: Vec::new(),
             time_of_day: TimeOfDay::Day,

@@ -966,6 +966,9 @@ pub struct Plan {
     pub next_review: String,
     /// Scenario the plan was drafted for.
     pub scenario: String,
+    /// The scenario's English name (`name_en`), when its file gives one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scenario_en: String,
     pub hazard: HazardType,
 }
 
@@ -1023,6 +1026,9 @@ pub struct Counts {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub scenario: String,
+    /// The scenario's English name, when its file gives one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scenario_en: String,
     pub as_of: String,
     #[serde(flatten)]
     pub total: Counts,

@@ -568,7 +568,8 @@ pub fn render_sheet_multi(
 ) -> String {
     let l = labels(lang);
     let m = more_labels(lang);
-    let title_of = |p: &Plan| crate::plan::scenario_title(p.hazard, &p.scenario, lang);
+    let title_of =
+        |p: &Plan| crate::plan::scenario_title(p.hazard, &p.scenario, &p.scenario_en, lang);
     // The header names the hazards (the table heads give each scenario's title), or the
     // titles when two scenarios are of one hazard.
     let mut hazard_kinds = vec![plan.hazard];

@@ -42,7 +42,7 @@ pub fn plan_table(map: &Map, run: &PlanRun, lang: Lang) -> String {
         out,
         "{}: {}  {}: {}",
         t("想定", "Scenario"),
-        scenario_name(&run.summary.scenario, lang),
+        scenario_name(&run.summary.scenario, &run.summary.scenario_en, lang),
         t("作成日", "As of"),
         run.summary.as_of
     );
@@ -457,12 +457,12 @@ pub fn progress_table(pp: &PlanProgress, lang: Lang) -> String {
         match lang {
             Lang::Ja => format!(
                 "計画の進捗　想定: {}　作成日: {}",
-                scenario_name(&pp.scenario, lang),
+                scenario_name(&pp.scenario, &pp.scenario_en, lang),
                 pp.as_of
             ),
             Lang::En => format!(
                 "Plan progress. Scenario: {}; as of {}",
-                scenario_name(&pp.scenario, lang),
+                scenario_name(&pp.scenario, &pp.scenario_en, lang),
                 pp.as_of
             ),
         }

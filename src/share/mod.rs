@@ -145,7 +145,12 @@ pub struct ScenarioKey {
 impl ScenarioKey {
     pub fn of(s: &Scenario) -> ScenarioKey {
         let code = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
-        let json = serde_json::to_string(s).unwrap_or_default();
+        // A translation of the name does not make another scenario.
+        let json = serde_json::to_string(&Scenario {
+            name_en: String::new(),
+            ..s.clone()
+        })
+        .unwrap_or_default();
         ScenarioKey {
             name: s.name.clone(),
             hazard: s.hazard.code().to_owned(),

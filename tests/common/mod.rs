@@ -169,6 +169,7 @@ fn base_plan(map: &Map, person: &str, shelter: &str) -> Plan {
         updated: "2024-03-31".into(),
         next_review: "2025-03-31".into(),
         scenario: "flood-l2-night".into(),
+        scenario_en: String::new(),
         hazard: HazardType::Flood,
     }
 }

@@ -3230,6 +3230,7 @@ fn assemble(
             updated: as_of_s.clone(),
             next_review: String::new(),
             scenario: scenario.name.clone(),
+            scenario_en: scenario.name_en.clone(),
             hazard: scenario.hazard,
         });
     }
@@ -3452,6 +3453,7 @@ fn summarise(
     }
     Summary {
         scenario: scenario.name.clone(),
+        scenario_en: scenario.name_en.clone(),
         as_of: as_of.to_owned(),
         total,
         by_district,

@@ -1,35 +1,20 @@
-//! `sheets --scenario a.toml --scenario b.toml`: one sheet per person with a block per hazard,
-//! each block as that scenario plans it alone; one scenario gives today's sheet unchanged.
+//! `sheets --scenario a.toml --scenario b.toml`: one sheet per person with a column per hazard,
+//! each as that scenario plans it alone; one scenario gives the one-scenario sheet. `plan` with
+//! several scenarios: each alone, and hazards.csv.
 
 #[path = "../src/cli/sheets.rs"]
 mod sheets_cmd;
 
-use mimamori::model::{Lang, Map};
-use mimamori::plan::{Plan, PlanRun, scenario_title};
+mod common;
+use common::plan_alone;
+
+use mimamori::model::Lang;
+use mimamori::plan::{Plan, scenario_title};
 use mimamori::render::{self, MAP_MARGIN_M, MapIndex};
 use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn plan_alone(map: &Map, scenario: &str) -> PlanRun {
-    let graph = mimamori::network::RoadGraph::build(
-        &map.roads,
-        mimamori::spatial::Frame::for_map(map),
-        Default::default(),
-    )
-    .unwrap();
-    let s =
-        mimamori::io::plan_out::read_scenario(&root().join("scenarios").join(scenario)).unwrap();
-    mimamori::plan::plan(
-        map,
-        &graph,
-        &s,
-        &Default::default(),
-        time::macros::date!(2024 - 04 - 01),
-    )
-    .unwrap()
 }
 
 /// The destination text a sheet shows for `p` (its shelter's name, or nothing when staying).
@@ -63,10 +48,10 @@ fn column(html: &str, n: usize) -> String {
 #[test]
 fn several_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alone() {
     let map = mimamori::io::mapdir::load_map(&root().join("maps/sample-district")).unwrap();
-    let flood = plan_alone(&map, "flood-daytime.toml");
+    let flood = plan_alone(&map, Some("flood-daytime.toml"));
     let others = [
-        plan_alone(&map, "landslide-heavy-rain.toml"),
-        plan_alone(&map, "flood-winter-night.toml"),
+        plan_alone(&map, Some("landslide-heavy-rain.toml")),
+        plan_alone(&map, Some("flood-winter-night.toml")),
     ];
     let other_plans: Vec<Vec<Plan>> = others.iter().map(|r| r.plans.clone()).collect();
     let tmp = tempfile::tempdir().unwrap();
@@ -306,7 +291,7 @@ fn plan_with_several_scenarios_writes_each_alone_and_hazards_csv() {
 #[test]
 fn one_scenario_sheet_is_unchanged_by_the_multi_hazard_renderer() {
     let map = mimamori::io::mapdir::load_map(&root().join("maps/sample-district")).unwrap();
-    let flood = plan_alone(&map, "flood-daytime.toml");
+    let flood = plan_alone(&map, Some("flood-daytime.toml"));
     let index = MapIndex::new(&map);
     for lang in [Lang::Ja, Lang::En] {
         for p in &flood.plans {

@@ -451,28 +451,6 @@ fn every_sample_district_sheet_prints_on_at_most_two_a4_pages() {
     );
 }
 
-/// The sample district planned under `scenario` (a file in scenarios/; None: the default).
-fn plan_alone(map: &Map, scenario: Option<&str>) -> PlanRun {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let graph = mimamori::network::RoadGraph::build(
-        &map.roads,
-        mimamori::spatial::Frame::for_map(map),
-        Default::default(),
-    )
-    .unwrap();
-    let s = scenario
-        .map(|f| mimamori::io::plan_out::read_scenario(&root.join("scenarios").join(f)).unwrap())
-        .unwrap_or_default();
-    mimamori::plan::plan(
-        map,
-        &graph,
-        &s,
-        &Default::default(),
-        time::macros::date!(2024 - 04 - 01),
-    )
-    .unwrap()
-}
-
 /// A multi-hazard sheet: its person, its HTML and the destinations it must name.
 struct MultiSheet {
     person: String,

@@ -248,3 +248,26 @@ pub fn uncovered() -> Vec<Uncovered> {
         }],
     }]
 }
+
+/// `map` planned under the bundled scenario file `scenario` (`scenarios/NAME`; None: the
+/// default scenario), default parameters, as of 2024-04-01.
+pub fn plan_alone(map: &Map, scenario: Option<&str>) -> mimamori::plan::PlanRun {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let graph = mimamori::network::RoadGraph::build(
+        &map.roads,
+        mimamori::spatial::Frame::for_map(map),
+        Default::default(),
+    )
+    .unwrap();
+    let s = scenario
+        .map(|f| mimamori::io::plan_out::read_scenario(&root.join("scenarios").join(f)).unwrap())
+        .unwrap_or_default();
+    mimamori::plan::plan(
+        map,
+        &graph,
+        &s,
+        &Default::default(),
+        time::macros::date!(2024 - 04 - 01),
+    )
+    .unwrap()
+}

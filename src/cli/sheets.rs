@@ -143,11 +143,15 @@ pub fn stage_sheets(
     };
     let index = MapIndex::new(map);
     let mut sheets = 0;
+    let others_by_person: Vec<BTreeMap<&str, &Plan>> = others
+        .iter()
+        .map(|run| run.iter().map(|p| (p.person.as_str(), p)).collect())
+        .collect();
     for plan in &chosen {
         let view = index.view(&render::plan_points(plan), MAP_MARGIN_M);
-        let theirs: Vec<&Plan> = others
+        let theirs: Vec<&Plan> = others_by_person
             .iter()
-            .filter_map(|run| run.iter().find(|p| p.person == plan.person))
+            .filter_map(|run| run.get(plan.person.as_str()).copied())
             .collect();
         let views: Vec<_> = theirs
             .iter()

@@ -59,7 +59,7 @@ pub(super) fn open_existing(db: &std::path::Path) -> Result<Store> {
 
 /// Now, in Japan (JST, UTC+9): the store records it in UTC.
 pub(super) fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9))
+    time::OffsetDateTime::now_utc().to_offset(mimamori::store::JST)
 }
 
 pub fn run(cmd: DbCmd) -> Result<()> {

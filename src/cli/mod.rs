@@ -257,9 +257,7 @@ enum ReportCmd {
 
 /// Today's date in Japan (JST, UTC+9): the default as-of date when the map states none.
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
+    db::now().date()
 }
 
 fn load(dir: &Path) -> Result<Map> {
@@ -377,7 +375,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 previous.as_ref(),
                 true,
             )?;
-            drill_warnings(&m, &mut run, drill_results.as_deref(), alert_at.as_deref())?;
+            drill_warnings(
+                &m,
+                std::slice::from_mut(&mut run),
+                drill_results.as_deref(),
+                alert_at.as_deref(),
+            )?;
             // A dump inside the output folder belongs to the set; elsewhere it is its own file.
             let mut extra = Vec::new();
             let mut dump_outside = None;
@@ -447,9 +450,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let files: Vec<&Path> = scenario.iter().map(PathBuf::as_path).collect();
             let (m, mut runs) =
                 run_plans(&map, &files, as_of.as_deref(), params.as_deref(), &[], true)?;
-            for run in &mut runs {
-                drill_warnings(&m, run, drill_results.as_deref(), alert_at.as_deref())?;
-            }
+            drill_warnings(&m, &mut runs, drill_results.as_deref(), alert_at.as_deref())?;
             let mut run = runs.remove(0);
             let others: Vec<_> = runs.into_iter().map(|r| r.plans).collect();
             if let Some(code) = &district {
@@ -602,21 +603,24 @@ fn read_scenario_or_default(file: Option<&Path>) -> Result<Scenario> {
     }
 }
 
-/// `--drill-results`: warns the plans a real drill showed failing.
+/// `--drill-results`: warns the plans (of every scenario in `runs`) of people a real drill
+/// showed failing. The results file is read once.
 fn drill_warnings(
     map: &Map,
-    run: &mut PlanRun,
+    runs: &mut [PlanRun],
     results: Option<&Path>,
     alert_at: Option<&str>,
 ) -> Result<()> {
     let Some(f) = results else { return Ok(()) };
     let alert = drill::alert_at(alert_at)?;
     let r = drill::load_results(f, map, alert)?;
-    let n = mimamori::drill::record::warn_plans(&mut run.plans, &r);
-    eprintln!(
-        "訓練結果 {}: {n} 件の計画に警告 (drill_failed) / {n} plans warned",
-        f.display()
-    );
+    for run in runs {
+        let n = mimamori::drill::record::warn_plans(&mut run.plans, &r);
+        eprintln!(
+            "訓練結果 {}: {n} 件の計画に警告 (drill_failed) / {n} plans warned",
+            f.display()
+        );
+    }
     Ok(())
 }
 
@@ -674,9 +678,7 @@ fn plan_hazards(
     let earlier_refs: Vec<_> = earlier.iter().map(Option::as_ref).collect();
     let files: Vec<&Path> = scenarios.iter().map(PathBuf::as_path).collect();
     let (m, mut runs) = run_plans(map, &files, as_of, params, &earlier_refs, true)?;
-    for run in &mut runs {
-        drill_warnings(&m, run, drill_results, alert_at)?;
-    }
+    drill_warnings(&m, &mut runs, drill_results, alert_at)?;
     let named: Vec<(&str, &PlanRun)> = names.iter().map(String::as_str).zip(&runs).collect();
     plan_out::write_runs(out, &named).with_context(|| format!("cannot write {}", out.display()))?;
     for (name, run) in &named {

@@ -389,16 +389,9 @@ struct HazardBlock {
     method_rows: Vec<Row>,
 }
 
-/// The destination, route map (ids prefixed `id_prefix`) and method rows of `plan`; the
-/// helpers' homes and ways are drawn only with `draw_helpers` (the first scenario's helpers
-/// serve every hazard on a multi-hazard sheet).
-fn hazard_block(
-    plan: &Plan,
-    map_view: &MapView,
-    lang: Lang,
-    id_prefix: &str,
-    draw_helpers: bool,
-) -> HazardBlock {
+/// The destination, route map (ids prefixed `id_prefix`; the helpers of `plan` with their
+/// homes and ways) and method rows of `plan`.
+fn hazard_block(plan: &Plan, map_view: &MapView, lang: Lang, id_prefix: &str) -> HazardBlock {
     let l = labels(lang);
     let stays = matches!(plan.method, Method::StayUpstairs | Method::StayHome);
     let route_rows = match (&plan.destination, stays) {
@@ -451,7 +444,7 @@ fn hazard_block(
     if !stays && plan.route.len() > 1 {
         marks.routes.push(&plan.route);
     }
-    for h in plan.helpers.iter().filter(|_| draw_helpers) {
+    for h in &plan.helpers {
         let tag = match h.role {
             HelperRole::Primary => String::new(),
             HelperRole::Backup => lang.pick("予備", "backup").to_string(),
@@ -518,8 +511,8 @@ fn hazard_block(
     }
 }
 
-/// Who helps in `other` (the same person under another hazard) next to the sheet's section 6,
-/// which lists the helpers of `first`: nobody needed when `other` needs no help to move, "as in
+/// Who helps in `other` (the same person under another hazard, or `first` itself for the first
+/// column) next to the sheet's section 6, which lists the helpers of `first`: nobody needed when `other` needs no help to move, "as in
 /// 6" when the household member and primary helpers are the same people, else the names of
 /// `other`'s primary helpers (or "not found") and that they differ.
 fn helpers_in(first: &Plan, other: &Plan, lang: Lang) -> String {
@@ -706,7 +699,7 @@ pub fn render_sheet_multi(
         row(m.care_manager, plan.care_manager.clone()),
         row(m.commissioner, plan.commissioner.clone()),
     ];
-    let first = hazard_block(plan, map_view, lang, "map", true);
+    let first = hazard_block(plan, map_view, lang, "map");
     let (route_rows, map_svg, method_rows, hazards) = if others.is_empty() {
         let HazardBlock {
             route_rows,
@@ -722,9 +715,9 @@ pub fn render_sheet_multi(
             rows.extend(b.method_rows);
             (title_of(p), rows, b.map_svg)
         };
-        let mut columns = vec![column(plan, first, m.helpers_same.to_string())];
+        let mut columns = vec![column(plan, first, helpers_in(plan, plan, lang))];
         for (i, (other, view)) in others.iter().enumerate() {
-            let b = hazard_block(other, view, lang, &format!("map{}", i + 1), false);
+            let b = hazard_block(other, view, lang, &format!("map{}", i + 1));
             columns.push(column(other, b, helpers_in(plan, other, lang)));
         }
         (

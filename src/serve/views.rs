@@ -34,7 +34,7 @@ impl StoredPlan {
     pub fn for_sheet(&self) -> Plan {
         let mut plan = self.plan.clone();
         if let Some(t) = self.status.changed_at {
-            plan.updated = t.to_offset(time::macros::offset!(+9)).date().to_string();
+            plan.updated = t.to_offset(crate::store::JST).date().to_string();
         }
         if let Some(d) = self.status.review_due {
             plan.next_review = d.to_string();

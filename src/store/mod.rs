@@ -269,6 +269,10 @@ impl UserRole {
     }
 }
 
+/// Japan Standard Time: the store records instants in UTC; dates people see (update day,
+/// "today") are Japanese dates.
+pub const JST: time::UtcOffset = time::macros::offset!(+9);
+
 /// When a plan is due for review.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReviewPolicy {

@@ -257,8 +257,6 @@ async fn leaflet_image(Path(file): Path<String>) -> Response {
     }
 }
 
-/// An API error as a page: 401 → sign in, 404 → the one not-found page (a missing id and a
-/// person outside one's scope look the same), 403 → not allowed, others → the message.
 /// A printable page (sheet, comparison) with its own inline styles allowed by `SHEET_CSP`.
 fn sheet_response(body: String) -> Response {
     (
@@ -271,6 +269,8 @@ fn sheet_response(body: String) -> Response {
         .into_response()
 }
 
+/// An API error as a page: 401 → sign in, 404 → the one not-found page (a missing id and a
+/// person outside one's scope look the same), 403 → not allowed, others → the message.
 fn error_page(e: ApiError, lang: Lang, s: Option<&Session>) -> Response {
     if e.status == StatusCode::UNAUTHORIZED {
         return to_signin();

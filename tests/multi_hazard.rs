@@ -6,7 +6,7 @@
 mod sheets_cmd;
 
 mod common;
-use common::plan_alone;
+use common::{leaves_to, plan_alone};
 
 use mimamori::model::Lang;
 use mimamori::plan::{Plan, scenario_title};
@@ -15,14 +15,6 @@ use std::path::Path;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The destination text a sheet shows for `p` (its shelter's name, or nothing when staying).
-fn destination(p: &Plan) -> Option<String> {
-    p.destination
-        .as_ref()
-        .filter(|_| p.route.len() > 1)
-        .map(|d| d.name.clone())
 }
 
 fn escaped(s: &str) -> String {
@@ -87,7 +79,7 @@ fn several_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alo
             .unwrap();
             assert!(column(&html, 4).is_empty(), "{}: a fourth column", p.person);
             let first = column(&html, 1);
-            if let Some(d) = destination(p) {
+            if let Some(d) = leaves_to(p) {
                 assert!(first.contains(&escaped(&d)), "{}: {d:?}", p.person);
             }
             assert!(html.contains(&escaped(&scenario_title(
@@ -109,10 +101,10 @@ fn several_scenarios_give_one_sheet_per_person_with_each_scenario_as_planned_alo
                     &q.scenario_en,
                     lang
                 ))));
-                if let Some(d) = destination(q) {
+                if let Some(d) = leaves_to(q) {
                     assert!(cells.contains(&escaped(&d)), "{}: {d:?}", p.person);
                 }
-                if destination(p) != destination(q) {
+                if leaves_to(p) != leaves_to(q) {
                     seen[0] += 1;
                 }
                 // Who helps there, against section 6 (the first scenario's helpers), compared

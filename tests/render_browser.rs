@@ -467,14 +467,6 @@ fn plan_each(map: &Map, scenarios: &[&str]) -> Vec<PlanRun> {
 /// the others' plans of that person, as `sheets --scenario A --scenario B` renders them).
 fn multi_hazard_sheets(map: &Map, runs: &[PlanRun], lang: Lang) -> Vec<MultiSheet> {
     let index = MapIndex::new(map);
-    let view = |p: &Plan| index.view(&render::plan_points(p), MAP_MARGIN_M);
-    // Where the person leaves home: the destination the sheet names.
-    let leaves_to = |p: &Plan| {
-        p.destination
-            .as_ref()
-            .filter(|_| p.route.len() > 1)
-            .map(|d| d.name.clone())
-    };
     let sheets: Vec<MultiSheet> = runs[0]
         .plans
         .iter()
@@ -484,11 +476,9 @@ fn multi_hazard_sheets(map: &Map, runs: &[PlanRun], lang: Lang) -> Vec<MultiShee
                 .iter()
                 .filter_map(|r| r.plans.iter().find(|q| q.person == first.person))
                 .collect();
-            let views: Vec<MapView> = others.iter().map(|p| view(p)).collect();
-            let pairs: Vec<(&Plan, &MapView)> = others.iter().copied().zip(&views).collect();
             MultiSheet {
                 person: first.person.clone(),
-                html: render::render_sheet_multi(first, &view(first), &pairs, lang),
+                html: render::render_sheet_hazards(first, &others, &index, lang),
                 destinations: std::iter::once(first)
                     .chain(others.iter().copied())
                     .filter_map(leaves_to)

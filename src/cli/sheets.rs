@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 use mimamori::io::output::{OutputKind, Staged};
 use mimamori::model::{Lang, Map};
 use mimamori::plan::{Plan, Uncovered};
-use mimamori::render::{self, MAP_MARGIN_M, MapIndex};
+use mimamori::render::{self, MapIndex};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -148,17 +148,11 @@ pub fn stage_sheets(
         .map(|run| run.iter().map(|p| (p.person.as_str(), p)).collect())
         .collect();
     for plan in &chosen {
-        let view = index.view(&render::plan_points(plan), MAP_MARGIN_M);
         let theirs: Vec<&Plan> = others_by_person
             .iter()
             .filter_map(|run| run.get(plan.person.as_str()).copied())
             .collect();
-        let views: Vec<_> = theirs
-            .iter()
-            .map(|p| index.view(&render::plan_points(p), MAP_MARGIN_M))
-            .collect();
-        let pairs: Vec<(&Plan, &render::MapView)> = theirs.iter().copied().zip(&views).collect();
-        let html = render::render_sheet_multi(plan, &view, &pairs, lang);
+        let html = render::render_sheet_hazards(plan, &theirs, &index, lang);
         write(
             format!("sheets/{}.html", render::file_stem(&plan.person)),
             html,

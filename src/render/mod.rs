@@ -28,7 +28,7 @@ mod view;
 
 pub use card::render_card;
 pub use index::render_index;
-pub use sheet::{render_sheet, render_sheet_multi};
+pub use sheet::{render_sheet, render_sheet_hazards, render_sheet_multi};
 pub use svg::{MapMarks, Mark, route_map_svg};
 pub use view::{MapIndex, MapView, ViewHazard, ViewRoad, card_points, plan_points};
 

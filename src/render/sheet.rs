@@ -545,6 +545,20 @@ pub fn render_sheet(plan: &Plan, map_view: &MapView, lang: Lang) -> String {
     render_sheet_multi(plan, map_view, &[], lang)
 }
 
+/// [`render_sheet_multi`] with each plan's map view cut from `index` around the plan's points
+/// (home, route, destination, helpers) with [`super::MAP_MARGIN_M`]: what `sheets` prints.
+pub fn render_sheet_hazards(
+    plan: &Plan,
+    others: &[&Plan],
+    index: &super::MapIndex,
+    lang: Lang,
+) -> String {
+    let view_of = |p: &Plan| index.view(&super::plan_points(p), super::MAP_MARGIN_M);
+    let views: Vec<MapView> = others.iter().map(|p| view_of(p)).collect();
+    let pairs: Vec<(&Plan, &MapView)> = others.iter().copied().zip(&views).collect();
+    render_sheet_multi(plan, &view_of(plan), &pairs, lang)
+}
+
 /// Renders one sheet for one person across several hazard scenarios: `plan` (the first
 /// scenario) gives the shared items (person, helpers, contacts, consent, dates); sections 7
 /// and 8 become one table with a column per scenario (`plan`, then each of `others`: the same

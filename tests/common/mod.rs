@@ -271,3 +271,12 @@ pub fn plan_alone(map: &Map, scenario: Option<&str>) -> mimamori::plan::PlanRun 
     )
     .unwrap()
 }
+
+/// Where `p` leaves home to, as a sheet names it: the destination's name when the person
+/// leaves (a route), none when they stay.
+pub fn leaves_to(p: &Plan) -> Option<String> {
+    p.destination
+        .as_ref()
+        .filter(|_| p.route.len() > 1)
+        .map(|d| d.name.clone())
+}
